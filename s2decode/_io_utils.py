@@ -1,0 +1,61 @@
+"""Atomic writes: nothing is ever written half.
+
+Every file s2decode writes goes to a temporary file in the target directory first and is
+renamed into place (``os.replace`` is atomic on POSIX and Windows), so an interrupted run
+leaves the earlier result intact.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def atomic_write(
+    fname: str | os.PathLike, write: Callable[[Path], None], overwrite: bool = True
+) -> Path:
+    """Call ``write(tmp_path)`` and move the finished file to ``fname``.
+
+    Parameters
+    ----------
+    fname : path-like
+        Final path; its parent directory is created.
+    write : callable
+        Writes the complete file to the path it is given.
+    overwrite : bool
+        If False and ``fname`` exists, raise :class:`FileExistsError`.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The final path.
+    """
+    path = Path(fname)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(fname: str | os.PathLike, text: str, overwrite: bool = True) -> Path:
+    """Write a text file atomically."""
+    return atomic_write(fname, lambda p: p.write_text(text), overwrite=overwrite)
+
+
+def atomic_write_netcdf(obj, fname: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Write an xarray Dataset or DataArray to netCDF (h5netcdf engine) atomically."""
+    return atomic_write(
+        fname, lambda p: obj.to_netcdf(p, engine="h5netcdf", invalid_netcdf=True),
+        overwrite=overwrite,
+    )
