@@ -1,0 +1,100 @@
+"""Public datasets: load them from the data directory (offline) or fetch them (online).
+
+Each dataset lives in its own module (``eegbci``, ``eegmat``, ``haxby``, ``kramer``,
+``hatsopoulos``) that defines ``NAME``, ``FOLDER`` (its place in the data directory),
+``MODALITY``, ``DESCRIPTION``, ``load(data_dir=None, **options)`` returning a trials
+DataArray, and ``fetch(data_dir=None, **options)`` downloading it from its original public
+source with checksums.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import xarray as xr
+
+from ..config import get_data_dir
+from ._base import DatasetNotFoundError
+
+# public name -> module (a static table, not mutable state)
+_MODULES = {
+    "eegbci": "eegbci",
+    "eegmat": "eegmat",
+    "haxby": "haxby",
+    "kramer_stn": "kramer",
+    "hatsopoulos2004": "hatsopoulos",
+}
+
+__all__ = ["DatasetNotFoundError", "available", "fetch", "list_datasets", "load"]
+
+
+def list_datasets() -> list[str]:
+    """Names accepted by :func:`load` and :func:`fetch`."""
+    return list(_MODULES)
+
+
+def _module(name: str) -> ModuleType:
+    if name not in _MODULES:
+        raise ValueError(
+            f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}."
+        )
+    return importlib.import_module(f".{_MODULES[name]}", __name__)
+
+
+def load(name: str, data_dir: str | os.PathLike | None = None, **options) -> xr.DataArray:
+    """Load a public dataset as trials (see :mod:`s2decode.trials` for the data model).
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`: ``"eegbci"``, ``"eegmat"``, ``"haxby"``,
+        ``"kramer_stn"``, ``"hatsopoulos2004"``.
+    data_dir : path-like | None
+        Data directory; ``None`` reads ``S2DECODE_DATA``.
+    **options
+        Dataset options, documented on each module's ``load`` (e.g. ``subject``, ``task``
+        and ``atlas`` for ``"eegbci"``).
+
+    Returns
+    -------
+    trials : xarray.DataArray
+        Dims ``("trial", node, "time")`` with labels ``y`` and groups ``group``.
+    """
+    return _module(name).load(data_dir=data_dir, **options)
+
+
+def fetch(name: str, data_dir: str | os.PathLike | None = None, **options) -> Path:
+    """Download a public dataset into the data directory, verifying checksums.
+
+    Returns the dataset folder. Needs the internet; nothing in the tests calls it.
+    """
+    return _module(name).fetch(data_dir=data_dir, **options)
+
+
+def available(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Which datasets the data directory holds, where, and how to fetch the rest.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per dataset: ``name``, ``modality``, ``present``, ``path``, ``description``.
+    """
+    root = get_data_dir(data_dir)
+    rows = []
+    for name in _MODULES:
+        mod = _module(name)
+        path = root / mod.FOLDER
+        rows.append(
+            {
+                "name": name,
+                "modality": mod.MODALITY,
+                "present": path.is_dir(),
+                "path": str(path),
+                "description": mod.DESCRIPTION,
+            }
+        )
+    return pd.DataFrame(rows)
