@@ -4,7 +4,7 @@ Each dataset lives in its own module (``eegbci``, ``eegmat``, ``haxby``, ``krame
 ``hatsopoulos``) that defines ``NAME``, ``FOLDER`` (its place in the data directory),
 ``MODALITY``, ``DESCRIPTION``, ``load(data_dir=None, **options)`` returning a trials
 DataArray, and ``fetch(data_dir=None, **options)`` downloading it from its original public
-source with checksums.
+source with checksums. ``synthetic`` generates its trials (``FOLDER = None``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _MODULES = {
     "haxby": "haxby",
     "kramer_stn": "kramer",
     "hatsopoulos2004": "hatsopoulos",
+    "synthetic": "synthetic",
 }
 
 __all__ = ["DatasetNotFoundError", "available", "fetch", "list_datasets", "load"]
@@ -52,7 +53,7 @@ def load(name: str, data_dir: str | os.PathLike | None = None, **options) -> xr.
     ----------
     name : str
         One of :func:`list_datasets`: ``"eegbci"``, ``"eegmat"``, ``"haxby"``,
-        ``"kramer_stn"``, ``"hatsopoulos2004"``.
+        ``"kramer_stn"``, ``"hatsopoulos2004"``, ``"synthetic"`` (generated offline).
     data_dir : path-like | None
         Data directory; ``None`` reads ``S2DECODE_DATA``.
     **options
@@ -87,13 +88,13 @@ def available(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     rows = []
     for name in _MODULES:
         mod = _module(name)
-        path = root / mod.FOLDER
+        path = None if mod.FOLDER is None else root / mod.FOLDER
         rows.append(
             {
                 "name": name,
                 "modality": mod.MODALITY,
-                "present": path.is_dir(),
-                "path": str(path),
+                "present": path is None or path.is_dir(),
+                "path": "(generated)" if path is None else str(path),
                 "description": mod.DESCRIPTION,
             }
         )

@@ -1,0 +1,102 @@
+"""The ``s2decode`` command line.
+
+``s2decode --help`` lists the commands; each has its own ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _parse_option(text: str) -> tuple[str, object]:
+    """``key=value`` with the value read as YAML (numbers, lists, booleans, strings)."""
+    import yaml
+
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"options are KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    return key.strip(), yaml.safe_load(value)
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from .datasets import available
+
+    table = available(args.data_dir)
+    print(table.to_string(index=False, max_colwidth=60))
+    missing = table.loc[~table["present"], "name"].tolist()
+    if missing:
+        print(f"\nNot in the data directory: {', '.join(missing)}. "
+              "Fetch one with `s2decode fetch NAME` (needs the internet).")
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from .datasets import fetch
+
+    path = fetch(args.name, data_dir=args.data_dir)
+    print(f"{args.name}: {path if path is not None else 'nothing to download'}")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from .summary import summarize
+
+    options = dict(args.option or [])
+    print(summarize(args.dataset, data_dir=args.data_dir, **options))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``s2decode`` command."""
+    from ._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="s2decode",
+        description="Neural decoding with S2-Net, an oscillatory spiking network on brain parcels.",
+    )
+    parser.add_argument("--version", action="version", version=f"s2decode {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument(
+            "--data-dir", default=None,
+            help="data directory (default: $S2DECODE_DATA, else ~/s2decode_data)",
+        )
+        return p
+
+    p = add("summary", "Load a dataset onto atlas parcels, build the scaffold, print a summary.")
+    p.add_argument(
+        "dataset", nargs="?", default="synthetic",
+        help="dataset name (default: synthetic, generated offline; see `s2decode datasets`)",
+    )
+    p.add_argument(
+        "-o", "--option", action="append", type=_parse_option, metavar="KEY=VALUE",
+        help="dataset option, e.g. -o subject=1 -o task=imagery (repeatable)",
+    )
+    p.set_defaults(func=_cmd_summary)
+
+    p = add("datasets", "List the public datasets, whether the data directory has them, and where.")
+    p.set_defaults(func=_cmd_datasets)
+
+    p = add("fetch", "Download a public dataset into the data directory (checksums verified).")
+    p.add_argument("name", help="dataset name (see `s2decode datasets`)")
+    p.set_defaults(func=_cmd_fetch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, TypeError) as err:
+        print(f"s2decode {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
