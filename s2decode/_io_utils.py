@@ -56,6 +56,7 @@ def atomic_write_text(fname: str | os.PathLike, text: str, overwrite: bool = Tru
 def atomic_write_netcdf(obj, fname: str | os.PathLike, overwrite: bool = True) -> Path:
     """Write an xarray Dataset or DataArray to netCDF (h5netcdf engine) atomically."""
     return atomic_write(
-        fname, lambda p: obj.to_netcdf(p, engine="h5netcdf", invalid_netcdf=True),
+        fname,
+        lambda p: obj.to_netcdf(p, engine="h5netcdf", invalid_netcdf=True),
         overwrite=overwrite,
     )

@@ -27,8 +27,10 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     print(table.to_string(index=False, max_colwidth=60))
     missing = table.loc[~table["present"], "name"].tolist()
     if missing:
-        print(f"\nNot in the data directory: {', '.join(missing)}. "
-              "Fetch one with `s2decode fetch NAME` (needs the internet).")
+        print(
+            f"\nNot in the data directory: {', '.join(missing)}. "
+            "Fetch one with `s2decode fetch NAME` (needs the internet)."
+        )
     return 0
 
 
@@ -62,18 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument(
-            "--data-dir", default=None,
+            "--data-dir",
+            default=None,
             help="data directory (default: $S2DECODE_DATA, else ~/s2decode_data)",
         )
         return p
 
     p = add("summary", "Load a dataset onto atlas parcels, build the scaffold, print a summary.")
     p.add_argument(
-        "dataset", nargs="?", default="synthetic",
+        "dataset",
+        nargs="?",
+        default="synthetic",
         help="dataset name (default: synthetic, generated offline; see `s2decode datasets`)",
     )
     p.add_argument(
-        "-o", "--option", action="append", type=_parse_option, metavar="KEY=VALUE",
+        "-o",
+        "--option",
+        action="append",
+        type=_parse_option,
+        metavar="KEY=VALUE",
         help="dataset option, e.g. -o subject=1 -o task=imagery (repeatable)",
     )
     p.set_defaults(func=_cmd_summary)

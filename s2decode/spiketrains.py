@@ -75,7 +75,9 @@ class SpikeTrains:
         if np.any(np.diff(self.offsets) < 0):
             raise ValueError("`offsets` must be non-decreasing.")
         if not self.t_stop > self.t_start:
-            raise ValueError(f"t_stop ({self.t_stop}) must be greater than t_start ({self.t_start}).")
+            raise ValueError(
+                f"t_stop ({self.t_stop}) must be greater than t_start ({self.t_start})."
+            )
         if not np.all(np.isfinite(self.times)):
             raise ValueError("Spike times must be finite.")
         if self.times.size:
@@ -145,7 +147,12 @@ class SpikeTrains:
         offsets = np.concatenate([[0], np.cumsum(reps.sum(axis=1))])
         names = counts[node_dim_of(counts)].values
         return cls(
-            times, offsets, n_trials, n_neurons, time[0], time[-1] + 1.0 / counts.attrs["sfreq"],
+            times,
+            offsets,
+            n_trials,
+            n_neurons,
+            time[0],
+            time[-1] + 1.0 / counts.attrs["sfreq"],
             names,
         )
 

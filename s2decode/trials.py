@@ -195,9 +195,7 @@ def check_trials(trials: xr.DataArray, name: str = "trials") -> xr.DataArray:
     node = node_dim_of(trials)
     missing = {"trial", "time"} - set(trials.dims)
     if missing or trials.ndim != 3:
-        raise ValueError(
-            f"`{name}` must have dims ('trial', {node!r}, 'time'), got {trials.dims}."
-        )
+        raise ValueError(f"`{name}` must have dims ('trial', {node!r}, 'time'), got {trials.dims}.")
     if "sfreq" not in trials.attrs:
         raise ValueError(
             f"`{name}` has no 'sfreq' attribute; set trials.attrs['sfreq'] to the sampling "

@@ -120,8 +120,14 @@ def test_spiketrains_from_counts():
     counts = np.zeros((2, 2, 10), dtype=int)
     counts[0, 1, 3] = 2
     counts[1, 0, 9] = 1
-    da = make_trials(counts, sfreq=1000.0, t_start=-0.005, modality="spikes",
-                     kind="spike_counts", node_dim="unit")
+    da = make_trials(
+        counts,
+        sfreq=1000.0,
+        t_start=-0.005,
+        modality="spikes",
+        kind="spike_counts",
+        node_dim="unit",
+    )
     st = SpikeTrains.from_counts(da)
     np.testing.assert_allclose(st.train(0, 1), [-0.002, -0.002])
     np.testing.assert_allclose(st.train(1, 0), [0.004])

@@ -40,9 +40,7 @@ def list_datasets() -> list[str]:
 
 def _module(name: str) -> ModuleType:
     if name not in _MODULES:
-        raise ValueError(
-            f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}."
-        )
+        raise ValueError(f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}.")
     return importlib.import_module(f".{_MODULES[name]}", __name__)
 
 
