@@ -1,0 +1,110 @@
+"""Hatsopoulos, Joshi & O'Leary (2004): macaque M1/PMd firing rates in center-out reaching.
+
+``Dataset1.mat`` (CENTURI 2022 summer school copy): ``R``, firing rates in Hz of 143
+neurons over 158 trials, and ``direction`` (1..8 = reach at 0, 45, ..., 315 degrees). One
+rate per neuron and trial: the trials have a single time sample and ``kind="rates"``.
+The rates come already averaged over the upstream's movement window, which the file does
+not record; no spike times exist for these data.
+
+Reference: Hatsopoulos, Joshi & O'Leary, J Neurophysiol 92:1165-1174 (2004).
+Licence: the repository's GPL-3.0 (no separate data licence stated).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..config import get_data_dir
+from ..trials import make_trials
+from ._base import dataset_path, download
+
+NAME = "hatsopoulos2004"
+FOLDER = "spikes/hatsopoulos2004"
+MODALITY = "spikes"
+DESCRIPTION = (
+    "Macaque M1/PMd center-out reaching (Hatsopoulos et al. 2004): firing rates of 143 "
+    "neurons in 158 trials, 8 reach directions."
+)
+FNAME = "Dataset1.mat"
+#: Reach angle in degrees of direction labels 1..8.
+ANGLES = (0, 45, 90, 135, 180, 225, 270, 315)
+LABELS = ("degrees", "index")
+_URL = (
+    "https://raw.githubusercontent.com/CONECT-INT/2022_CENTURI-SummerSchool/"
+    f"31379a8a74d5477ce00c898aa3e45b6198709608/datasets/dataset1_reaching-task/{FNAME}"
+)
+# sha256 of the copy in the data directory (taken from the repository at the commit above)
+_SHA256 = "52966343a14f25b3254170c3848d91c32599532acfd0fdcaad73e81468945257"
+
+
+def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -> xr.DataArray:
+    """Load the firing rates as single-sample trials.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``); the file is
+        ``<data_dir>/spikes/hatsopoulos2004/Dataset1.mat``.
+    label : {"degrees", "index"}
+        ``y`` as the reach angle in degrees (0, 45, ..., 315) or as the file's direction
+        index (1..8). Both are kept as the trial coordinates ``angle`` and ``direction``.
+
+    Returns
+    -------
+    rates : xarray.DataArray
+        ``(158 trials, 143 units, 1 time)`` firing rates in Hz, ``kind="rates"``,
+        ``group`` = 0 (one session). The single time sample sits at 0 s; ``sfreq`` (1 Hz)
+        is nominal.
+    """
+    from pymatreader import read_mat
+
+    if label not in LABELS:
+        raise ValueError(f"`label` must be one of {LABELS}, got {label!r}.")
+    path = dataset_path(NAME, FOLDER, data_dir, must_have=FNAME)
+    fname = path / FNAME
+    try:
+        mat = read_mat(str(fname))
+    except Exception as err:
+        raise ValueError(f"Could not read {fname} as a MATLAB file: {err}") from None
+    if not {"R", "direction"} <= set(mat):
+        raise ValueError(f"{fname} lacks the variables R and direction of {FNAME}.")
+    rates = np.asarray(mat["R"], dtype=float)  # (neurons, trials)
+    direction = np.asarray(mat["direction"]).ravel().astype(int)
+    if rates.ndim != 2 or rates.shape[1] != direction.size:
+        raise ValueError(
+            f"{fname}: R has shape {rates.shape}, expected (n_neurons, n_trials={direction.size})."
+        )
+    if direction.min() < 1 or direction.max() > len(ANGLES):
+        raise ValueError(f"{fname}: direction must lie in 1..{len(ANGLES)}.")
+    angle = np.asarray(ANGLES)[direction - 1]
+    trials = make_trials(
+        rates.T[:, :, None],
+        sfreq=1.0,
+        y=angle if label == "degrees" else direction,
+        group=np.zeros(direction.size, dtype=int),
+        node_dim="unit",
+        modality="spikes",
+        kind="rates",
+        units="Hz",
+        source=f"{NAME}: {fname}",
+    )
+    trials = trials.assign_coords(angle=("trial", angle), direction=("trial", direction))
+    trials.attrs["dataset"] = NAME
+    return trials
+
+
+def fetch(data_dir: str | os.PathLike | None = None) -> Path:
+    """Download ``Dataset1.mat`` (60 kB) from the summer-school repository, checking its sha256.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The dataset folder ``<data_dir>/spikes/hatsopoulos2004``.
+    """
+    folder = get_data_dir(data_dir) / FOLDER
+    download(_URL, f"sha256:{_SHA256}", folder, fname=FNAME)
+    return folder

@@ -1,0 +1,132 @@
+"""Kramer & Eden, *Case Studies in Neural Data Analysis*, chapter 10: one human STN neuron.
+
+``10_spikes-1.mat`` holds one neuron of the subthalamic nucleus recorded in a patient with
+Parkinson's disease during deep-brain-stimulation surgery: 50 trials of 2 s binned at 1 ms
+(``train``, 50 x 2000 of 0/1) around the GO cue (``t``, -1000..999 ms), and the direction
+of the joystick movement (``direction``: 0 = left, 1 = right; 25 trials each).
+
+A single unit: its node is ``"unit"`` (no cortical atlas has an STN parcel). Toy /
+sanity-check data rather than a population benchmark. Licence: MIT (Mark Kramer).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..config import get_data_dir
+from ..spiketrains import SpikeTrains
+from ._base import dataset_path, download
+
+NAME = "kramer_stn"
+FOLDER = "spikes/kramer"
+MODALITY = "spikes"
+DESCRIPTION = (
+    "Human subthalamic-nucleus neuron (Kramer & Eden, ch. 10): 50 trials of 2 s at 1 ms "
+    "around the GO cue, left vs right joystick movement."
+)
+FNAME = "10_spikes-1.mat"
+DIRECTIONS = ("left", "right")  # direction 0, 1 in the file
+_URL = (
+    "https://raw.githubusercontent.com/Mark-Kramer/Case-Studies-Python/"
+    f"060e67e81096b900773e2166910c5f3aca6365f8/matfiles/{FNAME}"
+)
+# sha256 of the copy in the data directory (taken from the repository at the commit above)
+_SHA256 = "785262e6607596c375f515f100ea290527f68432cf187ff92ba51a593b2057d4"
+
+
+def _read_mat(fname: Path) -> dict:
+    from pymatreader import read_mat
+
+    try:
+        mat = read_mat(str(fname))
+    except Exception as err:
+        raise ValueError(f"Could not read {fname} as a MATLAB file: {err}") from None
+    missing = {"train", "t", "direction"} - set(mat)
+    if missing:
+        raise ValueError(
+            f"{fname} lacks the variables {sorted(missing)} of {FNAME} (train, t, direction)."
+        )
+    return mat
+
+
+def load(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    tmin: float | None = None,
+    tmax: float | None = None,
+    bin_size: float | None = None,
+    return_spike_times: bool = False,
+) -> xr.DataArray | tuple[xr.DataArray, SpikeTrains]:
+    """Load the STN neuron as spike counts per trial.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``); the file is
+        ``<data_dir>/spikes/kramer/10_spikes-1.mat``.
+    tmin, tmax : float | None
+        Crop to ``[tmin, tmax)`` seconds around the GO cue (default: the whole -1..1 s).
+    bin_size : float | None
+        Bin width in seconds, a whole multiple of 1 ms (``None``: the native 1 ms bins).
+    return_spike_times : bool
+        Also return the spike times (bin starts, 1 ms resolution) as a SpikeTrains.
+
+    Returns
+    -------
+    counts : xarray.DataArray
+        ``(50 trials, 1 unit, 2000 bins)`` spike counts, time from -1.0 to 0.999 s,
+        ``y`` = ``"left"`` / ``"right"``, ``group`` = 0 (one session).
+    spike_times : SpikeTrains
+        Only with ``return_spike_times=True``.
+    """
+    from ..io.spikes import spikes_to_trials
+
+    path = dataset_path(NAME, FOLDER, data_dir, must_have=FNAME)
+    mat = _read_mat(path / FNAME)
+    train = np.asarray(mat["train"])
+    t_ms = np.asarray(mat["t"], dtype=float).ravel()
+    direction = np.asarray(mat["direction"]).ravel().astype(int)
+    if train.ndim != 2 or train.shape != (direction.size, t_ms.size):
+        raise ValueError(
+            f"{path / FNAME}: train has shape {train.shape}, expected (n_trials={direction.size}, "
+            f"n_times={t_ms.size})."
+        )
+    if not set(np.unique(direction)) <= {0, 1}:
+        raise ValueError(f"{path / FNAME}: direction must be 0 (left) or 1 (right).")
+    dt = np.diff(t_ms)
+    if not np.allclose(dt, dt[0]):
+        raise ValueError(f"{path / FNAME}: the time axis t is not evenly sampled.")
+    result = spikes_to_trials(
+        train[:, None, :],
+        sfreq=1000.0 / dt[0],
+        t_start=t_ms[0] / 1000.0,
+        tmin=tmin,
+        tmax=tmax,
+        bin_size=bin_size,
+        y=np.array(DIRECTIONS)[direction],
+        group=np.zeros(direction.size, dtype=int),
+        unit_names=["stn_unit"],
+        locations=["subthalamic nucleus"],
+        return_spike_times=return_spike_times,
+        source=f"{NAME}: {path / FNAME}",
+    )
+    counts = result[0] if return_spike_times else result
+    counts.attrs["dataset"] = NAME
+    return result
+
+
+def fetch(data_dir: str | os.PathLike | None = None) -> Path:
+    """Download ``10_spikes-1.mat`` (10 kB) from the book's repository, checking its sha256.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The dataset folder ``<data_dir>/spikes/kramer``.
+    """
+    folder = get_data_dir(data_dir) / FOLDER
+    download(_URL, f"sha256:{_SHA256}", folder, fname=FNAME)
+    return folder
