@@ -12,6 +12,13 @@ from .atlases import (
     load_atlas,
     read_lut,
 )
+from .projection import (
+    SensorDistanceProjector,
+    SourceProjector,
+    head_to_mni,
+    make_projector,
+    mni_to_head,
+)
 from .scaffold import Scaffold
 
 __all__ = [
@@ -19,11 +26,16 @@ __all__ = [
     "DEFAULT_ATLAS",
     "Atlas",
     "Scaffold",
+    "SensorDistanceProjector",
+    "SourceProjector",
     "atlas_from_annot",
     "atlas_from_label_image",
     "atlas_spec",
     "fetch_atlas",
+    "head_to_mni",
     "list_atlases",
     "load_atlas",
+    "make_projector",
+    "mni_to_head",
     "read_lut",
 ]

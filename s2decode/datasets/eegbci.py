@@ -1,0 +1,281 @@
+"""PhysioNet EEG Motor Movement/Imagery (eegmmidb, "EEGBCI"; Schalk et al. 2004).
+
+109 subjects, 64-channel EEG at 160 Hz (BCI2000, EDF+), 14 runs each. Runs 3-14 are
+2-minute blocks of 15 cued trials of about 4 s; the annotations ``T0`` (rest), ``T1`` and
+``T2`` mark the cues:
+
+=========  ==========  ==========================  ==============================
+run        task        T1                          T2
+=========  ==========  ==========================  ==============================
+3, 7, 11   execution   left fist (``"left"``)      right fist (``"right"``)
+4, 8, 12   imagery     left fist (``"left"``)      right fist (``"right"``)
+5, 9, 13   execution   both fists (``"hands"``)    both feet (``"feet"``)
+6, 10, 14  imagery     both fists (``"hands"``)    both feet (``"feet"``)
+=========  ==========  ==========================  ==============================
+
+Files live in ``<data_dir>/eeg/eegbci_S001/S001R04.edf`` (subject ``N`` in
+``eeg/eegbci_S{N:03d}``), as :func:`fetch` puts them. Channel names are standardised with
+:func:`mne.datasets.eegbci.standardize` and placed on the standard 10-05 montage on the
+fsaverage head. Licence: ODC-By 1.0 (cite Schalk et al. 2004 and Goldberger et al. 2000).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import xarray as xr
+
+from ..atlas.atlases import Atlas
+from ..config import get_data_dir
+from ._base import DatasetNotFoundError, dataset_path
+
+NAME = "eegbci"
+FOLDER = "eeg/eegbci_S001"
+MODALITY = "eeg"
+DESCRIPTION = (
+    "PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004): 64-ch EEG at 160 Hz, "
+    "executed or imagined left/right fist or fists/feet movements, 45 trials per task."
+)
+SUBJECTS = range(1, 110)
+#: run -> (task, classes)
+RUNS = {
+    3: ("execution", "left_right"),
+    4: ("imagery", "left_right"),
+    5: ("execution", "hands_feet"),
+    6: ("imagery", "hands_feet"),
+    7: ("execution", "left_right"),
+    8: ("imagery", "left_right"),
+    9: ("execution", "hands_feet"),
+    10: ("imagery", "hands_feet"),
+    11: ("execution", "left_right"),
+    12: ("imagery", "left_right"),
+    13: ("execution", "hands_feet"),
+    14: ("imagery", "hands_feet"),
+}
+TASKS = ("imagery", "execution")
+CLASSES = {"left_right": ("left", "right"), "hands_feet": ("hands", "feet")}
+
+
+def folder(subject: int = 1) -> str:
+    """Folder of a subject's files relative to the data directory."""
+    return f"eeg/eegbci_S{_check_subject(subject):03d}"
+
+
+def run_file(subject: int, run: int) -> str:
+    """File name of one run, e.g. ``S001R04.edf``."""
+    return f"S{subject:03d}R{run:02d}.edf"
+
+
+def _check_subject(subject: int) -> int:
+    if isinstance(subject, bool) or int(subject) != subject or subject not in SUBJECTS:
+        raise ValueError(f"`subject` must be an integer in 1..109, got {subject!r}.")
+    return int(subject)
+
+
+def select_runs(
+    runs: Sequence[int] | int | None = None, task: str | None = None, classes: str | None = None
+) -> list[int]:
+    """The runs to load: given ones (checked against ``task``/``classes``), or those of a
+    task and class pair (default: imagery, hands vs feet)."""
+    if task is not None and task not in TASKS:
+        raise ValueError(f"`task` must be one of {TASKS}, got {task!r}.")
+    if classes is not None and classes not in CLASSES:
+        raise ValueError(f"`classes` must be one of {tuple(CLASSES)}, got {classes!r}.")
+    if runs is None:
+        task = task or "imagery"
+        classes = classes or "hands_feet"
+        return [r for r, design in RUNS.items() if design == (task, classes)]
+    runs = [runs] if isinstance(runs, int) else list(runs)
+    bad = [r for r in runs if r not in RUNS]
+    if bad or not runs:
+        raise ValueError(
+            f"`runs` must be task runs in 3..14 (1 and 2 are baselines without cues), got {runs!r}."
+        )
+    for r in runs:
+        r_task, r_classes = RUNS[r]
+        if (task is not None and r_task != task) or (classes is not None and r_classes != classes):
+            raise ValueError(
+                f"Run {r} is {r_task} of {r_classes}, which contradicts task={task!r}, "
+                f"classes={classes!r}; leave task/classes as None when giving runs."
+            )
+    return sorted(set(runs))
+
+
+def load(
+    data_dir: str | os.PathLike | None = None,
+    subject: int = 1,
+    runs: Sequence[int] | int | None = None,
+    task: str | None = None,
+    classes: str | None = None,
+    *,
+    tmin: float = 0.0,
+    tmax: float = 4.0,
+    l_freq: float | None = 1.0,
+    h_freq: float | None = 40.0,
+    resample: float | None = None,
+    baseline: tuple[float | None, float | None] | None = None,
+    rest: bool = False,
+    atlas: str | Atlas = "seitzman300",
+    method: str | None = "eloreta",
+    projector=None,
+    orientation: str = "data",
+    dtype=None,
+    verbose: bool | str | None = False,
+) -> xr.DataArray:
+    """Load one subject's motor execution/imagery trials, on atlas parcels by default.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``).
+    subject : int
+        Subject 1..109; files in ``<data_dir>/eeg/eegbci_S{subject:03d}``.
+    runs : int | sequence of int | None
+        Runs 3..14; ``None`` takes the three runs of ``task`` and ``classes``. Runs of
+        different designs may be mixed (their classes are then all present).
+    task : {"imagery", "execution"} | None
+        Imagined or executed movements (default ``"imagery"`` when ``runs`` is None).
+    classes : {"hands_feet", "left_right"} | None
+        Both fists vs both feet, or left vs right fist (default ``"hands_feet"``).
+    tmin, tmax : float
+        Trial window in seconds around the cue (both included: 4 s at 160 Hz is 641
+        samples).
+    l_freq, h_freq : float | None
+        Band-pass in Hz applied to each continuous run (default 1-40 Hz: drifts and the
+        60 Hz mains out).
+    resample : float | None
+        New sampling rate in Hz.
+    baseline : tuple | None
+        MNE baseline interval; ``None``: no baseline correction.
+    rest : bool
+        Also keep the ``T0`` rest periods as class ``"rest"``.
+    atlas : str | Atlas
+        Atlas of the parcels.
+    method : {"eloreta", "dspm", "sloreta", "mne", "sensor"} | None
+        Projection onto the parcels (see :func:`s2decode.io.eeg.epochs_to_trials`);
+        ``None`` keeps the 64 channels.
+    projector : SourceProjector | SensorDistanceProjector | None
+        A projector fitted before on the same montage (e.g. for another subject), reused
+        instead of fitting a new one; overrides ``method`` and ``atlas``.
+    orientation : {"data", "kernel"}
+        Parcel orientation of a source projection (fitted on all the subject's trials,
+        without labels).
+    dtype : numpy dtype | None
+        Data type of the values (``None``: float64).
+    verbose : bool | str | None
+        MNE's verbosity.
+
+    Returns
+    -------
+    trials : xarray.DataArray
+        ``(trial, parcel, time)`` (or ``channel``), ``y`` the class names, ``group`` and
+        ``run`` the run number, ``onset`` the cue time in its run (s).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If a run file is missing (the message says how to fetch it).
+    """
+    import mne
+
+    from ..io.eeg import epochs_from_raw, epochs_to_trials, read_raw, set_montage
+
+    subject = _check_subject(subject)
+    runs = select_runs(runs, task, classes)
+    path = dataset_path(NAME, folder(subject), data_dir)
+    missing = [run_file(subject, r) for r in runs if not (path / run_file(subject, r)).is_file()]
+    if missing:
+        raise DatasetNotFoundError(
+            f"Dataset {NAME!r}: {path} lacks {missing}. Download them with "
+            f"s2decode.datasets.fetch({NAME!r}, subject={subject}, runs={runs}) "
+            f"(or `s2decode fetch {NAME}`)."
+        )
+
+    parts = []
+    for run in runs:
+        fname = path / run_file(subject, run)
+        raw = read_raw(fname, montage=None, verbose=verbose)
+        mne.datasets.eegbci.standardize(raw)
+        set_montage(raw, "auto", verbose=verbose)
+        first, second = CLASSES[RUNS[run][1]]
+        event_id = {"T1": first, "T2": second, **({"T0": "rest"} if rest else {})}
+        epochs = epochs_from_raw(
+            raw,
+            event_id,
+            tmin,
+            tmax,
+            l_freq=l_freq,
+            h_freq=h_freq,
+            resample=resample,
+            baseline=baseline,
+            picks="eeg",
+            verbose=verbose,
+        )
+        epochs.metadata["run"] = run
+        parts.append(epochs)
+    if len(parts) > 1:
+        with warnings.catch_warnings():
+            # the runs' annotations are not needed once they are epochs
+            warnings.filterwarnings("ignore", "Concatenation of Annotations", RuntimeWarning)
+            epochs = mne.concatenate_epochs(parts, add_offset=True, verbose=verbose)
+    else:
+        epochs = parts[0]
+    return epochs_to_trials(
+        epochs,
+        method=method,
+        atlas=atlas,
+        projector=projector,
+        orientation=orientation,
+        group="run",
+        trial_coords=("run",),
+        dtype=dtype,
+        source=f"{NAME}: {path} runs {runs}",
+    )
+
+
+def fetch(
+    data_dir: str | os.PathLike | None = None,
+    subject: int = 1,
+    runs: Sequence[int] | None = None,
+) -> Path:
+    """Download a subject's runs from PhysioNet into ``<data_dir>/eeg/eegbci_S{N:03d}``.
+
+    Uses :func:`mne.datasets.eegbci.load_data`, which checks every file against the SHA256
+    sums MNE ships (``mne/data/eegbci_checksums.txt``). Files already present are kept.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``).
+    subject : int
+        Subject 1..109.
+    runs : sequence of int | None
+        Runs to fetch (``None``: the task runs 3..14).
+
+    Returns
+    -------
+    path : pathlib.Path
+        The subject's folder.
+    """
+    from mne.datasets import eegbci as mne_eegbci
+
+    subject = _check_subject(subject)
+    runs = sorted(RUNS) if runs is None else select_runs(runs)
+    root = get_data_dir(data_dir)
+    target = root / folder(subject)
+    todo = [r for r in runs if not (target / run_file(subject, r)).is_file()]
+    if not todo:
+        return target
+    staging = root / "eeg" / ".mne_eegbci"
+    paths = mne_eegbci.load_data(subject, todo, path=staging, update_path=False)
+    target.mkdir(parents=True, exist_ok=True)
+    for src in paths:
+        src = Path(src)
+        tmp = target / f".{src.name}.part"
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target / src.name)  # atomic: never a half file under the real name
+    return target
