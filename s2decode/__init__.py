@@ -5,13 +5,18 @@ The data take one way through::
     recordings -> trials on parcels (xarray) -> scaffold -> S2-Net (Brian2)
                -> spike trains -> synchrony features (Numba) -> scikit-learn estimators
 
-Heavy sub-packages (Brian2, MNE, nilearn) are imported on first use.
+Sub-packages (``atlas``, ``datasets``, ``io``, ``net``, ``sync``) are imported on first
+attribute access, so ``import s2decode`` stays fast and Brian2/MNE/nilearn load only when used.
 """
+
+import importlib
 
 from ._version import __version__
 from .config import get_cache_dir, get_data_dir
 from .spiketrains import SpikeTrains
 from .trials import check_trials, make_trials
+
+_SUBMODULES = frozenset({"atlas", "datasets", "io", "net", "sync", "summary", "cli"})
 
 __all__ = [
     "SpikeTrains",
@@ -21,3 +26,13 @@ __all__ = [
     "get_data_dir",
     "make_trials",
 ]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 's2decode' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | _SUBMODULES)

@@ -10,7 +10,7 @@ from s2decode.datasets import DatasetNotFoundError
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match="Unknown dataset 'eegbcii'.*eegbci"):
+    with pytest.raises(ValueError, match=r"Unknown dataset .eegbcii.*eegbci"):
         datasets.load("eegbcii")
 
 

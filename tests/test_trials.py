@@ -70,7 +70,7 @@ def test_check_trials_transposes_and_validates():
     da = _trials()
     out = check_trials(da.transpose("time", "trial", "parcel"))
     assert out.dims == ("trial", "parcel", "time")
-    with pytest.raises(TypeError, match="xarray.DataArray"):
+    with pytest.raises(TypeError, match=r"xarray\.DataArray"):
         check_trials(da.values)
     bad = da.copy()
     bad[0, 0, 0] = np.nan
