@@ -1,0 +1,375 @@
+"""Phases of spiking neurons, the Kuramoto order parameter and phase locking.
+
+Two ways to give a spiking neuron a phase:
+
+``method="linear"``
+    the phase grows linearly by ``2 pi`` from one spike to the next (Pikovsky, Rosenblum &
+    Kurths 2001): ``phi(t) = 2 pi (t - t_k) / (t_{k+1} - t_k)``; undefined (NaN) before the
+    first and after the last spike.
+``method="history"``
+    the argument of the spike-history trace of S2-Net (design note S2NET.md),
+    ``z(t) = sum_{t_k <= t} exp((-1 / T_w + i omega) (t - t_k))``, the same trace the
+    simulator integrates (``dz/dt = (-1/T_w + i omega) z``, ``z += 1`` at each spike);
+    undefined (NaN) before the first spike. A recorded trace gives its phases directly as
+    ``np.angle(zr + 1j * zi)``.
+
+From phases, :func:`kuramoto_order` gives ``R(t) = |mean_i exp(i phi_i(t))|`` over all
+neurons and per group (e.g. per network), its mean and its standard deviation over time
+(metastability, Shanahan 2010), and :func:`phase_locking_matrix` the phase-locking value
+``|mean_t exp(i (phi_i - phi_j))|`` of every pair (Lachaux et al. 1999). Undefined phases
+are left out of every mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from ..spiketrains import SpikeTrains
+from ._utils import check_positive, check_spike_trains, check_windows
+
+
+# --------------------------------------------------------------------------- spike phases
+@njit(cache=True, error_model="numpy")
+def _linear_phase(train: np.ndarray, samples: np.ndarray, out: np.ndarray) -> None:
+    n = train.shape[0]
+    k = 0  # number of spikes <= current sample
+    for s in range(samples.shape[0]):
+        t = samples[s]
+        while k < n and train[k] <= t:
+            k += 1
+        if k == 0 or (k == n and t > train[n - 1]):
+            out[s] = np.nan
+        elif k == n:
+            out[s] = 0.0  # on the last spike: a cycle ends, the phase wraps to 0
+        else:
+            prev = train[k - 1]
+            out[s] = 2 * np.pi * (t - prev) / (train[k] - prev)
+
+
+@njit(cache=True, error_model="numpy")
+def _history_phase(
+    train: np.ndarray, samples: np.ndarray, omega: float, memory: float, out: np.ndarray
+) -> None:
+    n = train.shape[0]
+    rate = complex(-1.0 / memory, omega)
+    z = 0j
+    t_z = 0.0  # time at which z is known
+    k = 0
+    for s in range(samples.shape[0]):
+        t = samples[s]
+        while k < n and train[k] <= t:
+            z = z * np.exp(rate * (train[k] - t_z)) + 1.0
+            t_z = train[k]
+            k += 1
+        z *= np.exp(rate * (t - t_z))
+        t_z = t
+        # NaN before the first spike (and where the trace has decayed to exactly 0).
+        out[s] = np.angle(z) if z != 0 else np.nan
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _phases_kernel(
+    times: np.ndarray,
+    offsets: np.ndarray,
+    n_neurons: int,
+    samples: np.ndarray,
+    history: bool,
+    omega: np.ndarray,
+    memory: float,
+) -> np.ndarray:
+    n_trains = offsets.shape[0] - 1
+    out = np.empty((n_trains, samples.shape[0]))
+    for k in prange(n_trains):
+        train = times[offsets[k] : offsets[k + 1]]
+        if history:
+            _history_phase(train, samples, omega[k % n_neurons], memory, out[k])
+        else:
+            _linear_phase(train, samples, out[k])
+    return out
+
+
+def spike_phases(
+    spike_trains: SpikeTrains | Sequence[np.ndarray],
+    times: np.ndarray,
+    t_start: float | None = None,
+    t_stop: float | None = None,
+    *,
+    method: str = "linear",
+    omega: float | np.ndarray | None = None,
+    memory: float = 0.05,
+) -> np.ndarray:
+    """Phase of every neuron at the sample ``times``, from its spikes.
+
+    Parameters
+    ----------
+    spike_trains : list of array-like | SpikeTrains
+        A list of 1-D arrays of sorted spike times in seconds, or a batched ``SpikeTrains``.
+    times : array-like, shape (n_times,)
+        Sorted sample times in seconds (the same for every trial).
+    t_start, t_stop : float | None
+        Recording window in seconds (required with a list).
+    method : {"linear", "history"}
+        Linear phase between consecutive spikes, or the argument of the spike-history trace
+        of S2-Net (see the module docstring).
+    omega : float | array-like, shape (n_neurons,) | None
+        Angular frequency (rad/s) of the history trace, one value or one per neuron;
+        required with ``method="history"``.
+    memory : float
+        Memory window ``T_w`` of the history trace in seconds (S2-Net default 50 ms).
+
+    Returns
+    -------
+    phases : ndarray, shape ([n_trials,] n_neurons, n_times)
+        Radians, in ``[0, 2 pi)`` for ``"linear"`` and ``(-pi, pi]`` for ``"history"``;
+        NaN where undefined.
+    """
+    batch = check_spike_trains(spike_trains, t_start, t_stop)
+    samples = np.ascontiguousarray(times, dtype=np.float64)
+    if samples.ndim != 1 or not np.all(np.isfinite(samples)):
+        raise ValueError("times must be a 1-D array of finite sample times in seconds.")
+    if samples.size > 1 and np.any(np.diff(samples) < 0):
+        raise ValueError("times must be sorted (increasing sample times).")
+    if method == "linear":
+        history = False
+        omegas = np.zeros(batch.n_neurons)
+    elif method == "history":
+        if omega is None:
+            raise ValueError(
+                "method='history' needs omega, the angular frequency in rad/s of the trace "
+                "(e.g. 2 * np.pi * 40 for a 40 Hz rhythm), one value or one per neuron."
+            )
+        omegas = np.broadcast_to(np.asarray(omega, dtype=np.float64), (batch.n_neurons,))
+        omegas = np.ascontiguousarray(omegas)
+        if not np.all(np.isfinite(omegas)):
+            raise ValueError("omega must be finite.")
+        memory = check_positive(memory, "memory")
+        history = True
+    else:
+        raise ValueError(f"method must be 'linear' or 'history', got {method!r}.")
+    out = _phases_kernel(
+        batch.times, batch.offsets, batch.n_neurons, samples, history, omegas, float(memory)
+    )
+    return batch.finish(out.reshape(batch.n_batches, batch.n_neurons, samples.size))
+
+
+# --------------------------------------------------------------------------- Kuramoto
+class KuramotoOrder(NamedTuple):
+    """Kuramoto order parameter over time, globally and per group.
+
+    Attributes
+    ----------
+    order : ndarray, shape (..., n_times)
+        ``R(t)`` over all neurons with a defined phase (NaN where none).
+    mean : ndarray, shape (...[, n_windows])
+        Mean of ``R(t)`` over time (per window if windows were given).
+    metastability : ndarray, shape (...[, n_windows])
+        Standard deviation of ``R(t)`` over time (population, ``ddof=0``).
+    group_order : ndarray, shape (..., n_groups, n_times) | None
+        ``R(t)`` within each group.
+    group_mean, group_metastability : ndarray, shape (..., n_groups[, n_windows]) | None
+        Their mean and standard deviation over time.
+    groups : ndarray, shape (n_groups,) | None
+        The group labels, sorted (``np.unique`` order).
+    """
+
+    order: np.ndarray
+    mean: np.ndarray
+    metastability: np.ndarray
+    group_order: np.ndarray | None
+    group_mean: np.ndarray | None
+    group_metastability: np.ndarray | None
+    groups: np.ndarray | None
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _kuramoto_kernel(phases: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
+    """|sum exp(i phi)| / count per (batch, group, time); group ``n_groups`` is everyone."""
+    n_batches, n_neurons, n_times = phases.shape
+    out = np.empty((n_batches, n_groups + 1, n_times))
+    for b in prange(n_batches):
+        re = np.zeros((n_groups + 1, n_times))
+        im = np.zeros((n_groups + 1, n_times))
+        count = np.zeros((n_groups + 1, n_times))
+        for i in range(n_neurons):
+            g = labels[i]
+            for t in range(n_times):
+                phi = phases[b, i, t]
+                if np.isfinite(phi):
+                    c = np.cos(phi)
+                    s = np.sin(phi)
+                    re[n_groups, t] += c
+                    im[n_groups, t] += s
+                    count[n_groups, t] += 1.0
+                    if g >= 0:
+                        re[g, t] += c
+                        im[g, t] += s
+                        count[g, t] += 1.0
+        for g in range(n_groups + 1):
+            for t in range(n_times):
+                if count[g, t] > 0:
+                    out[b, g, t] = np.sqrt(re[g, t] ** 2 + im[g, t] ** 2) / count[g, t]
+                else:
+                    out[b, g, t] = np.nan
+    return out
+
+
+def _nan_mean_std(x: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over the last axis ignoring NaN (NaN where nothing is left), no warnings."""
+    valid = np.isfinite(x)
+    if mask is not None:
+        valid &= mask
+    n = valid.sum(axis=-1)
+    filled = np.where(valid, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=-1) / n
+        dev = np.where(valid, x - mean[..., np.newaxis], 0.0)
+        std = np.sqrt((dev**2).sum(axis=-1) / n)
+    return mean, std
+
+
+def _window_masks(times: np.ndarray | None, windows, n_times: int) -> np.ndarray | None:
+    if windows is None:
+        return None
+    if times is None:
+        raise ValueError("windows need the sample times: pass times=... (seconds).")
+    times = np.asarray(times, dtype=np.float64)
+    if times.shape != (n_times,):
+        raise ValueError(f"times must have one entry per sample ({n_times}), got {times.shape}.")
+    win = check_windows(windows, -np.inf, np.inf)
+    return (times >= win[:, :1]) & (times <= win[:, 1:])
+
+
+def _check_phases(phases: np.ndarray) -> np.ndarray:
+    phases = np.asarray(phases, dtype=np.float64)
+    if phases.ndim < 2:
+        raise ValueError(
+            f"phases must have shape (..., n_neurons, n_times), got shape {phases.shape}."
+        )
+    return phases
+
+
+def _mean_std(r: np.ndarray, masks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    if masks is None:
+        return _nan_mean_std(r)
+    pairs = [_nan_mean_std(r, m) for m in masks]
+    return np.stack([p[0] for p in pairs], axis=-1), np.stack([p[1] for p in pairs], axis=-1)
+
+
+def kuramoto_order(
+    phases: np.ndarray,
+    groups: Sequence | np.ndarray | None = None,
+    *,
+    times: np.ndarray | None = None,
+    windows: np.ndarray | None = None,
+) -> KuramotoOrder:
+    """Kuramoto order parameter R(t), its mean and its variability (metastability).
+
+    Parameters
+    ----------
+    phases : array-like, shape (..., n_neurons, n_times)
+        Phases in radians (e.g. from :func:`spike_phases`); NaN where undefined.
+    groups : array-like, shape (n_neurons,) | None
+        A label per neuron (e.g. its network); ``R(t)`` is also computed within each group.
+    times : array-like, shape (n_times,) | None
+        Sample times in seconds; needed with ``windows``.
+    windows : array-like, shape (n_windows, 2) | None
+        Summarise ``R(t)`` (mean, metastability) in each window ``[start, stop]``.
+
+    Returns
+    -------
+    result : KuramotoOrder
+        See :class:`KuramotoOrder`.
+
+    Examples
+    --------
+    >>> phases = np.array([[0.0, 1.0], [0.0, 1.0 + np.pi]])
+    >>> kuramoto_order(phases).order.round(12)
+    array([1., 0.])
+    """
+    phases = _check_phases(phases)
+    lead = phases.shape[:-2]
+    n_neurons, n_times = phases.shape[-2:]
+    masks = _window_masks(times, windows, n_times)
+    if groups is None:
+        names = None
+        labels = np.full(n_neurons, -1, dtype=np.int64)
+    else:
+        groups = np.asarray(groups)
+        if groups.shape != (n_neurons,):
+            raise ValueError(
+                f"groups must give one label per neuron ({n_neurons}), got shape {groups.shape}."
+            )
+        names, labels = np.unique(groups, return_inverse=True)
+        labels = labels.astype(np.int64)
+    n_groups = 0 if names is None else names.size
+    flat = np.ascontiguousarray(phases.reshape((-1, n_neurons, n_times)))
+    r = _kuramoto_kernel(flat, labels, n_groups).reshape((*lead, n_groups + 1, n_times))
+    order = r[..., n_groups, :]
+    mean, std = _mean_std(order, masks)
+    if names is None:
+        return KuramotoOrder(order, mean, std, None, None, None, None)
+    group_order = r[..., :n_groups, :]
+    g_mean, g_std = _mean_std(group_order, masks)
+    return KuramotoOrder(order, mean, std, group_order, g_mean, g_std, names)
+
+
+# --------------------------------------------------------------------------- PLV
+def _plv_one(phases: np.ndarray) -> np.ndarray:
+    """PLV matrix of one (n_neurons, n_times) block by matrix products (BLAS)."""
+    valid = np.isfinite(phases)
+    filled = np.where(valid, phases, 0.0)
+    c = np.where(valid, np.cos(filled), 0.0)
+    s = np.where(valid, np.sin(filled), 0.0)
+    m = valid.astype(np.float64)
+    # sum_t exp(i (phi_i - phi_j)) = (C C^T + S S^T) + i (S C^T - C S^T)
+    re = c @ c.T + s @ s.T
+    im = s @ c.T - c @ s.T
+    count = m @ m.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plv = np.hypot(re, im) / count
+    plv[count == 0] = np.nan
+    return np.minimum(plv, 1.0)
+
+
+def phase_locking_matrix(
+    phases: np.ndarray,
+    *,
+    times: np.ndarray | None = None,
+    windows: np.ndarray | None = None,
+) -> np.ndarray:
+    """Phase-locking value of every pair of neurons, ``|mean_t exp(i (phi_i - phi_j))|``.
+
+    Parameters
+    ----------
+    phases : array-like, shape (..., n_neurons, n_times)
+        Phases in radians; NaN where undefined (each pair uses the samples where both are
+        defined).
+    times : array-like, shape (n_times,) | None
+        Sample times in seconds; needed with ``windows``.
+    windows : array-like, shape (n_windows, 2) | None
+        One matrix per window ``[start, stop]``.
+
+    Returns
+    -------
+    plv : ndarray, shape (...[, n_windows], n_neurons, n_neurons)
+        Symmetric, in ``[0, 1]``; NaN for pairs with no common sample.
+    """
+    phases = _check_phases(phases)
+    lead = phases.shape[:-2]
+    n_neurons, n_times = phases.shape[-2:]
+    masks = _window_masks(times, windows, n_times)
+    flat = phases.reshape((-1, n_neurons, n_times))
+    if masks is None:
+        out = np.empty((flat.shape[0], n_neurons, n_neurons))
+        for b, block in enumerate(flat):
+            out[b] = _plv_one(block)
+        return out.reshape((*lead, n_neurons, n_neurons))
+    out = np.empty((flat.shape[0], masks.shape[0], n_neurons, n_neurons))
+    for b, block in enumerate(flat):
+        for w, mask in enumerate(masks):
+            out[b, w] = _plv_one(block[:, mask])
+    return out.reshape((*lead, masks.shape[0], n_neurons, n_neurons))
