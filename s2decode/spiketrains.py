@@ -83,8 +83,14 @@ class SpikeTrains:
         if self.times.size:
             # Sorted within each train: a decrease is allowed only at a train boundary.
             drops = np.flatnonzero(np.diff(self.times) < 0) + 1
-            if drops.size and not np.all(np.isin(drops, self.offsets)):
-                raise ValueError("Spike times must be sorted within each train.")
+            inside = drops[~np.isin(drops, self.offsets)]
+            if inside.size:
+                k = int(np.searchsorted(self.offsets, inside[0], side="right")) - 1
+                trial, neuron = divmod(k, self.n_neurons)
+                raise ValueError(
+                    f"Spike times must be sorted within each train; the train of trial {trial}, "
+                    f"neuron {neuron} is not (sort it, e.g. with np.sort)."
+                )
             if self.times.min() < self.t_start or self.times.max() > self.t_stop:
                 raise ValueError(
                     f"Spike times must lie in [t_start, t_stop] = [{self.t_start}, {self.t_stop}]."
