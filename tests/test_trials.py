@@ -107,7 +107,7 @@ def test_spiketrains_validation():
     with pytest.raises(ValueError, match="sorted"):
         SpikeTrains(np.array([0.5, 0.1]), np.array([0, 2]), 1, 1, 0.0, 1.0)
     with pytest.raises(ValueError, match="trial 1, neuron 0 is not"):
-        SpikeTrains(np.array([0.1, 0.5, 0.2, 0.9, 0.3]), np.array([0, 1, 2, 4, 5]), 2, 2, 0, 1)
+        SpikeTrains(np.array([0.1, 0.5, 0.9, 0.2, 0.3]), np.array([0, 1, 2, 4, 5]), 2, 2, 0, 1)
     with pytest.raises(ValueError, match=r"\[t_start, t_stop\]"):
         SpikeTrains(np.array([1.5]), np.array([0, 1]), 1, 1, 0.0, 1.0)
     with pytest.raises(ValueError, match="offsets"):
