@@ -1,0 +1,442 @@
+"""The S2-Net model in Brian2: state, update code, and the construction of one batch network.
+
+One batch of ``n_batch`` trials on ``n`` parcels is one Brian2 network of ``n_batch * n``
+neurons: trial ``k``'s parcel ``i`` is neuron ``k * n + i`` and the scaffold is copied
+block-diagonally, so trials never interact.
+
+Every parameter is a group variable (shared or per neuron), never a literal or a namespace
+constant, and every object has a fixed name: one compiled kernel per object serves every
+configuration, ablation and batch size (runtime targets), which keeps compilation out of the
+inner loop of parameter sweeps and CI.
+
+Discrete-time contract (what :mod:`tests.net_reference` re-implements in plain numpy), per step
+``n`` at time ``t_n = n dt``:
+
+1. ``groups``: events of the previous step enter (``y += a``, ``v += J a``), the modulation
+   ``m`` is evaluated, ``v`` is integrated exactly over one step with the input and the
+   modulation held at their values at ``t_n`` (or held at 0 while refractory), and the traces
+   ``z``, ``y`` are rotated and decayed exactly by ``exp((-1/T_w + i omega) dt)``;
+2. ``thresholds``: ``v >= 1`` emits a spike labelled ``t_n``;
+3. ``synapses``: spikes emitted ``d_ij`` steps ago arrive (``a_i += w_ij``); input events
+   add their kick to ``v``;
+4. ``resets``: ``v = 0``, ``z += 1``, ``lastspike = t_n``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import S2NetConfig
+
+#: Names of the Brian2 objects (fixed so that generated code, and its hash, is stable).
+NEURONS = "s2net_neurons"
+UPDATE = "s2net_update"
+SYNAPSES = "s2net_synapses"
+EVENTS = "s2net_events"
+INPUT_SYNAPSES = "s2net_input_synapses"
+SPIKE_MONITOR = "s2net_spikes"
+STATE_MONITOR = "s2net_states"
+CLOCK = "s2net_clock"
+DRIVE = "s2net_drive"  # the TimedArray of the standalone device
+INPUT_FUNCTION = "s2net_input"
+
+#: State and parameters of a neuron (all dimensionless: potentials in threshold units).
+NEURON_EQUATIONS = """
+v : 1
+zr : 1
+zi : 1
+yr : 1
+yi : 1
+a : 1
+lastspike : second
+cw : 1 (constant)
+sw : 1 (constant)
+decay_m : 1 (shared, constant)
+I_bias : 1 (shared, constant)
+g_in : 1 (shared, constant)
+J : 1 (shared, constant)
+kappa : 1 (shared, constant)
+eps : 1 (shared, constant)
+norm_y : 1 (shared, constant)
+t_ref : second (shared, constant)
+drive_rate : Hz (shared, constant)
+drive_tol : 1 (shared, constant)
+drive_rows : 1 (shared, constant)
+rho = sqrt(zr**2 + zi**2) : 1
+rho_y = sqrt(yr**2 + yi**2) : 1
+m = (yi*zr - yr*zi) / ((rho + eps) * (norm_y*(rho_y + eps) + 1 - norm_y)) : 1
+"""
+
+#: One integration step (run every ``dt`` in the ``groups`` slot). ``m`` is evaluated after
+#: the arrivals of the previous step entered ``y``; the potential is integrated exactly with
+#: the input held over the step; the traces rotate and decay exactly.
+UPDATE_CODE = """
+yr += a
+v += J*a
+a = 0
+row_offset = N*clip(floor(t*drive_rate + drive_tol), 0, drive_rows - 1)
+vinf = I_bias + g_in*s2net_input(row_offset) + kappa*m
+v = int(t - lastspike > t_ref - 0.5*dt) * (vinf + (v - vinf)*decay_m)
+zr_old = zr
+zr = cw*zr - sw*zi
+zi = sw*zr_old + cw*zi
+yr_old = yr
+yr = cw*yr - sw*yi
+yi = sw*yr_old + cw*yi
+"""
+
+THRESHOLD = "v >= 1"
+RESET = "v = 0\nzr += 1\nlastspike = t"
+SYNAPSE_MODEL = "w : 1 (constant)"
+SYNAPSE_ON_PRE = "a_post += w"
+INPUT_MODEL = "w_in : 1 (constant)"
+INPUT_ON_PRE = "v_post += w_in"
+
+
+@dataclass
+class Edges:
+    """The scaffold as the network uses it: one entry per connection ``pre -> post``."""
+
+    pre: np.ndarray  # int64, sorted
+    post: np.ndarray  # int64
+    weight: np.ndarray  # float64, after weight_norm
+    delay: np.ndarray  # float64, seconds
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.pre.size)
+
+
+def prepare_edges(scaffold, config: S2NetConfig, rng: np.random.Generator) -> Edges:
+    """Apply ``shuffle_scaffold``, ``weight_norm`` and ``delays`` to a scaffold.
+
+    Parameters
+    ----------
+    scaffold : s2decode.atlas.Scaffold
+        ``weights[i, j]`` and ``delays[i, j]`` (s) of the connection j -> i.
+    config : S2NetConfig
+        The parameters.
+    rng : numpy.random.Generator
+        Source of the shuffle.
+
+    Returns
+    -------
+    edges : Edges
+        Connections sorted by presynaptic neuron (memory locality of spike propagation).
+    """
+    weights = np.array(scaffold.weights, dtype=float)
+    delays = np.array(scaffold.delays, dtype=float)
+    n = weights.shape[0]
+    if config.shuffle_scaffold:
+        off = ~np.eye(n, dtype=bool)
+        perm = rng.permutation(int(off.sum()))
+        weights[off] = weights[off][perm]
+        delays[off] = delays[off][perm]
+    if config.weight_norm == "mean_in_strength":
+        mean_in = weights.sum(axis=1).mean()
+        if mean_in > 0:
+            weights = weights / mean_in
+    post, pre = np.nonzero(weights)
+    order = np.lexsort((post, pre))
+    pre, post = pre[order], post[order]
+    delay = delays[post, pre] if config.delays else np.full(pre.size, config.tau_0)
+    return Edges(pre.astype(np.int64), post.astype(np.int64), weights[post, pre], delay)
+
+
+def neuron_parameters(config: S2NetConfig, n_parcels: int) -> tuple[dict, dict]:
+    """Values of the group variables: ``(shared, per_parcel)``.
+
+    ``per_parcel`` arrays have one value per parcel and are tiled over the trials of a batch.
+    """
+    dt = config.dt
+    decay_w = np.exp(-dt / config.T_w)
+    omega = config.omega(n_parcels)
+    per_parcel = {
+        "cw": decay_w * np.cos(omega * dt),
+        "sw": decay_w * np.sin(omega * dt),
+    }
+    shared = {
+        "decay_m": float(np.exp(-dt / config.tau_m)),
+        "I_bias": float(config.I_bias),
+        "g_in": float(config.g_in),
+        "J": float(config.J),
+        "kappa": float(config.kappa),
+        "eps": float(config.eps),
+        "norm_y": 1.0 if config.normalize else 0.0,
+        "t_ref": float(config.t_ref),
+    }
+    return shared, per_parcel
+
+
+def drive_lookup(drive_rate: float, dt: float) -> dict:
+    """Shared variables of the input lookup: which held sample is active at time ``t``.
+
+    The sample of row ``r`` is active in ``[r, r + 1) / drive_rate``; the small tolerance
+    (1 % of a step, in samples) makes sample edges that fall on a step boundary robust to
+    rounding of ``t * drive_rate``.
+    """
+    return {"drive_rate": float(drive_rate), "drive_tol": 0.01 * dt * float(drive_rate)}
+
+
+# ---------------------------------------------------------------------------- input function
+_CYTHON_INPUT = """
+cdef double s2net_input(double offset, size_t _vectorisation_idx):
+    global _namespaces2net_input_values
+    return _namespaces2net_input_values[<size_t>offset + _vectorisation_idx]
+"""
+
+# Reads the TimedArray's value buffer directly, indexed by the (affine) neuron index, so the
+# update loop stays vectorisable; the TimedArray is what ``run_args`` can swap between runs.
+_CPP_INPUT = """
+static inline double s2net_input(const double offset, const size_t _vectorisation_idx)
+{
+    return _namespaces2net_drive_values[(size_t)offset + _vectorisation_idx];
+}
+"""
+
+
+def runtime_input_function(values: np.ndarray):
+    """The input lookup for the runtime targets (Cython and numpy).
+
+    ``values`` is the flat (row-major ``(n_rows, n_neurons)``) buffer; it is read, not copied,
+    at every run, so it can be overwritten in place between batches without recompiling.
+    """
+    from brian2 import Function
+
+    def _numpy_input(offset, _vectorisation_idx):
+        return values[np.asarray(offset, dtype=np.int64) + _vectorisation_idx]
+
+    func = Function(
+        _numpy_input,
+        arg_units=[1],
+        arg_names=["offset"],
+        return_unit=1,
+        arg_types=["float"],
+        return_type="float",
+        auto_vectorise=True,
+        stateless=False,
+    )
+    func.implementations.add_implementation(
+        "cython", _CYTHON_INPUT, namespace={"s2net_input_values": values}, name=INPUT_FUNCTION
+    )
+    func.implementations.add_numpy_implementation(_numpy_input)
+    return func
+
+
+def standalone_input_function(timed_array):
+    """The input lookup for C++ standalone, reading the TimedArray ``s2net_drive``."""
+    from brian2 import Function
+
+    func = Function(
+        lambda offset: 0.0,
+        arg_units=[1],
+        arg_names=["offset"],
+        return_unit=1,
+        arg_types=["float"],
+        return_type="float",
+        auto_vectorise=True,
+        stateless=False,
+    )
+    func.implementations.add_implementation(
+        "cpp", _CPP_INPUT, dependencies={DRIVE: timed_array}, name=INPUT_FUNCTION
+    )
+    return func
+
+
+# ---------------------------------------------------------------------------- construction
+@dataclass
+class BatchNetwork:
+    """A built batch network and the handles :mod:`s2decode.net.simulate` needs."""
+
+    net: object
+    neurons: object
+    synapses: object | None
+    spikes: object
+    states: object | None
+    events: object | None
+    input_synapses: object | None
+    input_function: object
+    drive: object | None  # the TimedArray (standalone) or the flat value buffer (runtime)
+    duration: float
+    namespace: dict
+
+
+def build_network(
+    *,
+    n_batch: int,
+    n_parcels: int,
+    edges: Edges,
+    config: S2NetConfig,
+    n_rows: int,
+    drive_rate: float,
+    duration: float,
+    with_events: bool,
+    record: bool,
+    codeobj_class=None,
+    standalone: bool = False,
+    event_capacity: int = 0,
+) -> BatchNetwork:
+    """Create the Brian2 objects of one batch (not run).
+
+    Parameters
+    ----------
+    n_batch, n_parcels : int
+        Trials in the batch and parcels (neurons) per trial.
+    edges : Edges
+        The prepared scaffold (one trial's worth).
+    config : S2NetConfig
+        The parameters (written into group variables).
+    n_rows : int
+        Rows of the held input current (1 for event-only coding).
+    drive_rate : float
+        Rows per network second.
+    duration : float
+        Network seconds to simulate.
+    with_events : bool
+        Add the input-event generator and its synapses.
+    record : bool
+        Add the state monitor of ``zr``, ``zi`` and ``m`` every ``config.record_dt``.
+    codeobj_class : type | None
+        Brian2 code object class of the runtime target (``None`` on the standalone device).
+    standalone : bool
+        Build for the C++ standalone device (TimedArray input, unlocked event arrays).
+    event_capacity : int
+        Standalone only: fixed number of generator spikes (padded) so that every batch's
+        events fit one build.
+    """
+    import gc
+
+    import brian2 as b2
+
+    # Brian2 objects of earlier networks linger in reference cycles; collect them so the
+    # fixed names stay free (a taken name gets a suffix, which changes the generated code).
+    gc.collect()
+    n_neurons = n_batch * n_parcels
+    clock = b2.Clock(dt=config.dt * b2.second, name=CLOCK)
+    kw = {} if codeobj_class is None else {"codeobj_class": codeobj_class}
+
+    if standalone:
+        # Only the value buffer of this TimedArray is used (by s2net_input, with its own
+        # sample clock drive_rate); its dt is set to the network's to keep Brian2 from
+        # warning about unaligned grids.
+        timed = b2.TimedArray(np.zeros((n_rows, n_neurons)), dt=config.dt * b2.second, name=DRIVE)
+        input_function = standalone_input_function(timed)
+        drive = timed
+    else:
+        drive = np.zeros(n_rows * n_neurons)
+        input_function = runtime_input_function(drive)
+
+    neurons = b2.NeuronGroup(
+        n_neurons,
+        NEURON_EQUATIONS,
+        threshold=THRESHOLD,
+        reset=RESET,
+        method=None,
+        clock=clock,
+        name=NEURONS,
+        **kw,
+    )
+    neurons.run_regularly(UPDATE_CODE, when="groups", name=UPDATE, **kw)
+    shared, per_parcel = neuron_parameters(config, n_parcels)
+    for key, value in shared.items():
+        if key == "t_ref":
+            neurons.t_ref = value * b2.second
+        else:
+            setattr(neurons, key, value)
+    for key, value in per_parcel.items():
+        setattr(neurons, key, np.tile(value, n_batch))
+    for key, value in drive_lookup(drive_rate, config.dt).items():
+        if key == "drive_rate":
+            neurons.drive_rate = value * b2.Hz
+        else:
+            setattr(neurons, key, value)
+    neurons.drive_rows = float(n_rows)
+    neurons.lastspike = -1e9 * b2.second
+
+    synapses = None
+    if edges.n_edges:  # (a scaffold without connections leaves the neurons uncoupled)
+        synapses = b2.Synapses(
+            neurons,
+            neurons,
+            SYNAPSE_MODEL,
+            on_pre=SYNAPSE_ON_PRE,
+            clock=clock,
+            name=SYNAPSES,
+            **kw,
+        )
+        offsets = (np.arange(n_batch, dtype=np.int64) * n_parcels)[:, None]
+        synapses.connect(
+            i=(edges.pre[None, :] + offsets).ravel(), j=(edges.post[None, :] + offsets).ravel()
+        )
+        synapses.w = np.tile(edges.weight, n_batch)
+        synapses.delay = np.tile(edges.delay, n_batch) * b2.second
+
+    spikes = b2.SpikeMonitor(neurons, record=True, name=SPIKE_MONITOR, **kw)
+    objects = [neurons, spikes] + ([synapses] if synapses is not None else [])
+
+    events = input_synapses = None
+    if with_events:
+        # Generator 2k drives neuron k with +g_event, 2k + 1 with -g_event (delta coding).
+        n_gen = 2 * n_neurons + (1 if standalone else 0)  # + a padding sink (standalone)
+        if standalone:
+            cap = max(int(event_capacity), 1)
+            # Padding spikes: the sink neuron, at steps after the end (never emitted).
+            steps = np.arange(cap) + round(duration / config.dt) + 10
+            idx = np.full(cap, n_gen - 1)
+            events = b2.SpikeGeneratorGroup(
+                n_gen, idx, steps * config.dt * b2.second, clock=clock, name=EVENTS, **kw
+            )
+            for var in ("neuron_index", "spike_time", "_timebins"):
+                # run_args may only set writable variables; the arrays keep their size.
+                events.variables[var].read_only = False
+        else:
+            events = b2.SpikeGeneratorGroup(
+                n_gen,
+                np.array([], dtype=int),
+                np.array([]) * b2.second,
+                clock=clock,
+                name=EVENTS,
+                **kw,
+            )
+        input_synapses = b2.Synapses(
+            events,
+            neurons,
+            INPUT_MODEL,
+            on_pre=INPUT_ON_PRE,
+            clock=clock,
+            name=INPUT_SYNAPSES,
+            **kw,
+        )
+        src = np.arange(2 * n_neurons)
+        input_synapses.connect(i=src, j=src // 2)
+        input_synapses.w_in = np.where(src % 2 == 0, 1.0, -1.0) * config.g_event
+        objects += [events, input_synapses]
+
+    states = None
+    if record:
+        states = b2.StateMonitor(
+            neurons,
+            ["zr", "zi", "m"],
+            record=True,
+            dt=config.record_dt * b2.second,
+            name=STATE_MONITOR,
+            **kw,
+        )
+        objects.append(states)
+
+    net = b2.Network(*objects, name="s2net_network")
+    return BatchNetwork(
+        net=net,
+        neurons=neurons,
+        synapses=synapses,
+        spikes=spikes,
+        states=states,
+        events=events,
+        input_synapses=input_synapses,
+        input_function=input_function,
+        drive=drive,
+        duration=duration,
+        namespace={INPUT_FUNCTION: input_function},
+    )

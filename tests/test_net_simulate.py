@@ -1,0 +1,242 @@
+"""simulate(): inputs, outputs, determinism, batching, ablations and errors (runtime targets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from s2decode.atlas import Scaffold
+from s2decode.net import S2NetConfig, simulate, spiketrains_from_indices
+from s2decode.spiketrains import SpikeTrains
+from s2decode.trials import make_trials
+
+from .net_reference import random_network
+
+N = 6
+SFREQ = 250.0
+NAMES = [f"p{i}" for i in range(N)]
+
+
+@pytest.fixture(scope="module")
+def scaffold():
+    weights, delays = random_network(N, 7, density=0.5)
+    return Scaffold(weights, delays, labels=NAMES)
+
+
+@pytest.fixture(scope="module")
+def trials():
+    x = np.random.default_rng(1).normal(size=(5, N, 100))
+    return make_trials(x, sfreq=SFREQ, names=NAMES, t_start=-0.1)
+
+
+def test_returns_spiketrains_on_the_trial_time_axis(trials, scaffold):
+    spikes = simulate(trials, scaffold)
+    assert isinstance(spikes, SpikeTrains)
+    assert (spikes.n_trials, spikes.n_neurons) == (5, N)
+    assert spikes.t_start == pytest.approx(-0.1) and spikes.t_stop == pytest.approx(0.3)
+    assert spikes.neuron_names == NAMES
+    assert spikes.times.min() >= -0.1 and spikes.times.max() < 0.3
+    # the PySpike / Elephant view
+    one = spikes.trial(2)
+    assert len(one) == N and all(t.ndim == 1 for t in one)
+    rates = spikes.rates()
+    assert 5 < rates.mean() < 80
+
+
+def test_deterministic_for_a_seed_and_different_across_seeds(trials, scaffold):
+    a = simulate(trials, scaffold, seed=3)
+    b = simulate(trials, scaffold, seed=3)
+    assert a == b
+    assert simulate(trials, scaffold, seed=4) != a
+
+
+def test_batching_does_not_change_the_result(trials, scaffold):
+    whole = simulate(trials, scaffold, seed=2)
+    for batch_size in (1, 2):
+        assert simulate(trials, scaffold, seed=2, batch_size=batch_size) == whole
+
+
+def test_trials_are_independent(trials, scaffold):
+    """Block-diagonal batches: a trial's spikes do not depend on its batch mates."""
+    whole = simulate(trials, scaffold, seed=5)
+    # the same trial alone, with its own draws (trial 3 is the fourth row of the draws)
+    x = trials.values.copy()
+    x[[0, 1, 2, 4]] = np.random.default_rng(9).normal(size=(4, N, 100))
+    other = simulate(make_trials(x, sfreq=SFREQ, names=NAMES, t_start=-0.1), scaffold, seed=5)
+    for k in range(N):
+        np.testing.assert_array_equal(other.train(3, k), whole.train(3, k))
+
+
+def test_array_input_needs_sfreq(trials, scaffold):
+    x = trials.values
+    spikes = simulate(x, scaffold, sfreq=SFREQ, seed=1)
+    assert spikes.t_start == 0.0 and spikes.neuron_names is None
+    shifted = simulate(trials, scaffold, seed=1)
+    np.testing.assert_allclose(spikes.times, shifted.times + 0.1)
+    with pytest.raises(ValueError, match="sfreq"):
+        simulate(x, scaffold)
+    with pytest.raises(ValueError, match="disagrees"):
+        simulate(trials, scaffold, sfreq=100.0)
+
+
+def test_numpy_target_matches_cython(scaffold):
+    x = np.random.default_rng(2).normal(size=(2, N, 40))
+    cython = simulate(x, scaffold, sfreq=SFREQ, seed=0)
+    numpy_ = simulate(x, scaffold, sfreq=SFREQ, seed=0, backend="numpy")
+    assert cython.times.size > 0
+    # same spikes up to floating-point rounding (compiled with -ffast-math): same counts,
+    # times within one step
+    np.testing.assert_array_equal(numpy_.spike_counts(), cython.spike_counts())
+    np.testing.assert_allclose(numpy_.times, cython.times, atol=1e-4 + 1e-9, rtol=0)
+
+
+def test_record_states(trials, scaffold):
+    cfg = S2NetConfig(record_dt=2e-3)
+    spikes, states = simulate(trials, scaffold, cfg, seed=0, record=True)
+    assert spikes == simulate(trials, scaffold, cfg, seed=0)
+    assert isinstance(states, xr.Dataset)
+    assert states["phi"].dims == ("trial", "parcel", "time")
+    assert states.sizes == {"trial": 5, "parcel": N, "time": 200}
+    np.testing.assert_allclose(states.time.values[:2], [-0.1, -0.098])
+    assert list(states.parcel.values) == NAMES
+    phi, rho, m = (states[k].values for k in ("phi", "rho", "m"))
+    assert np.all(np.abs(m) <= 1 + 1e-12)  # normalised modulation
+    assert np.all((phi >= -np.pi) & (phi <= np.pi)) and np.all(rho >= 0)
+    # rho jumps by one at each spike: after a neuron's first spike its trace is non-zero
+    first = spikes.train(0, 0)[0]
+    idx = np.searchsorted(states.time.values, first + 4e-3)
+    assert rho[0, 0, idx] > 0.5
+
+
+def test_spike_trains_and_spike_count_input(scaffold):
+    rng = np.random.default_rng(4)
+    lists = [[np.sort(rng.uniform(0, 0.5, 20)) for _ in range(N)] for _ in range(2)]
+    recorded = SpikeTrains.from_lists(lists, 0.0, 0.5)
+    cfg = S2NetConfig(encoder="spikes", g_event=0.6, I_bias=0.5)
+    out = simulate(recorded, scaffold, cfg, seed=0)
+    assert (out.n_trials, out.t_stop) == (2, 0.5) and out.times.size > 0
+    quiet = simulate(recorded, scaffold, cfg.replace(g_event=0.0), seed=0)
+    assert quiet.times.size == 0  # I_bias < 1 and no kicks: the input does the firing
+    counts = np.zeros((2, N, 500))
+    counts[:, :, ::10] = 1
+    binned = make_trials(counts, sfreq=1000.0, names=NAMES, kind="spike_counts", modality="spikes")
+    from_counts = simulate(binned, scaffold, cfg, seed=0)
+    assert from_counts.rates().mean() > 0
+
+
+def test_poisson_and_delta_encoders_run(trials, scaffold):
+    for cfg in (
+        S2NetConfig(encoder="poisson", g_event=0.5, I_bias=0.5),
+        S2NetConfig(encoder="delta", g_event=0.5, delta=0.3, I_bias=0.8),
+    ):
+        spikes = simulate(trials, scaffold, cfg, seed=0)
+        assert spikes.times.size > 0
+        assert spikes == simulate(trials, scaffold, cfg, seed=0)
+
+
+def test_time_scale_for_slow_signals(scaffold):
+    # 12 fMRI volumes (TR 2 s) mapped to 30 ms each: 0.36 s of network time
+    x = np.random.default_rng(0).normal(size=(2, N, 12))
+    spikes = simulate(x, scaffold, S2NetConfig(time_scale=0.015), sfreq=0.5, seed=0)
+    assert spikes.t_stop == pytest.approx(0.36)
+    assert spikes.times.size > 0
+
+
+def test_ablations_change_the_dynamics(trials, scaffold):
+    base = simulate(trials, scaffold, seed=0)
+    for name in ("kappa", "delays", "memory", "scaffold"):
+        ablated = simulate(trials, scaffold, S2NetConfig().ablation(name), seed=0)
+        assert ablated != base, name
+
+
+def test_shuffled_scaffold_keeps_the_weight_distribution(scaffold):
+    from s2decode.net.model import prepare_edges
+
+    cfg = S2NetConfig()
+    edges = prepare_edges(scaffold, cfg, np.random.default_rng(0))
+    shuffled = prepare_edges(scaffold, cfg.ablation("scaffold"), np.random.default_rng(0))
+    np.testing.assert_allclose(np.sort(edges.weight), np.sort(shuffled.weight))
+    original = set(zip(edges.pre, edges.post, strict=True))
+    assert original != set(zip(shuffled.pre, shuffled.post, strict=True))
+    assert np.all(shuffled.pre != shuffled.post)
+    no_delays = prepare_edges(scaffold, cfg.ablation("delays"), np.random.default_rng(0))
+    np.testing.assert_array_equal(no_delays.delay, cfg.tau_0)
+    # mean in-strength normalisation
+    w = np.zeros((N, N))
+    w[edges.post, edges.pre] = edges.weight
+    assert w.sum(axis=1).mean() == pytest.approx(1.0)
+
+
+def test_per_parcel_omega(trials, scaffold):
+    cfg = S2NetConfig(f_omega=np.linspace(15.0, 30.0, N))
+    spikes = simulate(trials, scaffold, cfg, seed=0)
+    assert spikes != simulate(trials, scaffold, seed=0)
+
+
+def test_input_errors(trials, scaffold):
+    with pytest.raises(ValueError, match="3 nodes but the trials have 6"):
+        simulate(trials, Scaffold(np.zeros((3, 3)), np.zeros((3, 3))))
+    wrong = Scaffold(scaffold.weights, scaffold.delays, labels=[f"q{i}" for i in range(N)])
+    with pytest.raises(ValueError, match="labels differ"):
+        simulate(trials, wrong)
+    with pytest.raises(TypeError, match="Scaffold"):
+        simulate(trials, scaffold.weights)
+    with pytest.raises(ValueError, match="backend"):
+        simulate(trials, scaffold, backend="gpu")
+    with pytest.raises(TypeError, match="seed"):
+        simulate(trials, scaffold, seed=1.5)
+    with pytest.raises(TypeError, match="S2NetConfig"):
+        simulate(trials, scaffold, config={"kappa": 0.1})
+    bad = trials.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        simulate(bad, scaffold)
+
+
+def test_memory_errors_are_clear(trials, scaffold):
+    from s2decode.net.encoders import encode
+    from s2decode.net.model import prepare_edges
+    from s2decode.net.simulate import _bytes_per_trial
+
+    cfg = S2NetConfig()
+    drive = encode(trials.values, SFREQ, cfg, np.random.default_rng(0))
+    edges = prepare_edges(scaffold, cfg, np.random.default_rng(0))
+    per_trial = _bytes_per_trial(drive, edges, cfg, False, N)
+    with pytest.raises(MemoryError, match="One trial needs about"):
+        simulate(trials, scaffold, max_memory=0.5 * per_trial)
+    with pytest.raises(MemoryError, match="batch_size"):
+        simulate(trials, scaffold, batch_size=5, max_memory=2.5 * per_trial)
+    with pytest.raises(ValueError, match="max_memory"):
+        simulate(trials, scaffold, max_memory=-1)
+    # a budget that fits two trials: batches of two, same result
+    assert simulate(trials, scaffold, max_memory=f"{2.5 * per_trial}B", seed=1) == simulate(
+        trials, scaffold, seed=1
+    )
+
+
+def test_spiketrains_from_indices_sorted_and_presorted():
+    rng = np.random.default_rng(0)
+    trial = rng.integers(0, 3, 200)
+    neuron = rng.integers(0, 4, 200)
+    times = rng.uniform(0, 1, 200)
+    st = spiketrains_from_indices(trial, neuron, times, 3, 4, 0.0, 1.0)
+    for k in range(3):
+        for i in range(4):
+            np.testing.assert_array_equal(
+                st.train(k, i), np.sort(times[(trial == k) & (neuron == i)])
+            )
+    order = np.argsort(times)
+    fast = spiketrains_from_indices(
+        trial[order], neuron[order], times[order], 3, 4, 0.0, 1.0, time_sorted=True
+    )
+    assert fast == st
+    with pytest.raises(ValueError, match="out of range"):
+        spiketrains_from_indices(trial, neuron, times, 2, 4, 0.0, 1.0)
+
+
+def test_runtime_batches_in_worker_processes(trials, scaffold):
+    """n_jobs > 1 spreads runtime batches over spawned processes: same spikes."""
+    assert simulate(trials, scaffold, seed=6, n_jobs=2) == simulate(trials, scaffold, seed=6)
+    with pytest.raises(ValueError, match="n_jobs"):
+        simulate(trials, scaffold, n_jobs=0)
