@@ -102,6 +102,16 @@ def test_eegbci_channels_left_right(eegbci_dir):
 
 
 @pytest.mark.realdata
+def test_eegbci_mixed_designs(eegbci_dir):
+    # runs of both designs reuse T1/T2 for different classes: all four classes come out
+    trials = datasets.load("eegbci", eegbci_dir.parent.parent, runs=[4, 6], method=None, tmax=1.0)
+    labels = dict(zip(trials.group.values.tolist(), trials.y.values.tolist(), strict=True))
+    assert set(trials.y.values) == {"left", "right", "hands", "feet"}
+    assert labels[4] in {"left", "right"} and labels[6] in {"hands", "feet"}
+    assert trials.sizes["trial"] == 30
+
+
+@pytest.mark.realdata
 def test_eegbci_runs_rest_and_sensor_projection(eegbci_dir):
     trials = datasets.load("eegbci", eegbci_dir.parent.parent, runs=[4], rest=True, method="sensor")
     assert set(trials.y.values) == {"left", "right", "rest"}

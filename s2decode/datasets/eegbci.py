@@ -58,6 +58,8 @@ RUNS = {
 }
 TASKS = ("imagery", "execution")
 CLASSES = {"left_right": ("left", "right"), "hands_feet": ("hands", "feet")}
+# One event code per class across all runs, so runs of different designs concatenate.
+EVENT_CODES = {"rest": 1, "left": 2, "right": 3, "hands": 4, "feet": 5}
 
 
 def folder(subject: int = 1) -> str:
@@ -216,6 +218,9 @@ def load(
             verbose=verbose,
         )
         epochs.metadata["run"] = run
+        recode = {epochs.event_id[name]: EVENT_CODES[name] for name in epochs.event_id}
+        epochs.events[:, 2] = [recode[code] for code in epochs.events[:, 2]]
+        epochs.event_id = {name: EVENT_CODES[name] for name in epochs.event_id}
         parts.append(epochs)
     if len(parts) > 1:
         with warnings.catch_warnings():
