@@ -16,9 +16,14 @@ from .config import get_cache_dir, get_data_dir
 from .spiketrains import SpikeTrains
 from .trials import check_trials, make_trials
 
-_SUBMODULES = frozenset({"atlas", "datasets", "io", "net", "sync", "summary", "cli"})
+_SUBMODULES = frozenset({"atlas", "cli", "datasets", "estimators", "io", "net", "summary", "sync"})
+# scikit-learn estimators, imported on first use (scikit-learn takes ~0.5 s to import)
+_ESTIMATORS = frozenset({"S2Decoder", "S2Featurizer", "S2Regressor"})
 
 __all__ = [
+    "S2Decoder",
+    "S2Featurizer",
+    "S2Regressor",
     "SpikeTrains",
     "__version__",
     "check_trials",
@@ -31,6 +36,8 @@ __all__ = [
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _ESTIMATORS:
+        return getattr(importlib.import_module(".estimators", __name__), name)
     raise AttributeError(f"module 's2decode' has no attribute {name!r}")
 
 

@@ -1,0 +1,25 @@
+"""The scikit-learn face of s2decode: S2-Net synchrony features and decoders on top of them.
+
+:class:`S2Featurizer` (a transformer) drives S2-Net with each trial and returns synchrony
+features; :class:`S2Decoder` (a classifier) and :class:`S2Regressor` add a final
+scikit-learn estimator. All three take trials DataArrays, 3-D arrays with ``sfreq``,
+mne.Epochs, spike trains, or 2-D arrays of static patterns, and behave as scikit-learn
+estimators (``clone``, pipelines, grid search, pickling). See ``docs/estimators.md``.
+"""
+
+from .decoder import S2Decoder, S2Regressor, default_classifier, default_regressor
+from .features import DEFAULT_FEATURES, FEATURE_SETS, compute_features, feature_layout
+from .featurizer import S2Featurizer, default_config
+
+__all__ = [
+    "DEFAULT_FEATURES",
+    "FEATURE_SETS",
+    "S2Decoder",
+    "S2Featurizer",
+    "S2Regressor",
+    "compute_features",
+    "default_classifier",
+    "default_config",
+    "default_regressor",
+    "feature_layout",
+]

@@ -1,0 +1,292 @@
+"""Input checking for the S2 estimators, all in one place.
+
+:func:`check_input` turns whatever ``fit``/``transform``/``predict`` receive into one
+:class:`Inputs` record:
+
+* a trials :class:`xarray.DataArray` of the data model (its parcel names, MNI coordinates,
+  networks, time axis, sampling rate and labels are used); ``kind="spike_counts"`` becomes
+  spike trains, and a single time sample (e.g. a ``kind="rates"`` table) a static pattern;
+* a 3-D array ``(n_trials, n_parcels, n_times)`` with ``sfreq``;
+* :class:`mne.Epochs` (projected onto the atlas by the featurizer);
+* a 2-D array or DataFrame ``(n_samples, n_features)``: a static pattern per sample, each
+  column a node (what scikit-learn's own checks pass);
+* a :class:`~s2decode.spiketrains.SpikeTrains` (recorded spikes, one neuron per train).
+
+Array inputs go through :func:`sklearn.utils.validation.validate_data`, so they get
+scikit-learn's messages and bookkeeping (``n_features_in_``, ``feature_names_in_``); the
+other inputs get the same ``n_features_in_`` checks here.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..spiketrains import SpikeTrains
+
+#: What an input is once checked.
+INPUT_KINDS = ("signals", "static", "spikes", "epochs")
+
+
+@dataclass
+class Inputs:
+    """A checked input (internal).
+
+    Attributes
+    ----------
+    kind : {"signals", "static", "spikes", "epochs"}
+        Time series on nodes, a static pattern per trial, spike trains, or MNE epochs.
+    data : ndarray | SpikeTrains | mne.Epochs
+        ``(n_trials, n_nodes, n_times)`` float64 for signals, ``(n_trials, n_nodes)`` for
+        static patterns.
+    sfreq : float | None
+        Sampling frequency (Hz) of signals.
+    t_start : float
+        Data time (s) of the first sample (signals, spikes); 0 otherwise.
+    names : list of str | None
+        Node names where the input carries them (DataArray, DataFrame, SpikeTrains).
+    coords : ndarray, shape (n_nodes, 3) | None
+        MNI coordinates (mm) where the input carries them (NaN where unknown).
+    networks : list of str | None
+        Network of each node where the input carries them.
+    y : ndarray | None
+        Labels carried by a DataArray (its ``y`` coordinate), else ``None``.
+    source : str
+        ``"dataarray"``, ``"array"``, ``"spiketrains"`` or ``"epochs"``.
+    """
+
+    kind: str
+    data: Any
+    sfreq: float | None = None
+    t_start: float = 0.0
+    names: list[str] | None = None
+    coords: np.ndarray | None = None
+    networks: list[str] | None = None
+    y: np.ndarray | None = None
+    source: str = "array"
+
+    @property
+    def n_trials(self) -> int:
+        if isinstance(self.data, SpikeTrains):
+            return self.data.n_trials
+        return len(self.data)
+
+    @property
+    def n_nodes(self) -> int:
+        if isinstance(self.data, SpikeTrains):
+            return self.data.n_neurons
+        if self.kind == "epochs":
+            return len(self.data.ch_names)
+        return self.data.shape[1]
+
+    @property
+    def n_times(self) -> int | None:
+        return self.data.shape[2] if self.kind == "signals" else None
+
+    @property
+    def duration(self) -> float | None:
+        """Length (data seconds) of a trial: signals and spikes only."""
+        if self.kind == "signals":
+            return self.data.shape[2] / self.sfreq
+        if self.kind == "spikes":
+            return self.data.duration
+        return None
+
+
+def _is_epochs(X: Any) -> bool:
+    mne = sys.modules.get("mne")  # no need to import MNE to know X is not MNE's
+    return mne is not None and isinstance(X, mne.BaseEpochs)
+
+
+def _is_dataarray(X: Any) -> bool:
+    xr = sys.modules.get("xarray")
+    return xr is not None and isinstance(X, xr.DataArray)
+
+
+def _check_n_nodes(estimator, n: int, reset: bool, what: str) -> None:
+    """Set or check ``n_features_in_`` for inputs that do not pass through validate_data."""
+    if reset:
+        estimator.n_features_in_ = n
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return
+    expected = getattr(estimator, "n_features_in_", None)
+    if expected is not None and n != expected:
+        raise ValueError(
+            f"X has {n} features, but {type(estimator).__name__} is expecting {expected} "
+            f"features as input ({what})."
+        )
+
+
+def _check_sfreq(sfreq: Any, name: str = "sfreq") -> float:
+    try:
+        value = float(sfreq)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a positive number of Hz, got {sfreq!r}.") from None
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive number of Hz, got {sfreq!r}.")
+    return value
+
+
+def check_input(estimator, X: Any, *, reset: bool, sfreq: float | None = None) -> Inputs:
+    """Check ``X`` once and describe it as :class:`Inputs`.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        The estimator ``X`` is for: its ``n_features_in_`` (and ``feature_names_in_``) are
+        set when ``reset`` and checked otherwise.
+    X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+        The input (see the module docstring).
+    reset : bool
+        ``True`` in ``fit``, ``False`` in ``transform``/``predict``.
+    sfreq : float | None
+        Sampling frequency (Hz) of a 3-D array; must agree with a DataArray's.
+
+    Returns
+    -------
+    inputs : Inputs
+    """
+    if isinstance(X, SpikeTrains):
+        _check_n_nodes(estimator, X.n_neurons, reset, "the neurons of the spike trains")
+        return Inputs(
+            "spikes",
+            X,
+            t_start=X.t_start,
+            names=None if X.neuron_names is None else list(X.neuron_names),
+            source="spiketrains",
+        )
+    if _is_epochs(X):
+        if len(X) == 0:
+            raise ValueError("The epochs are empty: no trial to use.")
+        if not X.preload:
+            X = X.copy().load_data()
+        if sfreq is not None and not np.isclose(_check_sfreq(sfreq), X.info["sfreq"]):
+            raise ValueError(
+                f"`sfreq`={sfreq} disagrees with the epochs' info['sfreq']={X.info['sfreq']}; "
+                "leave sfreq=None for mne.Epochs."
+            )
+        _check_n_nodes(estimator, len(X.ch_names), reset, "the channels of the epochs")
+        return Inputs("epochs", X, float(X.info["sfreq"]), float(X.times[0]), source="epochs")
+    if _is_dataarray(X):
+        return _check_dataarray(estimator, X, reset, sfreq)
+    return _check_array(estimator, X, reset, sfreq)
+
+
+def _check_dataarray(estimator, X, reset: bool, sfreq) -> Inputs:
+    from ..trials import check_trials, node_coords, node_dim_of
+
+    X = check_trials(X, "X")
+    node = node_dim_of(X)
+    names = [str(s) for s in X[node].values]
+    coords = node_coords(X)
+    networks = None
+    if "network" in X.coords:
+        nets = [str(s) for s in X.coords["network"].values]
+        networks = nets if any(nets) else None
+    y = None
+    if "y" in X.coords:
+        values = np.asarray(X.coords["y"].values)
+        unset = values.dtype.kind in "iuf" and np.all(values == -1)  # make_trials' filler
+        y = None if unset else values
+    data_sfreq = _check_sfreq(X.attrs["sfreq"], "X.attrs['sfreq']")
+    if sfreq is not None and not np.isclose(_check_sfreq(sfreq), data_sfreq):
+        raise ValueError(
+            f"`sfreq`={sfreq} disagrees with X.attrs['sfreq']={data_sfreq}; leave sfreq=None "
+            "for a trials DataArray."
+        )
+    common = dict(names=names, coords=coords, networks=networks, y=y, source="dataarray")
+    kind = X.attrs.get("kind", "continuous")
+    if X.sizes["trial"] == 0:
+        raise ValueError("X has no trial: 0 samples; at least 1 is required.")
+    if kind == "spike_counts":
+        spikes = SpikeTrains.from_counts(X)
+        _check_n_nodes(estimator, spikes.n_neurons, reset, "the units of the spike counts")
+        return Inputs("spikes", spikes, t_start=spikes.t_start, **common)
+    data = np.asarray(X.values, dtype=np.float64)
+    _check_n_nodes(estimator, data.shape[1], reset, f"the {node}s of the trials")
+    if data.shape[2] == 1:  # e.g. a firing-rate table (kind="rates"): a static pattern
+        return Inputs("static", np.ascontiguousarray(data[:, :, 0]), **common)
+    t0 = float(X["time"].values[0])
+    return Inputs("signals", data, data_sfreq, t0, **common)
+
+
+def _check_array(estimator, X, reset: bool, sfreq) -> Inputs:
+    from sklearn.utils.validation import validate_data
+
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        ndim = np.asarray(X, dtype=object).ndim if not hasattr(X, "iloc") else 2
+    if ndim == 3:
+        data = validate_data(
+            estimator, X, reset=reset, dtype=np.float64, allow_nd=True, ensure_min_features=1
+        )
+        if sfreq is None:
+            raise ValueError(
+                "A 3-D array X (n_trials, n_parcels, n_times) needs `sfreq`, its sampling "
+                "frequency in Hz (or pass a trials DataArray, which carries it)."
+            )
+        if data.shape[2] < 2:
+            raise ValueError(
+                f"X has {data.shape[2]} time sample; a time series needs at least 2 (pass a "
+                "2-D array (n_samples, n_features) for static patterns)."
+            )
+        return Inputs("signals", data, _check_sfreq(sfreq), 0.0)
+    if ndim is not None and ndim > 3:
+        raise ValueError(
+            f"X must be 2-D (n_samples, n_features) or 3-D (n_trials, n_parcels, n_times), "
+            f"got {ndim} dimensions."
+        )
+    # 2-D (and anything else: validate_data says what is wrong with 1-D or scalar input)
+    data = validate_data(estimator, X, reset=reset, dtype=np.float64)
+    names = None
+    if getattr(estimator, "feature_names_in_", None) is not None:
+        names = [str(s) for s in estimator.feature_names_in_]
+    return Inputs("static", np.ascontiguousarray(data), names=names)
+
+
+def check_same_kind(estimator, inputs: Inputs) -> None:
+    """Raise if ``inputs`` are not of the kind the estimator was fitted on."""
+    fitted = getattr(estimator, "input_kind_", None)
+    if fitted is not None and inputs.kind != fitted:
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on {fitted} input but got {inputs.kind} "
+            f"input; transform data of the same kind (see the estimator's docstring)."
+        )
+
+
+def check_target(y: Any, n_samples: int, *, classification: bool) -> np.ndarray:
+    """Validate a target vector: 1-D (column vectors warn), finite, one per sample."""
+    from sklearn.utils import column_or_1d
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import _assert_all_finite
+
+    if y is None:
+        raise ValueError(
+            "requires y to be passed, but the target y is None (a trials DataArray can carry "
+            "it as its 'y' coordinate)."
+        )
+    y = column_or_1d(y, warn=True)
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: [{n_samples}, "
+            f"{y.shape[0]}] (X has {n_samples} trials, y has {y.shape[0]} labels)."
+        )
+    if classification:
+        if y.dtype.kind in "fc":
+            _assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        return y
+    if y.dtype.kind not in "iufb":
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"A regression target must be numeric, got values of dtype {y.dtype}."
+            ) from None
+    y = y.astype(np.float64, copy=False)
+    _assert_all_finite(y, input_name="y")
+    return y

@@ -1,0 +1,333 @@
+"""S2Decoder and S2Regressor: S2-Net synchrony features plus a final scikit-learn estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from . import features as _features
+from ._validation import check_input, check_target
+from .featurizer import _PARAMS_DOC, S2Featurizer, featurizer_params
+
+
+def default_classifier():
+    """The final estimator of :class:`S2Decoder` when ``estimator=None``.
+
+    Standardised features and an L2-regularised logistic regression (``C=1``): well
+    behaved with many correlated features and few trials, and it gives calibrated
+    ``predict_proba`` and a ``decision_function``.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+
+
+def default_regressor():
+    """The final estimator of :class:`S2Regressor` when ``estimator=None``.
+
+    Standardised features and ridge regression with its penalty chosen by efficient
+    leave-one-out cross-validation over ``1e-3 .. 1e3``.
+    """
+    from sklearn.linear_model import RidgeCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
+
+
+def _final_has(method: str):
+    """available_if check: the (fitted, or else the given / default) final estimator has it."""
+
+    def check(self) -> bool:
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, method)
+        est = self.estimator if self.estimator is not None else self._default_estimator()
+        return hasattr(est, method)
+
+    return check
+
+
+class _S2Supervised(BaseEstimator):
+    """Shared machinery: featurize with S2-Net, then fit the final estimator."""
+
+    _classification = False
+
+    @staticmethod
+    def _default_estimator():
+        raise NotImplementedError
+
+    def _featurizer(self) -> S2Featurizer:
+        return S2Featurizer(**{name: getattr(self, name) for name in featurizer_params()})
+
+    def _fit(self, X, y):
+        inputs = check_input(self, X, reset=True, sfreq=self.sfreq)
+        if y is None and inputs.y is not None:
+            y = inputs.y  # a trials DataArray carries its labels
+        y = check_target(y, inputs.n_trials, classification=self._classification)
+        featurizer = self._featurizer()._fit_inputs(inputs)
+        # the fitted featurizer can be used on its own on the same kind of X
+        featurizer.n_features_in_ = self.n_features_in_
+        if hasattr(self, "feature_names_in_"):
+            featurizer.feature_names_in_ = self.feature_names_in_
+        features = _features.stack_blocks(featurizer._transform_inputs(inputs))
+        estimator = self.estimator if self.estimator is not None else self._default_estimator()
+        self.featurizer_ = featurizer
+        self.estimator_ = clone(estimator).fit(features, y)
+        return self
+
+    def _features(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        inputs = check_input(self, X, reset=False, sfreq=self.sfreq)
+        return _features.stack_blocks(self.featurizer_._transform_inputs(inputs))
+
+    def predict(self, X) -> np.ndarray:
+        """Predict the target of each trial.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Trials of the kind the estimator was fitted on.
+
+        Returns
+        -------
+        y_pred : ndarray, shape (n_trials,)
+        """
+        features = self._features(X)  # checks that the estimator is fitted
+        return self.estimator_.predict(features)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the S2 features the final estimator sees (:class:`S2Featurizer`)."""
+        check_is_fitted(self)
+        return self.featurizer_.get_feature_names_out(input_features)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.requires_fit = True
+        tags.non_deterministic = False  # deterministic given random_state
+        tags.target_tags.required = True
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
+
+class S2Decoder(ClassifierMixin, _S2Supervised):
+    __doc__ = f"""Classify trials from the synchrony of S2-Net driven by them.
+
+    :class:`S2Featurizer` (its parameters are this estimator's) followed by a final
+    classifier, by default standardised features and a logistic regression
+    (:func:`default_classifier`). Inputs as :class:`S2Featurizer`; a trials DataArray
+    also brings its labels (its ``y`` coordinate) when ``y`` is not given.
+
+    Parameters
+    ----------{_PARAMS_DOC}
+    estimator : classifier | None
+        Final estimator fitted on the S2 features (cloned); ``None``:
+        :func:`default_classifier`.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        Class labels.
+    featurizer_ : S2Featurizer
+        The fitted featurizer.
+    estimator_ : classifier
+        The fitted final estimator.
+    n_features_in_ : int
+        Number of nodes (channels for mne.Epochs).
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame input.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from s2decode import S2Decoder
+    >>> from s2decode.datasets import load
+    >>> trials = load("synthetic", n_trials=40)                        # doctest: +SKIP
+    >>> cross_val_score(S2Decoder(random_state=0), trials, trials.y)   # doctest: +SKIP
+    """
+
+    _classification = True
+
+    def __init__(
+        self,
+        atlas="seitzman300",
+        scaffold="auto",
+        k=30,
+        config=None,
+        features=_features.DEFAULT_FEATURES,
+        windows=None,
+        pairs="auto",
+        encoder=None,
+        sfreq=None,
+        omega="rates",
+        standardize=True,
+        static_duration=0.25,
+        initial_state="rest",
+        projection="eloreta",
+        backend="cython",
+        batch_size=None,
+        n_jobs=None,
+        memory=None,
+        random_state=None,
+        estimator=None,
+    ):
+        self.atlas = atlas
+        self.scaffold = scaffold
+        self.k = k
+        self.config = config
+        self.features = features
+        self.windows = windows
+        self.pairs = pairs
+        self.encoder = encoder
+        self.sfreq = sfreq
+        self.omega = omega
+        self.standardize = standardize
+        self.static_duration = static_duration
+        self.initial_state = initial_state
+        self.projection = projection
+        self.backend = backend
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.random_state = random_state
+        self.estimator = estimator
+
+    _default_estimator = staticmethod(default_classifier)
+
+    def fit(self, X, y=None):
+        """Fit the featurizer and the final classifier on training trials.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Training trials.
+        y : array-like, shape (n_trials,) | None
+            Class labels; ``None`` takes them from a trials DataArray's ``y`` coordinate.
+
+        Returns
+        -------
+        self : S2Decoder
+        """
+        self._fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    @available_if(_final_has("predict_proba"))
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_trials, n_classes), columns in ``classes_`` order."""
+        features = self._features(X)  # checks that the estimator is fitted
+        return self.estimator_.predict_proba(features)
+
+    @available_if(_final_has("predict_log_proba"))
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        features = self._features(X)  # checks that the estimator is fitted
+        return self.estimator_.predict_log_proba(features)
+
+    @available_if(_final_has("decision_function"))
+    def decision_function(self, X) -> np.ndarray:
+        """Decision values of the final classifier, shape (n_trials,) or (n_trials, n_classes)."""
+        features = self._features(X)  # checks that the estimator is fitted
+        return self.estimator_.decision_function(features)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = False
+        return tags
+
+
+class S2Regressor(RegressorMixin, _S2Supervised):
+    __doc__ = f"""Predict a continuous target from the synchrony of S2-Net driven by each trial.
+
+    :class:`S2Featurizer` (its parameters are this estimator's) followed by a final
+    regressor, by default standardised features and ridge regression with a
+    cross-validated penalty (:func:`default_regressor`).
+
+    Parameters
+    ----------{_PARAMS_DOC}
+    estimator : regressor | None
+        Final estimator fitted on the S2 features (cloned); ``None``:
+        :func:`default_regressor`.
+
+    Attributes
+    ----------
+    featurizer_ : S2Featurizer
+        The fitted featurizer.
+    estimator_ : regressor
+        The fitted final estimator.
+    n_features_in_ : int
+        Number of nodes (channels for mne.Epochs).
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame input.
+    """
+
+    def __init__(
+        self,
+        atlas="seitzman300",
+        scaffold="auto",
+        k=30,
+        config=None,
+        features=_features.DEFAULT_FEATURES,
+        windows=None,
+        pairs="auto",
+        encoder=None,
+        sfreq=None,
+        omega="rates",
+        standardize=True,
+        static_duration=0.25,
+        initial_state="rest",
+        projection="eloreta",
+        backend="cython",
+        batch_size=None,
+        n_jobs=None,
+        memory=None,
+        random_state=None,
+        estimator=None,
+    ):
+        self.atlas = atlas
+        self.scaffold = scaffold
+        self.k = k
+        self.config = config
+        self.features = features
+        self.windows = windows
+        self.pairs = pairs
+        self.encoder = encoder
+        self.sfreq = sfreq
+        self.omega = omega
+        self.standardize = standardize
+        self.static_duration = static_duration
+        self.initial_state = initial_state
+        self.projection = projection
+        self.backend = backend
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.random_state = random_state
+        self.estimator = estimator
+
+    _default_estimator = staticmethod(default_regressor)
+
+    def fit(self, X, y=None):
+        """Fit the featurizer and the final regressor on training trials.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Training trials.
+        y : array-like, shape (n_trials,) | None
+            Targets; ``None`` takes them from a trials DataArray's ``y`` coordinate.
+
+        Returns
+        -------
+        self : S2Regressor
+        """
+        return self._fit(X, y)

@@ -1,0 +1,800 @@
+"""S2Featurizer: trials -> S2-Net spike trains -> synchrony features (a transformer)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+
+from ..spiketrains import SpikeTrains
+from . import features as _features
+from ._validation import Inputs, check_input, check_same_kind
+
+#: Values of ``omega``.
+OMEGA_MODES = ("rates", "spectral", "config")
+#: Values of ``initial_state``.
+INITIAL_STATES = ("rest", "random")
+#: Values of ``scaffold`` given by name.
+SCAFFOLD_METHODS = ("auto", "distance", "data", "complete")
+
+# Band (Hz, network time) of learned intrinsic frequencies; below it a parcel counts as
+# silent and keeps the configured frequency.
+_OMEGA_BAND = (2.0, 100.0)
+# Band (Hz, network time) searched for spectral peaks: the cortical rhythms from delta to low
+# gamma, below most recordings' anti-alias and line-noise filters.
+_SPECTRAL_BAND = (2.0, 45.0)
+# Trials of the pilot simulation that learns omega from firing rates (omega="rates").
+_PILOT_TRIALS = 16
+# Conduction delay (s) between nodes without positions (pixels, units, features): one local
+# cortical delay for every connection.
+_FREE_DELAY = 2e-3
+# Bin (s) of the spike counts a data-driven scaffold correlates for spike inputs.
+_SPIKE_BIN = 0.01
+# Updates per second of the dense layer the energy of spike inputs is compared with (1 kHz).
+_SPIKE_DENSE_RATE = 1000.0
+# Sampling step (s) of the phases used by the phase features.
+_PHASE_STEP = 2e-3
+# STTC synchrony window (s).
+_STTC_DT = 5e-3
+# Fitted attributes that only some kinds of input set.
+_CONDITIONAL_ATTRIBUTES = ("projector_", "sfreq_", "n_times_", "spike_duration_")
+
+
+def default_config(kind: str):
+    """The S2-Net configuration used for an input kind when ``config=None``.
+
+    Parameters
+    ----------
+    kind : {"signals", "static", "spikes", "epochs"}
+        What the input is (:mod:`s2decode.estimators._validation`).
+
+    Returns
+    -------
+    config : S2NetConfig
+        Time series (EEG/MEG, fMRI with a ``time_scale``): the S2-Net defaults
+        (``docs/s2net.md``). Static patterns: a suprathreshold bias (``I_bias=1.5``,
+        ``g_in=0.15``) so that every node fires and its rate and first-spike latency are
+        monotonic in its value over +-3 standard deviations (with the defaults, below-average
+        values would all leave their neuron silent). Spike trains: ``encoder="spikes"``.
+    """
+    from ..net import S2NetConfig
+
+    if kind == "static":
+        return S2NetConfig(I_bias=1.5, g_in=0.15)
+    if kind == "spikes":
+        return S2NetConfig(encoder="spikes")
+    return S2NetConfig()
+
+
+@dataclass
+class _Nodes:
+    names: list[str]
+    coords: np.ndarray | None  # (n, 3) MNI mm, all finite, or None
+    networks: list[str] | None
+
+
+_PARAMS_DOC = """
+    atlas : str | Atlas | None
+        Atlas of the parcels (anything :func:`s2decode.atlas.load_atlas` takes). Used for
+        inputs that do not carry their parcels' positions: a 3-D array must have one parcel
+        per atlas parcel (in the atlas order), mne.Epochs are projected onto it, and a 2-D
+        array or spike trains with as many nodes as the atlas has parcels are put on it.
+        ``None``: nodes without positions (no anatomy). A trials DataArray with MNI
+        coordinates uses its own.
+    scaffold : {"auto", "distance", "data", "complete"} | Scaffold | ndarray
+        Connectivity of the network. ``"distance"``: exponential distance rule between the
+        nodes' MNI positions (:meth:`Scaffold.from_atlas`); ``"data"``: absolute correlation
+        of the nodes' training signals (:func:`~s2decode.atlas.scaffold.correlation_weights`);
+        ``"complete"``: every node to every other, equal weights; ``"auto"``: distance where
+        the nodes have positions, data otherwise. A :class:`~s2decode.atlas.Scaffold` or an
+        ``(n_nodes, n_nodes)`` weight matrix (``[i, j]`` = j -> i) is used as given. Delays
+        are ``tau_0 + d_ij / v`` from the positions, or 2 ms for nodes without positions.
+    k : int | None
+        Inputs kept per node (the ``k`` strongest) for ``"distance"``, ``"data"``;
+        ``None`` keeps all. Clipped to ``n_nodes - 1``.
+    config : S2NetConfig | None
+        Network parameters; ``None`` uses :func:`default_config` for the input kind.
+        The featurizer derives the configuration it runs (``config_``) from it: the
+        learned ``f_omega``; ``standardize=False`` when the featurizer scales the inputs
+        (and always for static patterns, where a per-trial z-score would erase them);
+        ``v_init=0`` with ``initial_state="rest"``; ``encoder`` where given.
+    features : sequence of str
+        Feature sets, from ``"rates"``, ``"latency"``, ``"kuramoto"``, ``"plv"``,
+        ``"spike_sync"``, ``"sttc"``, ``"energy"`` (see :mod:`s2decode.estimators.features`).
+    windows : None | float | array-like, shape (n_windows, 2)
+        Time windows of the features: ``None`` the whole trial; a float, adjacent windows of
+        that length; rows ``[start, stop]``. In seconds on the data's time axis (the
+        DataArray's ``time`` coordinate; from 0 for arrays), or of network time from 0 to
+        ``static_duration`` for static patterns.
+    pairs : {"auto", "networks", "nodes", "global"}
+        Aggregation of the pair metrics (PLV, SPIKE-synchronization, STTC): per network pair,
+        per node pair, or over all pairs; ``"auto"``: networks where the nodes have them,
+        node pairs for at most 16 nodes, else global.
+    encoder : {"current", "delta", "poisson", "spikes"} | None
+        Input coding (overrides ``config.encoder``); spike inputs always use ``"spikes"``.
+    sfreq : float | None
+        Sampling frequency (Hz) of a 3-D array input.
+    omega : {"rates", "spectral", "config"}
+        Intrinsic frequencies of the neurons' spike-history traces, learned in ``fit``:
+        ``"rates"`` the mean firing rate of each neuron in a pilot simulation of (up to 16)
+        training trials, so that omega follows the rhythm the neurons fire at
+        (``docs/s2net.md``); ``"spectral"`` the spectral peak of each parcel's training
+        signals above their 1/f background, in 2-45 Hz of network time (time series only);
+        ``"config"`` ``config.f_omega`` as given. Rates are clipped to 2-100 Hz; silent
+        neurons keep the configured value.
+    standardize : bool
+        Scale each node by its mean and standard deviation over the training trials and
+        time (learned in ``fit``); this replaces the network's per-trial z-score, so
+        differences of amplitude between trials reach the network.
+    static_duration : float
+        Network seconds a static pattern is held for.
+    initial_state : {"rest", "random"}
+        ``"rest"``: every neuron starts each trial at rest (``v = 0``), so a trial's features
+        depend on that trial only, wherever it sits in ``X``. ``"random"``: initial potentials
+        drawn uniformly in ``[0, config.v_init)`` from ``random_state``; they are drawn per
+        position in ``X``, so the features of a trial then depend on its position (as do
+        Poisson input events).
+    projection : {"eloreta", "dspm", "sloreta", "mne", "sensor"}
+        How mne.Epochs are projected onto the atlas (:func:`s2decode.atlas.make_projector`);
+        the projector (and, for inverse methods, each parcel's orientation) is learned from
+        the training epochs.
+    backend : {"cython", "numpy", "cpp_standalone"}
+        Brian2 backend of :func:`s2decode.net.simulate`.
+    batch_size : int | None
+        Trials per simulated network (``None``: as memory allows).
+    n_jobs : int | None
+        Batches simulated concurrently (processes).
+    memory : str | path-like | joblib.Memory | None
+        Cache of the simulations (nilearn/scikit-learn style): the spike trains of the same
+        inputs, scaffold, configuration and seed are read back instead of simulated again,
+        e.g. across the folds and final-estimator parameters of a grid search.
+        ``None``: no caching.
+    random_state : int | RandomState | None
+        Seed of the network's random draws (scaffold shuffle, Poisson events, random initial
+        potentials); fixed in ``fit``, so ``transform`` is deterministic.
+"""
+
+
+class S2Featurizer(TransformerMixin, BaseEstimator):
+    __doc__ = f"""Synchrony features of S2-Net driven by each trial.
+
+    ``fit`` learns what depends on the training trials (per-node scaling, the neurons'
+    intrinsic frequencies, a data-driven scaffold where asked, the projector of mne.Epochs);
+    ``transform`` runs S2-Net on every trial (all trials of a batch in one Brian2 network)
+    and computes rates, first-spike latencies, Kuramoto order and metastability, phase
+    locking, SPIKE-synchronization, STTC and energy per time window.
+
+    Inputs: a trials DataArray (:mod:`s2decode.trials`), a 3-D array
+    ``(n_trials, n_parcels, n_times)`` with ``sfreq``, mne.Epochs, spike trains
+    (:class:`~s2decode.spiketrains.SpikeTrains` or a spike-count DataArray: each spike drives
+    its neuron), or a 2-D array ``(n_samples, n_features)``: a static pattern per sample,
+    each column a node driven by a constant current for ``static_duration``.
+
+    Parameters
+    ----------{_PARAMS_DOC}
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of nodes (channels for mne.Epochs).
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame input.
+    input_kind_ : str
+        ``"signals"``, ``"static"``, ``"spikes"`` or ``"epochs"``.
+    node_names_ : list of str
+        Names of the network's neurons (parcels, or ``x0``, ``x1``... for unnamed columns).
+    node_networks_ : list of str | None
+        Their networks.
+    node_coords_ : ndarray, shape (n_nodes, 3) | None
+        Their MNI positions (mm); ``None`` for nodes without positions.
+    scaffold_ : Scaffold
+        The network's connectivity.
+    config_ : S2NetConfig
+        The configuration simulated.
+    f_omega_ : ndarray, shape (n_nodes,)
+        Intrinsic frequencies (Hz).
+    mean_, scale_ : ndarray, shape (n_nodes,) | None
+        Per-node scaling (``standardize=True``; ``None`` for spike inputs).
+    duration_ : float
+        Length of a trial in network seconds.
+    windows_ : ndarray, shape (n_windows, 2)
+        Feature windows in network seconds from the trial's start.
+    seed_ : int
+        Seed of the simulations.
+    projector_ : SourceProjector | SensorDistanceProjector
+        Projector of mne.Epochs inputs.
+    feature_names_out_ : ndarray of str
+        ``"<metric>_<element>_w<window>"`` for each output column.
+
+    Examples
+    --------
+    >>> from s2decode.datasets import load
+    >>> trials = load("synthetic", n_trials=20)                      # doctest: +SKIP
+    >>> S2Featurizer(random_state=0).fit_transform(trials).shape     # doctest: +SKIP
+    (20, 840)
+    """
+
+    def __init__(
+        self,
+        atlas="seitzman300",
+        scaffold="auto",
+        k=30,
+        config=None,
+        features=_features.DEFAULT_FEATURES,
+        windows=None,
+        pairs="auto",
+        encoder=None,
+        sfreq=None,
+        omega="rates",
+        standardize=True,
+        static_duration=0.25,
+        initial_state="rest",
+        projection="eloreta",
+        backend="cython",
+        batch_size=None,
+        n_jobs=None,
+        memory=None,
+        random_state=None,
+    ):
+        self.atlas = atlas
+        self.scaffold = scaffold
+        self.k = k
+        self.config = config
+        self.features = features
+        self.windows = windows
+        self.pairs = pairs
+        self.encoder = encoder
+        self.sfreq = sfreq
+        self.omega = omega
+        self.standardize = standardize
+        self.static_duration = static_duration
+        self.initial_state = initial_state
+        self.projection = projection
+        self.backend = backend
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ public API
+    def fit(self, X, y=None):
+        """Learn the scaling, intrinsic frequencies, scaffold and feature layout.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Training trials (see the class docstring).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : S2Featurizer
+        """
+        self._fit_inputs(check_input(self, X, reset=True, sfreq=self.sfreq))
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Simulate S2-Net on each trial and compute its features.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Trials of the kind (and shape) the featurizer was fitted on.
+
+        Returns
+        -------
+        features : ndarray, shape (n_trials, n_features)
+            Finite float64 values, columns named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        inputs = check_input(self, X, reset=False, sfreq=self.sfreq)
+        return _features.stack_blocks(self._transform_inputs(inputs))
+
+    def transform_xarray(self, X):
+        """Like :meth:`transform`, as a labelled :class:`xarray.DataArray`.
+
+        Returns
+        -------
+        features : xarray.DataArray
+            Dims ``("trial", "feature")``; on ``feature`` the coordinates ``metric``,
+            ``element`` (the parcel, network, pair ``"A~B"`` or ``"global"``), ``window``
+            (its index), ``window_start`` and ``window_stop`` (network seconds from the trial
+            start); on ``trial`` the ``y`` and ``group`` of a trials DataArray input.
+        """
+        import xarray as xr
+
+        check_is_fitted(self)
+        inputs = check_input(self, X, reset=False, sfreq=self.sfreq)
+        blocks = self._transform_inputs(inputs)
+        values = _features.stack_blocks(blocks)
+        index = _features.column_index(blocks, len(self.windows_))
+        coords: dict[str, Any] = {
+            "feature": np.asarray(self.feature_names_out_, dtype=str),
+            "metric": ("feature", index["metric"]),
+            "element": ("feature", index["element"]),
+            "window": ("feature", index["window"]),
+            "window_start": ("feature", self.windows_[index["window"], 0]),
+            "window_stop": ("feature", self.windows_[index["window"], 1]),
+            "trial": np.arange(values.shape[0]),
+        }
+        if inputs.source == "dataarray":
+            for name in ("y", "group"):
+                if name in X.coords and X.coords[name].dims == ("trial",):
+                    coords[name] = ("trial", np.asarray(X.coords[name].values))
+        return xr.DataArray(
+            values,
+            dims=("trial", "feature"),
+            coords=coords,
+            name="s2_features",
+            attrs={"description": "S2-Net synchrony features", "seed": self.seed_},
+        )
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns, ``"<metric>_<element>_w<window>"``.
+
+        Parameters
+        ----------
+        input_features : array-like of str | None
+            Checked against the names seen in ``fit``; the output names do not change.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self, "feature_names_out_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray(self.feature_names_out_, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.requires_fit = True
+        tags.non_deterministic = False  # deterministic given random_state (seed_ fixed by fit)
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def _fit_inputs(self, inputs: Inputs) -> S2Featurizer:
+        """Fit on checked inputs (the decoders call this with their own checked X)."""
+        self._check_params()
+        for name in _CONDITIONAL_ATTRIBUTES:  # left by an earlier fit on another kind of X
+            self.__dict__.pop(name, None)
+        kind = inputs.kind
+        if kind == "epochs":
+            self.projector_ = self._fit_projector(inputs.data)
+            inputs = self._project(inputs)
+        self.input_kind_ = kind
+        nodes = self._resolve_nodes(inputs)
+        self.node_names_ = nodes.names
+        self.node_networks_ = nodes.networks
+        self.node_coords_ = nodes.coords
+        data_kind = inputs.kind  # "signals" for projected epochs
+
+        # geometry of a trial in network time
+        base = self.config if self.config is not None else default_config(data_kind)
+        if data_kind == "spikes" and self.encoder not in (None, "spikes"):
+            raise ValueError(
+                f"Spike inputs drive their neurons directly (encoder='spikes'); got "
+                f"encoder={self.encoder!r}. Leave encoder=None for spike trains."
+            )
+        if data_kind != "spikes" and (self.encoder or base.encoder) == "spikes":
+            raise ValueError(
+                "encoder='spikes' needs spike inputs (a SpikeTrains or a spike-count "
+                "DataArray); choose 'current', 'delta' or 'poisson' for these data."
+            )
+        scale = base.time_scale
+        if data_kind == "signals":
+            self.sfreq_ = inputs.sfreq
+            self.n_times_ = inputs.n_times
+            duration = inputs.n_times / inputs.sfreq * scale
+        elif data_kind == "spikes":
+            duration = inputs.data.duration * scale
+            self.spike_duration_ = inputs.data.duration
+        else:
+            duration = float(self.static_duration)
+            if duration < 10 * base.dt:
+                raise ValueError(
+                    f"`static_duration`={duration:g} s is under 10 integration steps of "
+                    f"config.dt={base.dt:g} s; hold static patterns longer."
+                )
+        self.duration_ = duration
+        self.windows_ = self._resolve_windows(inputs, duration, scale)
+
+        # per-node scaling
+        self.mean_, self.scale_ = None, None
+        if data_kind != "spikes" and self.standardize:
+            data = inputs.data if data_kind == "static" else inputs.data.transpose(0, 2, 1)
+            flat = data.reshape(-1, inputs.n_nodes)
+            self.mean_ = flat.mean(axis=0)
+            std = flat.std(axis=0)
+            self.scale_ = np.where(std > 0, std, 1.0)
+        prepared = self._prepare(inputs)
+
+        self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.scaffold_ = self._build_scaffold(nodes, prepared)
+
+        changes: dict[str, Any] = {}
+        if self.encoder is not None:
+            changes["encoder"] = self.encoder
+        if data_kind == "spikes":
+            changes["encoder"] = "spikes"
+        if data_kind == "static" or (self.standardize and data_kind == "signals"):
+            changes["standardize"] = False
+        if self.initial_state == "rest":
+            changes["v_init"] = 0.0
+        config = base.replace(**changes)
+        self.f_omega_ = self._learn_omega(prepared, config)
+        self.config_ = config.replace(f_omega=tuple(float(f) for f in self.f_omega_))
+
+        layout = _features.feature_layout(
+            self.features, self.node_names_, self.node_networks_, self.pairs
+        )
+        index = _features.column_index(layout, len(self.windows_))
+        self.feature_names_out_ = np.array(
+            [
+                f"{m}_{e}_w{w}"
+                for m, e, w in zip(index["metric"], index["element"], index["window"], strict=True)
+            ],
+            dtype=object,
+        )
+        return self
+
+    def _check_params(self) -> None:
+        from ..net import S2NetConfig
+
+        if self.config is not None and not isinstance(self.config, S2NetConfig):
+            raise TypeError(
+                f"`config` must be an s2decode.net.S2NetConfig or None, got "
+                f"{type(self.config).__name__}."
+            )
+        _features.check_features(self.features)
+        if self.pairs not in _features.PAIR_MODES:
+            raise ValueError(f"`pairs` must be one of {_features.PAIR_MODES}, got {self.pairs!r}.")
+        if self.omega not in OMEGA_MODES:
+            raise ValueError(f"`omega` must be one of {OMEGA_MODES}, got {self.omega!r}.")
+        if self.initial_state not in INITIAL_STATES:
+            raise ValueError(
+                f"`initial_state` must be one of {INITIAL_STATES}, got {self.initial_state!r}."
+            )
+        if isinstance(self.scaffold, str) and self.scaffold not in SCAFFOLD_METHODS:
+            raise ValueError(
+                f"`scaffold` must be one of {SCAFFOLD_METHODS}, a Scaffold or a weight matrix, "
+                f"got {self.scaffold!r}."
+            )
+        if self.k is not None and (
+            isinstance(self.k, bool) or not isinstance(self.k, int | np.integer) or self.k < 1
+        ):
+            raise ValueError(f"`k` must be a positive integer or None, got {self.k!r}.")
+        duration = self.static_duration
+        if isinstance(duration, bool) or not isinstance(duration, int | float | np.number):
+            raise TypeError(f"`static_duration` must be a number of seconds, got {duration!r}.")
+        if not (np.isfinite(duration) and duration > 0):
+            raise ValueError(f"`static_duration` must be positive, got {duration!r}.")
+        if not isinstance(self.standardize, bool | np.bool_):
+            raise TypeError(f"`standardize` must be True or False, got {self.standardize!r}.")
+
+    def _fit_projector(self, epochs):
+        from ..atlas import make_projector
+        from ..atlas.projection import SourceProjector, sensor_covariance
+
+        if self.atlas is None:
+            raise ValueError(
+                "mne.Epochs are projected onto an atlas; set `atlas` (e.g. 'seitzman300')."
+            )
+        projector = make_projector(self.projection, self.atlas).fit(epochs.info)
+        if isinstance(projector, SourceProjector):
+            # orientation of each parcel from the training epochs only (MNE's pca_flip idea)
+            projector.reorient(sensor_covariance(epochs.get_data(picks=projector.ch_names_)))
+        return projector
+
+    def _project(self, inputs: Inputs) -> Inputs:
+        epochs = inputs.data
+        projector = self.projector_
+        if not projector.compatible_with(epochs.info):
+            raise ValueError(
+                "These epochs have other EEG channels (or positions) than the training epochs; "
+                f"the projector uses {len(projector.ch_names_)} channels: "
+                f"{projector.ch_names_[:5]}..."
+            )
+        data = projector.transform(epochs.get_data(picks=projector.ch_names_))
+        atlas = projector.atlas_
+        return Inputs(
+            "signals",
+            np.asarray(data, dtype=np.float64),
+            float(epochs.info["sfreq"]),
+            float(epochs.times[0]),
+            names=list(atlas.labels),
+            coords=np.asarray(atlas.coords, float),
+            networks=None if atlas.networks is None else list(atlas.networks),
+            source="epochs",
+        )
+
+    def _resolve_nodes(self, inputs: Inputs) -> _Nodes:
+        n = inputs.n_nodes
+        if inputs.coords is not None and np.all(np.isfinite(inputs.coords)):
+            return _Nodes(list(inputs.names), np.asarray(inputs.coords, float), inputs.networks)
+        atlas = None
+        if self.atlas is not None:
+            from ..atlas import load_atlas
+
+            atlas = load_atlas(self.atlas)
+        on_atlas = atlas is not None and (
+            (inputs.names is not None and list(inputs.names) == list(atlas.labels))
+            or (inputs.names is None and n == atlas.n_parcels)
+        )
+        if inputs.kind == "signals" and inputs.source == "array" and atlas is not None:
+            if n != atlas.n_parcels:
+                raise ValueError(
+                    f"X has {n} parcels but the atlas {atlas.name!r} has {atlas.n_parcels}: a "
+                    "3-D array must hold one time series per atlas parcel, in the atlas order. "
+                    "Pass a trials DataArray with the parcels' coordinates, another `atlas`, "
+                    "or atlas=None for nodes without positions."
+                )
+        if on_atlas:
+            networks = None if atlas.networks is None else list(atlas.networks)
+            return _Nodes(list(atlas.labels), np.asarray(atlas.coords, float), networks)
+        names = inputs.names if inputs.names is not None else [f"x{i}" for i in range(n)]
+        return _Nodes(list(names), None, inputs.networks)
+
+    def _resolve_windows(self, inputs: Inputs, duration: float, scale: float) -> np.ndarray:
+        from ..sync import sliding_windows
+
+        spec = self.windows
+        if spec is None:
+            return np.array([[0.0, duration]])
+        static = inputs.kind == "static"
+        factor = 1.0 if static else scale
+        if np.isscalar(spec):
+            length = float(spec) * factor
+            if not (np.isfinite(length) and 0 < length <= duration * (1 + 1e-9)):
+                raise ValueError(
+                    f"`windows`={spec!r} must be a positive length no longer than a trial "
+                    f"({duration / factor:g} s)."
+                )
+            return sliding_windows(0.0, duration, length)
+        win = np.asarray(spec, dtype=float)
+        if win.ndim != 2 or win.shape[1] != 2 or win.shape[0] == 0:
+            raise ValueError(
+                "`windows` must be None, a window length, or rows [start, stop] (shape "
+                f"(n_windows, 2)); got shape {win.shape}."
+            )
+        t0 = 0.0 if static else inputs.t_start
+        rel = (win - t0) * factor
+        tol = 1e-9 * max(duration, 1.0)
+        if np.any(rel[:, 1] <= rel[:, 0]) or rel.min() < -tol or rel.max() > duration + tol:
+            span = (0.0, duration) if static else (t0, t0 + duration / scale)
+            raise ValueError(
+                f"`windows` rows [start, stop] must have start < stop and lie in the trial, "
+                f"[{span[0]:g}, {span[1]:g}] s; got {win.tolist()}."
+            )
+        return np.clip(rel, 0.0, duration)
+
+    def _prepare(self, inputs: Inputs):
+        """Scaled array (signals, static) or the spike trains, ready for simulate()."""
+        if inputs.kind == "spikes":
+            return inputs.data
+        data = inputs.data
+        if self.mean_ is not None:
+            shape = (1, -1) if inputs.kind == "static" else (1, -1, 1)
+            data = (data - self.mean_.reshape(shape)) / self.scale_.reshape(shape)
+        return np.ascontiguousarray(data, dtype=np.float64)
+
+    def _build_scaffold(self, nodes: _Nodes, prepared):
+        from ..atlas import Atlas, Scaffold
+        from ..atlas import scaffold as sc
+
+        n = len(nodes.names)
+        spec = self.scaffold
+        k = None if self.k is None or n < 2 else min(int(self.k), n - 1)
+        if isinstance(spec, Scaffold):
+            if spec.n_nodes != n:
+                raise ValueError(
+                    f"The given scaffold has {spec.n_nodes} nodes but X has {n}; build it on "
+                    "the same nodes."
+                )
+            return spec
+        if n > 1 and nodes.coords is not None:
+            delays = sc.conduction_delays(sc.distance_matrix(nodes.coords))
+        else:
+            delays = np.full((n, n), _FREE_DELAY)
+        np.fill_diagonal(delays, 0.0)
+        meta = {"built_by": "S2Featurizer"}
+        if not isinstance(spec, str):
+            weights = np.array(spec, dtype=float)
+            if weights.shape != (n, n):
+                raise ValueError(
+                    f"`scaffold` as a matrix must have shape ({n}, {n}) for {n} nodes, got "
+                    f"{weights.shape}."
+                )
+            weights = weights.copy()
+            np.fill_diagonal(weights, 0.0)
+            return Scaffold(weights, delays, nodes.names, nodes.coords, nodes.networks, meta)
+        if spec == "auto":
+            spec = "distance" if nodes.coords is not None else "data"
+        if spec == "distance":
+            if nodes.coords is None:
+                raise ValueError(
+                    "scaffold='distance' needs the nodes' MNI positions: give a trials "
+                    "DataArray with coordinates or an atlas matching X, or use "
+                    "scaffold='data' / 'complete'."
+                )
+            atlas = Atlas("s2featurizer_nodes", nodes.names, nodes.coords, nodes.networks)
+            return Scaffold.from_atlas(atlas, k=k)
+        if spec == "complete" or n < 2:
+            weights = np.ones((n, n)) - np.eye(n)
+        else:
+            weights = sc.correlation_weights(self._correlation_trials(prepared, n))
+            if k is not None:
+                weights = sc.sparsify_knn(weights, k)
+            weights = sc.normalize_weights(weights, "max")
+        meta["method"] = spec
+        return Scaffold(weights, delays, nodes.names, nodes.coords, nodes.networks, meta)
+
+    def _correlation_trials(self, prepared, n: int):
+        from ..trials import make_trials
+
+        if isinstance(prepared, SpikeTrains):
+            from ..sync import sliding_windows
+
+            bins = sliding_windows(prepared.t_start, prepared.t_stop, _SPIKE_BIN)
+            counts = _features.window_counts(prepared, bins).transpose(0, 2, 1).astype(float)
+            return make_trials(counts, sfreq=1.0 / _SPIKE_BIN)
+        data = prepared[:, :, np.newaxis] if prepared.ndim == 2 else prepared
+        return make_trials(data, sfreq=1.0)
+
+    def _learn_omega(self, prepared, config) -> np.ndarray:
+        n = len(self.node_names_)
+        configured = config.omega(n) / (2 * np.pi)
+        if self.omega == "config":
+            return configured
+        top = min(_OMEGA_BAND[1], 0.45 / config.dt)
+        if self.omega == "spectral":
+            if self.input_kind_ not in ("signals", "epochs"):
+                raise ValueError(
+                    f"omega='spectral' needs time series; these are {self.input_kind_} inputs. "
+                    "Use omega='rates' (or 'config')."
+                )
+            from scipy.signal import welch
+
+            freqs, power = welch(
+                prepared, fs=self.sfreq_, nperseg=min(prepared.shape[-1], 256), axis=-1
+            )
+            freqs = freqs / config.time_scale  # data Hz -> network Hz
+            nyquist = 0.5 * self.sfreq_ / config.time_scale
+            high = min(_SPECTRAL_BAND[1], 0.8 * nyquist, top)
+            band = (freqs >= _SPECTRAL_BAND[0]) & (freqs <= high)
+            if band.sum() < 3:
+                return configured
+            log_f = np.log(freqs[band])
+            log_p = np.log(np.maximum(power.mean(axis=0)[:, band], np.finfo(float).tiny))
+            # the peak above the 1/f background: largest residual of a log-log line fit
+            slope, intercept = np.polyfit(log_f, log_p.T, 1)
+            residual = log_p - (slope[:, np.newaxis] * log_f + intercept[:, np.newaxis])
+            peak = freqs[band][np.argmax(residual, axis=1)]
+            flat = power.mean(axis=0)[:, band].max(axis=1) <= 0
+            return np.where(flat, configured, peak)
+        # "rates": a pilot simulation on up to _PILOT_TRIALS training trials
+        n_trials = prepared.n_trials if isinstance(prepared, SpikeTrains) else len(prepared)
+        index = np.unique(np.linspace(0, n_trials - 1, min(n_trials, _PILOT_TRIALS)).astype(int))
+        if isinstance(prepared, SpikeTrains):
+            pilot = prepared.select_trials(index)
+        else:
+            pilot = prepared[index]
+        spikes = self._simulate(pilot, config)
+        window = np.array([[spikes.t_start, spikes.t_stop]])
+        rate = _features.window_counts(spikes, window)[:, 0, :].mean(axis=0) / (
+            spikes.t_stop - spikes.t_start
+        )
+        return np.where(rate >= _OMEGA_BAND[0], np.clip(rate, _OMEGA_BAND[0], top), configured)
+
+    # ------------------------------------------------------------------ transforming
+    def _simulate(self, prepared, config) -> SpikeTrains:
+        from sklearn.utils.validation import check_memory
+
+        memory = os.fspath(self.memory) if isinstance(self.memory, os.PathLike) else self.memory
+        run = check_memory(memory).cache(_run_network, ignore=["batch_size", "n_jobs"])
+        sfreq = None
+        if not isinstance(prepared, SpikeTrains) and prepared.ndim == 3:
+            sfreq = self.sfreq_
+        return run(
+            prepared,
+            self.scaffold_,
+            config,
+            self.seed_,
+            sfreq=sfreq,
+            static_duration=float(self.static_duration),
+            backend=self.backend,
+            batch_size=self.batch_size,
+            n_jobs=self.n_jobs,
+        )
+
+    def _transform_inputs(self, inputs: Inputs) -> list[_features.FeatureBlock]:
+        """Features of checked inputs (the decoders call this with their own checked X)."""
+        check_same_kind(self, inputs)
+        if inputs.kind == "epochs":
+            inputs = self._project(inputs)
+        if inputs.kind == "signals" and (
+            inputs.n_times != self.n_times_ or not np.isclose(inputs.sfreq, self.sfreq_)
+        ):
+            raise ValueError(
+                f"X has trials of {inputs.n_times} samples at {inputs.sfreq:g} Hz but the "
+                f"featurizer was fitted on {self.n_times_} samples at {self.sfreq_:g} Hz; "
+                "cut the trials the same way."
+            )
+        if inputs.kind == "spikes" and not np.isclose(inputs.data.duration, self.spike_duration_):
+            raise ValueError(
+                f"The spike trains last {inputs.data.duration:g} s but the featurizer was "
+                f"fitted on {self.spike_duration_:g} s trials; cut them the same way."
+            )
+        spikes = self._simulate(self._prepare(inputs), self.config_)
+        windows = self.windows_ + spikes.t_start
+        out_degree = (self.scaffold_.weights > 0).sum(axis=0)
+        lengths = self.windows_[:, 1] - self.windows_[:, 0]
+        if inputs.kind == "signals":
+            dense = lengths / self.config_.time_scale * self.sfreq_
+        elif inputs.kind == "spikes":
+            dense = lengths / self.config_.time_scale * _SPIKE_DENSE_RATE
+        else:
+            dense = np.ones(len(lengths))
+        return _features.compute_features(
+            spikes,
+            windows,
+            features=self.features,
+            node_names=self.node_names_,
+            networks=self.node_networks_,
+            pairs=self.pairs,
+            f_omega=self.f_omega_,
+            memory=self.config_.T_w,
+            phase_step=min(_PHASE_STEP, float(lengths.min()) / 10),
+            sttc_dt=_STTC_DT,
+            out_degree=out_degree,
+            dense_updates=dense,
+        )
+
+
+def _run_network(
+    prepared,
+    scaffold,
+    config,
+    seed: int,
+    *,
+    sfreq: float | None,
+    static_duration: float,
+    backend: str,
+    batch_size: int | None,
+    n_jobs: int | None,
+) -> SpikeTrains:
+    """Simulate S2-Net on prepared inputs (a module-level function, so joblib can cache it).
+
+    ``prepared`` is a SpikeTrains, a 3-D array of scaled signals (with ``sfreq``) or a 2-D
+    array of static patterns, each held for ``static_duration`` network seconds.
+    """
+    from ..net import simulate
+
+    common = dict(backend=backend, batch_size=batch_size, n_jobs=n_jobs, seed=seed)
+    if isinstance(prepared, SpikeTrains):
+        return simulate(prepared, scaffold, config, **common)
+    if prepared.ndim == 2:
+        return simulate(
+            prepared[:, :, np.newaxis],
+            scaffold,
+            config,
+            sfreq=1.0 / static_duration,
+            duration=static_duration,
+            **common,
+        )
+    return simulate(prepared, scaffold, config, sfreq=sfreq, **common)
+
+
+def featurizer_params() -> Sequence[str]:
+    """Names of the featurizer's parameters (shared by the decoders)."""
+    return tuple(S2Featurizer._get_param_names())
