@@ -136,3 +136,15 @@ def test_spiketrains_from_counts():
     assert st.t_start == pytest.approx(-0.005) and st.t_stop == pytest.approx(0.005)
     with pytest.raises(ValueError, match="spike_counts"):
         SpikeTrains.from_counts(da.assign_attrs(kind="continuous"))
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path):
+    import os
+
+    from s2decode._io_utils import atomic_write_text
+
+    path = atomic_write_text(tmp_path / "a.txt", "hello")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.read_text() == "hello"
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
