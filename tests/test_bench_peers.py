@@ -1,0 +1,415 @@
+"""The decoding benchmark's peers and plumbing (benchmarks/peers.py, benchmarks/decoding.py).
+
+Small synthetic trials only: the real-data runs belong to the benchmark itself.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from s2decode import make_trials
+
+from .conftest import require
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _import_script(name: str):
+    """Import ``benchmarks/<name>.py`` (scripts, not a package) under a private name."""
+    key = f"_s2decode_bench_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module  # before exec: dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+decoding = _import_script("decoding")
+peers = decoding.peers
+
+SFREQ = 100.0
+
+
+def _oscillation_trials(n_trials=40, n_channels=6, n_times=200, seed=0):
+    """Two classes that differ by the power of a 10 Hz rhythm on two channels."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["a", "b"], n_trials // 2)
+    t = np.arange(n_times) / SFREQ
+    X = rng.standard_normal((n_trials, n_channels, n_times))
+    amp = np.where(y == "b", 3.0, 0.3)[:, None]
+    phase = rng.uniform(0, 2 * np.pi, (n_trials, 1))
+    rhythm = amp * np.sin(2 * np.pi * 10 * t + phase)
+    X[:, 0] += rhythm
+    X[:, 1] -= 0.5 * rhythm
+    return X, y
+
+
+def _score(estimator, X, y, n_splits=4):
+    cv = StratifiedKFold(n_splits, shuffle=True, random_state=0)
+    return cross_val_score(estimator, X, y, cv=cv, scoring="accuracy").mean()
+
+
+# --------------------------------------------------------------------------- peers
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: peers.csp_lda(SFREQ, band=(7.0, 30.0)),
+        lambda: peers.csp_lda(band=None),
+        lambda: peers.tangent_space_lr(SFREQ, band=(7.0, 30.0)),
+        lambda: peers.bandpower_lr(SFREQ),
+    ],
+    ids=["csp_lda", "csp_lda_broadband", "tangent_space_lr", "bandpower_lr"],
+)
+def test_eeg_peers_decode_a_rhythm_difference(make):
+    X, y = _oscillation_trials()
+    assert _score(make(), X, y) >= 0.9
+    # and nothing from labels that carry no information
+    y_perm = np.random.default_rng(1).permutation(y)
+    assert _score(make(), X, y_perm) < 0.8
+
+
+def test_band_pass_needs_sfreq():
+    with pytest.raises(ValueError, match="sfreq"):
+        peers.csp_lda(sfreq=None, band=(7.0, 30.0))
+
+
+def test_log_band_power_peaks_in_the_band_of_the_rhythm():
+    t = np.arange(400) / SFREQ
+    X = np.sin(2 * np.pi * 10 * t)[None, None, :] * np.ones((3, 2, 1))
+    X[:, 1] = np.sin(2 * np.pi * 25 * t)
+    bp = peers.LogBandPower(SFREQ).fit(X)
+    out = bp.transform(X).reshape(3, 2, len(peers.BANDS))
+    assert out.shape == (3, 2, 6)
+    assert np.argmax(out[0, 0]) == 2  # 8-13 Hz
+    assert np.argmax(out[0, 1]) == 4  # 20-30 Hz
+    names = bp.get_feature_names_out(["Cz", "Pz"])
+    assert names[2] == "Cz_8-13Hz" and len(names) == 12
+    with pytest.raises(ValueError, match="channels"):
+        bp.transform(X[:, :1])
+
+
+@pytest.mark.parametrize(
+    "bands, match",
+    [([(1.0, 60.0)], "Nyquist"), ([(13.0, 8.0)], "low < high"), ([1.0, 2.0], "pairs")],
+)
+def test_log_band_power_rejects_bad_bands(bands, match):
+    with pytest.raises(ValueError, match=match):
+        peers.LogBandPower(SFREQ, bands=bands).fit(np.zeros((2, 1, 200)))
+
+
+def test_spike_counts_whole_window_and_bins():
+    rng = np.random.default_rng(0)
+    X = rng.poisson(0.05, (5, 3, 1000)).astype(float)  # 1 ms bins
+    total = peers.SpikeCounts(1000.0).fit_transform(X)
+    np.testing.assert_array_equal(total, X.sum(axis=-1))
+    binned = peers.SpikeCounts(1000.0, bin_size=0.1).fit_transform(X)
+    assert binned.shape == (5, 30)
+    np.testing.assert_array_equal(binned.reshape(5, 3, 10).sum(axis=-1), total)
+    np.testing.assert_array_equal(binned[:, 10], X[:, 1, :100].sum(axis=-1))
+    with pytest.raises(ValueError, match="whole number"):
+        peers.SpikeCounts(1000.0, bin_size=0.0005).fit(X)
+    with pytest.raises(ValueError, match="longer than the trials"):
+        peers.SpikeCounts(1000.0, bin_size=2.0).fit(X)
+    with pytest.raises(ValueError, match="n_trials, n_nodes, n_times"):
+        peers.SpikeCounts(1000.0).fit(X[0])
+
+
+def test_spike_and_rate_peers_decode_a_rate_difference():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 20)
+    rates = np.where(y == 1, 0.04, 0.01)[:, None, None]
+    X = rng.poisson(rates * np.ones((40, 2, 500))).astype(float)
+    assert _score(peers.spike_counts_lr(1000.0), X, y) >= 0.9
+    assert _score(peers.spike_counts_lr(1000.0, bin_size=0.1), X, y) >= 0.8
+    assert _score(peers.rates_lr(), X.sum(axis=-1, keepdims=True), y) >= 0.9
+
+
+def _mask_img(shape=(5, 4, 2), n_in=14, seed=0):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(shape, dtype=np.int8)
+    mask.flat[rng.choice(mask.size, n_in, replace=False)] = 1
+    return nib.Nifti1Image(mask, np.diag([3.0, 3.0, 3.0, 1.0]))
+
+
+def test_nifti_array_decoder_puts_voxels_where_nilearn_reads_them():
+    from nilearn.maskers import NiftiMasker
+
+    mask = _mask_img()
+    X = np.random.default_rng(0).standard_normal((7, 14))
+    img = peers.NiftiArrayDecoder(mask)._to_img(X)
+    back = NiftiMasker(mask_img=mask, standardize=None).fit_transform(img)
+    np.testing.assert_allclose(back, X, rtol=1e-6)
+    with pytest.raises(ValueError, match="voxels of mask_img"):
+        peers.NiftiArrayDecoder(mask)._to_img(X[:, :5])
+
+
+@pytest.mark.filterwarnings("ignore:screening_percentile:UserWarning")
+@pytest.mark.filterwarnings("ignore:Brain mask is smaller")
+@pytest.mark.filterwarnings("ignore:The decoding model will be trained only on")
+def test_fmri_peers_decode_a_pattern():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["face", "house"], 12)
+    pattern = rng.standard_normal(14)
+    X = (
+        rng.standard_normal((24, 14, 3))
+        + np.where(y == "face", 1.0, -1.0)[:, None, None] * (pattern[None, :, None])
+    )
+    decoder = peers.nilearn_decoder(_mask_img(), cv=3)
+    assert _score(decoder, X, y) >= 0.9
+    assert _score(peers.anova_svc(percentile=50), X, y) >= 0.9
+    pred = clone(decoder).fit(X, y).predict(X[:3])
+    assert set(pred) <= {"face", "house"}
+
+
+def test_features_of_drops_the_classifier():
+    X, y = _oscillation_trials()
+    pipe = peers.csp_lda(SFREQ)
+    feats = peers.features_of(pipe)
+    assert [name for name, _ in feats.steps] == ["bandpass", "csp"]
+    assert feats.fit_transform(X, y).shape == (len(X), 4)
+    assert not hasattr(pipe[-1], "coef_")  # the peer itself is left unfitted
+    # the nilearn Decoder has no feature step: its ANOVA screening stands in
+    anova = peers.features_of(peers.nilearn_decoder(_mask_img()))
+    assert [name for name, _ in anova.steps] == ["mean", "scale", "anova"]
+    with pytest.raises(ValueError, match="classifier"):
+        peers.features_of(peers.LogBandPower(SFREQ))
+
+
+# --------------------------------------------------------------------------- harness
+
+
+def _task(cv="kfold", metric="accuracy"):
+    return decoding.Task(
+        key="toy",
+        title="toy rhythm task",
+        dataset="synthetic",
+        peer_options={},
+        s2_options=None,
+        cv=cv,
+        metric=metric,
+        peers=lambda trials: {
+            "band power": peers.bandpower_lr(float(trials.attrs["sfreq"])),
+            "CSP": peers.csp_lda(float(trials.attrs["sfreq"])),
+        },
+        n_folds=3,
+    )
+
+
+def _toy_trials(n_subjects=3):
+    X, y = _oscillation_trials(n_trials=24 * n_subjects)
+    groups = np.tile(np.arange(n_subjects), len(y) // n_subjects)
+    return make_trials(X, sfreq=SFREQ, y=y, group=groups, node_dim="channel", modality="eeg")
+
+
+def test_tasks_are_the_eight_of_the_issue():
+    assert len(decoding.TASKS) == 8
+    assert len(set(decoding.TASK_KEYS)) == 8
+    for task in decoding.TASKS:
+        assert task.cv in ("kfold", "within", "groups")
+        assert task.metric in decoding.SCORINGS
+    assert decoding.get_task("eegmat_loso").metric == "balanced_accuracy"
+    with pytest.raises(ValueError, match="Unknown task"):
+        decoding.get_task("nope")
+
+
+def test_splits_are_drawn_once_and_reproducible():
+    trials = _toy_trials()
+    y, groups = trials["y"].values, trials["group"].values
+    a = decoding.make_units(_task(), y, groups, seed=3)
+    b = decoding.make_units(_task(), y, groups, seed=3)
+    c = decoding.make_units(_task(), y, groups, seed=4)
+    assert len(a) == 1 and len(a[0][2]) == 3
+    for (tr_a, te_a), (tr_b, te_b) in zip(a[0][2], b[0][2], strict=True):
+        np.testing.assert_array_equal(tr_a, tr_b)
+        np.testing.assert_array_equal(te_a, te_b)
+    assert any(
+        not np.array_equal(te_a, te_c)
+        for (_, te_a), (_, te_c) in zip(a[0][2], c[0][2], strict=True)
+    )
+    # within: one unit per group, split inside it; groups: one fold per group
+    within = decoding.make_units(_task("within"), y, groups, seed=0)
+    assert [name for name, _, _ in within] == ["subject 0", "subject 1", "subject 2"]
+    for g, (_, idx, splits) in enumerate(within):
+        assert np.all(groups[idx] == g)
+        assert sorted(np.concatenate([te for _, te in splits])) == list(range(len(idx)))
+    loo = decoding.make_units(_task("groups"), y, groups, seed=0)
+    assert [set(groups[te]) for _, te in loo[0][2]] == [{0}, {1}, {2}]
+    quick = decoding.make_units(_task("groups"), y, groups, seed=0, max_splits=2)
+    assert len(quick[0][2]) == 2
+
+
+def test_chance_level():
+    y = np.array(["a"] * 6 + ["b"] * 2)
+    assert decoding.chance_level(y, "accuracy") == 0.75
+    assert decoding.chance_level(y, "balanced_accuracy") == 0.5
+
+
+def test_check_same_trials():
+    trials = _toy_trials()
+    decoding.check_same_trials(trials, trials.copy())
+    n = trials.sizes["trial"]
+    swapped = trials.isel(trial=np.r_[n - 1, 1 : n - 1, 0])  # first and last: other labels
+    with pytest.raises(ValueError, match="'y' differs"):
+        decoding.check_same_trials(trials, swapped.assign_coords(trial=trials["trial"].values))
+    with pytest.raises(ValueError, match="trials"):
+        decoding.check_same_trials(trials, trials.isel(trial=slice(1, None)))
+
+
+@pytest.mark.parametrize("cv", ["kfold", "within", "groups"])
+def test_run_task_peers_and_report(tmp_path, cv):
+    task = _task(cv, "balanced_accuracy" if cv == "groups" else "accuracy")
+    trials = _toy_trials()
+    data = decoding.TaskData(trials, trials)
+    results = decoding.run_task(task, data, seed=0, s2=False)
+    assert [r.method for r in results] == ["band power", "CSP"]
+    for r in results:
+        assert 0.8 <= r.mean() <= 1.0
+        n_splits = {"kfold": 3, "within": 9, "groups": 3}[cv]
+        assert r.fold_scores().size == n_splits
+        assert r.summary_scores().size == 3  # folds, or subjects' means (within)
+        assert r.trial_folds == 3 * len(trials)
+
+    info = {"command": "test", "mode": "full"}
+    text = decoding.write_outputs(tmp_path, results, [task], {"cpu": "test cpu"}, info)
+    frame = pd.read_csv(tmp_path / "decoding.csv")
+    assert list(frame["method"]) == ["band power", "CSP"]
+    assert np.allclose(frame["mean"], [r.mean() for r in results])
+    assert (frame["family"] == "peer").all()
+    md = (tmp_path / "decoding.md").read_text()
+    assert md == text
+    assert "test cpu" in md and "| toy |" in md
+    assert "not run" in md  # no S2 figure is ever made up
+    assert md.rstrip().splitlines()[-1] == "tasks_at_or_above_best_peer: n/a (S2Decoder not run)"
+
+
+def _result(method, family, scores):
+    return decoding.Result(
+        "toy",
+        method,
+        family,
+        "accuracy",
+        {"all": [{"accuracy": s, "balanced_accuracy": s} for s in scores]},
+        1.0,
+        10,
+        0.5,
+        10,
+        "",
+    )
+
+
+def test_goals_and_last_line_count_tasks_at_or_above_the_best_peer():
+    task = _task()
+    results = [
+        _result("peer A", "peer", [0.8, 0.9]),
+        _result("peer B", "peer", [0.7, 0.7]),
+        _result("S2Decoder", "s2", [0.85, 0.85]),
+        _result("stacked", "stacked", [0.9, 0.9]),
+    ]
+    g = decoding.goals(results, [task])
+    assert g["rows"][0]["best"].method == "peer A"
+    assert (g["at_or_above"], g["within3"], g["stacked_above"]) == (1, 1, 1)
+    assert decoding.last_line(results, [task]) == "tasks_at_or_above_best_peer: 1/1"
+    results[2] = _result("S2Decoder", "s2", [0.7, 0.8])
+    g = decoding.goals(results, [task])
+    assert (g["at_or_above"], g["within3"]) == (0, 0)
+    assert decoding.last_line(results, [task]) == "tasks_at_or_above_best_peer: 0/1"
+
+
+def _variance_features(X):
+    """Stand-in for the S2 featurizer in the plumbing test: it must receive a DataArray."""
+    assert isinstance(X, xr.DataArray) and X.dims == ("trial", "parcel", "time")
+    assert X.attrs["modality"] == "synthetic"
+    return np.log(X.var("time").values)
+
+
+@pytest.mark.filterwarnings("ignore:The fitted attributes of LogisticRegressionCV")
+def test_stacked_estimator_joins_both_views_of_the_same_trials():
+    X, y = _oscillation_trials()
+    sensors = make_trials(X, sfreq=SFREQ, y=y, node_dim="channel", modality="eeg")
+    parcels = make_trials(X[:, ::-1] * 2.0, sfreq=SFREQ, y=y, names=list("abcdef"))
+    data = decoding.TaskData(sensors, parcels)
+    stand_in = FunctionTransformer(_variance_features)
+    stacked = decoding.stacked_estimator(data, peers.bandpower_lr(SFREQ), stand_in)
+    Xs = decoding.stacked_X(data)
+    assert Xs.shape == (len(X), 2 * 6 * 200)
+    assert _score(stacked, Xs, y) >= 0.9
+    fitted = clone(stacked).fit(Xs, y)
+    union = fitted.named_steps["union"]
+    joined = union.transform(Xs)
+    n_peer = 6 * len(peers.BANDS)
+    assert joined.shape == (len(X), n_peer + 6)
+    # each block standardised to the same total variance, whatever its width
+    for block in (joined[:, :n_peer], joined[:, n_peer:]):
+        assert block.var(axis=0).sum() == pytest.approx(1.0, rel=0.05)
+    # the S2 branch got the parcels (second view), not the sensors
+    branch = union.named_transformers_["s2"]
+    trials = branch.named_steps["view"].transform(Xs[:, 1200:])
+    features = branch.named_steps["block"].named_steps["features"].transform(trials)
+    np.testing.assert_allclose(features, np.log(parcels.var("time").values), rtol=1e-5)
+
+
+def test_unflatten_restores_the_template_coords():
+    trials = _toy_trials()
+    flat = trials.values.reshape(trials.sizes["trial"], -1)
+    tpl = decoding._template(trials)
+    assert tpl.sizes["trial"] == 1 and "y" not in tpl.coords
+    out = decoding.Unflatten(trials.shape[1:], template=tpl).fit(flat).transform(flat[:4])
+    assert isinstance(out, xr.DataArray)
+    assert out.shape == (4, *trials.shape[1:])
+    np.testing.assert_array_equal(out["channel"].values, trials["channel"].values)
+    np.testing.assert_array_equal(out.values, trials.values[:4])
+    assert out.attrs["sfreq"] == SFREQ
+    plain = decoding.Unflatten(trials.shape[1:]).fit(flat).transform(flat)
+    assert isinstance(plain, np.ndarray)
+    with pytest.raises(ValueError, match="Unflatten"):
+        decoding.Unflatten((5, 5)).fit(flat)
+
+
+def test_machine_description_names_the_versions():
+    info = decoding.machine_description()
+    for key in ("cpu", "cores", "ram", "os", "s2decode", "brian2", "mne", "scikit-learn"):
+        assert info[key]
+
+
+def test_estimate_full_seconds_separates_the_first_split():
+    one = _result("peer A", "peer", [0.8])  # 1 s for 10 trial-folds
+    assert decoding.estimate_full_seconds([one], {"toy": 100}) == pytest.approx(10.0)
+    # a cold first split (10 s: builds), then 2 s per 10 trials
+    cold = _result("S2Decoder", "s2", [0.8, 0.8, 0.8])
+    cold.split_seconds, cold.split_trials = [10.0, 2.0, 2.0], [10, 10, 10]
+    assert decoding.estimate_full_seconds([cold], {"toy": 100}) == pytest.approx(10 + 0.2 * 90)
+    assert decoding.estimate_full_seconds([one, cold], {"toy": 100}) == pytest.approx(38.0)
+
+
+@pytest.mark.realdata
+def test_haxby_voxels_follow_the_mask_order_the_decoder_peer_assumes(data_dir):
+    from nilearn.maskers import NiftiMasker
+
+    require(data_dir, "fmri", "haxby2001_sub001")
+    task = decoding.get_task("haxby_face_house")
+    trials = decoding._load(task, task.peer_options, data_dir, quick=False)
+    block_means = trials.values.mean(axis=-1)
+    img = peers.NiftiArrayDecoder(trials.attrs["mask_img"])._to_img(block_means)
+    masker = NiftiMasker(mask_img=trials.attrs["mask_img"], standardize=None).fit()
+    np.testing.assert_allclose(masker.transform(img), block_means, rtol=1e-5, atol=1e-6)
+    # and the voxel names say the same (voxel_i_j_k in C order of the mask)
+    ijk = np.array([[int(v) for v in n.split("_")[1:]] for n in trials["voxel"].values])
+    mask = np.asarray(nib.load(trials.attrs["mask_img"]).dataobj) != 0
+    np.testing.assert_array_equal(ijk, np.argwhere(mask))
+    assert isinstance(task.peers(trials)["nilearn Decoder (SVC)"], Pipeline)
