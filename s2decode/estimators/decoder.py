@@ -56,6 +56,50 @@ class _S2Supervised(BaseEstimator):
 
     _classification = False
 
+    def __init__(
+        self,
+        atlas="seitzman300",
+        scaffold="auto",
+        k=30,
+        config=None,
+        features=_features.DEFAULT_FEATURES,
+        windows=None,
+        pairs="auto",
+        encoder=None,
+        sfreq=None,
+        omega="rates",
+        standardize=True,
+        static_duration=0.25,
+        initial_state="rest",
+        projection="eloreta",
+        backend="cython",
+        batch_size=None,
+        n_jobs=None,
+        memory=None,
+        random_state=None,
+        estimator=None,
+    ):
+        self.atlas = atlas
+        self.scaffold = scaffold
+        self.k = k
+        self.config = config
+        self.features = features
+        self.windows = windows
+        self.pairs = pairs
+        self.encoder = encoder
+        self.sfreq = sfreq
+        self.omega = omega
+        self.standardize = standardize
+        self.static_duration = static_duration
+        self.initial_state = initial_state
+        self.projection = projection
+        self.backend = backend
+        self.batch_size = batch_size
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.random_state = random_state
+        self.estimator = estimator
+
     @staticmethod
     def _default_estimator():
         raise NotImplementedError
@@ -156,50 +200,6 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
 
     _classification = True
 
-    def __init__(
-        self,
-        atlas="seitzman300",
-        scaffold="auto",
-        k=30,
-        config=None,
-        features=_features.DEFAULT_FEATURES,
-        windows=None,
-        pairs="auto",
-        encoder=None,
-        sfreq=None,
-        omega="rates",
-        standardize=True,
-        static_duration=0.25,
-        initial_state="rest",
-        projection="eloreta",
-        backend="cython",
-        batch_size=None,
-        n_jobs=None,
-        memory=None,
-        random_state=None,
-        estimator=None,
-    ):
-        self.atlas = atlas
-        self.scaffold = scaffold
-        self.k = k
-        self.config = config
-        self.features = features
-        self.windows = windows
-        self.pairs = pairs
-        self.encoder = encoder
-        self.sfreq = sfreq
-        self.omega = omega
-        self.standardize = standardize
-        self.static_duration = static_duration
-        self.initial_state = initial_state
-        self.projection = projection
-        self.backend = backend
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.memory = memory
-        self.random_state = random_state
-        self.estimator = estimator
-
     _default_estimator = staticmethod(default_classifier)
 
     def fit(self, X, y=None):
@@ -269,50 +269,6 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     feature_names_in_ : ndarray of str
         Column names of a DataFrame input.
     """
-
-    def __init__(
-        self,
-        atlas="seitzman300",
-        scaffold="auto",
-        k=30,
-        config=None,
-        features=_features.DEFAULT_FEATURES,
-        windows=None,
-        pairs="auto",
-        encoder=None,
-        sfreq=None,
-        omega="rates",
-        standardize=True,
-        static_duration=0.25,
-        initial_state="rest",
-        projection="eloreta",
-        backend="cython",
-        batch_size=None,
-        n_jobs=None,
-        memory=None,
-        random_state=None,
-        estimator=None,
-    ):
-        self.atlas = atlas
-        self.scaffold = scaffold
-        self.k = k
-        self.config = config
-        self.features = features
-        self.windows = windows
-        self.pairs = pairs
-        self.encoder = encoder
-        self.sfreq = sfreq
-        self.omega = omega
-        self.standardize = standardize
-        self.static_duration = static_duration
-        self.initial_state = initial_state
-        self.projection = projection
-        self.backend = backend
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.memory = memory
-        self.random_state = random_state
-        self.estimator = estimator
 
     _default_estimator = staticmethod(default_regressor)
 
