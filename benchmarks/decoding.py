@@ -914,8 +914,10 @@ def markdown(
         "trials, per-node scaling learned on the training trials, synchrony features, "
         "standardised logistic regression), Brian2 C++ standalone. Ablations change one "
         "parameter of that configuration. The stacked row concatenates the S2 features "
-        "with the features of the task's best peer (chosen on these same folds) before a "
-        "standardised, class-balanced logistic regression.",
+        "with the features of the task's best peer (chosen on these same folds), each block "
+        "standardised and scaled to the same total variance, before a class-balanced "
+        "logistic regression whose penalty an inner 5-fold cross-validation (log loss) on "
+        "the training trials chooses.",
         "",
         "## Summary",
         "",
