@@ -258,6 +258,16 @@ def test_transform_xarray_is_labelled(trials8):
     assert np.all(out.sel(feature=out.metric == "energy_ratio") < 1)
 
 
+def test_simulate_returns_the_spikes_behind_the_features(trials8):
+    feat = S2Featurizer(features=("rates",), random_state=0).fit(trials8)
+    spikes = feat.simulate(trials8[:3])
+    assert spikes.n_trials == 3 and spikes.n_neurons == len(feat.node_names_)
+    counts = np.array([[len(t) for t in spikes.trial(i)] for i in range(3)])
+    np.testing.assert_allclose(feat.transform(trials8[:3]), counts / feat.duration_)
+    with pytest.raises(ValueError, match="samples"):
+        feat.simulate(trials8[:, :, :50])
+
+
 def test_windows_in_data_time(trials8):
     shifted = trials8.assign_coords(time=trials8.time.values - 0.1)  # -0.1 .. 0.2 s
     feat = S2Featurizer(windows=[[0.0, 0.2]], features=("rates",), random_state=0).fit(shifted)

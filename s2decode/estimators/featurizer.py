@@ -335,6 +335,24 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             attrs={"description": "S2-Net synchrony features", "seed": self.seed_},
         )
 
+    def simulate(self, X) -> SpikeTrains:
+        """The S2-Net spike trains behind :meth:`transform`'s features.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Trials of the kind (and shape) the featurizer was fitted on.
+
+        Returns
+        -------
+        spikes : SpikeTrains
+            One train per trial and node (``node_names_``), in network seconds; the same
+            spikes :meth:`transform` computes its features from (same seed and configuration).
+        """
+        check_is_fitted(self)
+        inputs = self._ready(check_input(self, X, reset=False, sfreq=self.sfreq))
+        return self._simulate(self._prepare(inputs), self.config_)
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns, ``"<metric>_<element>_w<window>"``.
 
@@ -717,8 +735,8 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             n_jobs=self.n_jobs,
         )
 
-    def _transform_inputs(self, inputs: Inputs) -> list[_features.FeatureBlock]:
-        """Features of checked inputs (the decoders call this with their own checked X)."""
+    def _ready(self, inputs: Inputs) -> Inputs:
+        """Checked inputs of the fitted kind and trial geometry (epochs projected)."""
         check_same_kind(self, inputs)
         if inputs.kind == "epochs":
             inputs = self._project(inputs)
@@ -735,6 +753,11 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                 f"The spike trains last {inputs.data.duration:g} s but the featurizer was "
                 f"fitted on {self.spike_duration_:g} s trials; cut them the same way."
             )
+        return inputs
+
+    def _transform_inputs(self, inputs: Inputs) -> list[_features.FeatureBlock]:
+        """Features of checked inputs (the decoders call this with their own checked X)."""
+        inputs = self._ready(inputs)
         spikes = self._simulate(self._prepare(inputs), self.config_)
         windows = self.windows_ + spikes.t_start
         out_degree = (self.scaffold_.weights > 0).sum(axis=0)
