@@ -42,6 +42,47 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run_pipeline
+
+    run_pipeline(
+        args.pipeline,
+        args.out,
+        data_dir=args.data_dir,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        cache=not args.no_cache,
+        cache_dir=args.cache_dir,
+        report=not args.no_report,
+        progress=not args.quiet,
+    )
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .pipeline import PipelineError, load_pipeline
+
+    status = 0
+    for fname in args.files:
+        try:
+            spec = load_pipeline(fname)
+        except (PipelineError, FileNotFoundError) as err:
+            print(err, file=sys.stderr)
+            status = 1
+            continue
+        print(f"{fname}: valid ({spec.name}: {spec.dataset.name}, cv {spec.cv.scheme})")
+        if args.show:
+            print(spec.to_yaml())
+    return status
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .pipeline import write_report
+
+    print(f"report: {write_report(args.out_dir)}")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .summary import summarize
 
@@ -87,6 +128,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_summary)
 
+    p = add("run", "Run a decoding pipeline (pipelines/*.yaml) and write its results and report.")
+    p.add_argument("pipeline", help="pipeline YAML file, e.g. pipelines/quickstart.yaml")
+    p.add_argument("--out", default=None, help="output folder (default: results/<name>)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the local Dask cluster (default: one per CPU; 0: in-process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run on an existing Dask cluster instead (`dask scheduler` / `dask worker`)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="recompute the S2 features")
+    p.add_argument(
+        "--cache-dir",
+        default=None,
+        help="feature cache (default: $S2DECODE_CACHE/pipeline-features)",
+    )
+    p.add_argument("--no-report", action="store_true", help="skip report.html and its figures")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "validate",
+        help="Check pipeline files against the schema.",
+        description="Check pipeline files against the schema; errors name the key and the fix.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="pipeline YAML file(s)")
+    p.add_argument("--show", action="store_true", help="print the resolved pipeline")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "report",
+        help="(Re)write report.html of a pipeline's output folder.",
+        description="(Re)write report.html and its figures from a pipeline's output folder.",
+    )
+    p.add_argument("out_dir", metavar="OUT_DIR", help="output folder of `s2decode run`")
+    p.set_defaults(func=_cmd_report)
+
     p = add("datasets", "List the public datasets, whether the data directory has them, and where.")
     p.set_defaults(func=_cmd_datasets)
 
@@ -102,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, TypeError) as err:
+    except (ValueError, FileNotFoundError, TypeError, ConnectionError) as err:
         print(f"s2decode {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -144,6 +144,7 @@ def simulate(
     per_trial = _bytes_per_trial(drive, edges, config, record, n_parcels)
     batch_size = _plan_batch(n_trials, batch_size, n_jobs, budget, per_trial)
 
+    import_brian2()
     cache = Path(cache_dir) if cache_dir is not None else get_cache_dir() / "brian2"
     if backend == "cython" and not _cython_available(cache):
         warnings.warn(
@@ -167,6 +168,32 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------- input parsing
+def import_brian2():
+    """Import Brian2 from any thread.
+
+    Brian2 installs a SIGINT handler when it is first imported, and Python allows that only in
+    the main thread: a first import in a worker thread (a Dask worker's task, a threaded
+    joblib backend) raises ``ValueError: signal only works in main thread``. Off the main
+    thread the handler is skipped (it only makes Ctrl+C stop a run gracefully).
+    """
+    import sys
+    import threading
+
+    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
+        import brian2
+
+        return brian2
+    import signal
+
+    install = signal.signal
+    signal.signal = lambda signum, handler: signal.getsignal(signum)
+    try:
+        import brian2
+    finally:
+        signal.signal = install
+    return brian2
+
+
 def _check_seed(seed) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}.")

@@ -1,0 +1,128 @@
+"""On-disk cache of the S2 features of each cross-validation unit.
+
+A unit (one subject's fold, or one left-out subject) is the expensive part of a pipeline: S2-Net
+simulated on every trial. Its features are stored as netCDF under a key that hashes everything
+they depend on -- the data (a fingerprint of the trials' values and labels), the parts of the
+pipeline that change the features (:meth:`PipelineSpec.fingerprint`), the fold's train/test
+indices and the package version -- so that a re-run, or a run restarted after an interruption,
+reads what was finished instead of simulating it again, and any change recomputes.
+Entries are written atomically: a killed run leaves complete entries or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .._io_utils import atomic_write_netcdf
+
+#: Folder of the feature entries inside the s2decode cache directory.
+CACHE_SUBDIR = "pipeline-features"
+
+
+def data_fingerprint(trials: xr.DataArray) -> str:
+    """SHA-256 of a trials DataArray: its values, dims, labels, groups and sampling rate.
+
+    Parameters
+    ----------
+    trials : xarray.DataArray
+        Trials (:mod:`s2decode.trials`).
+
+    Returns
+    -------
+    fingerprint : str
+        Hex digest; equal for equal data, different when a value, label or shape differs.
+    """
+    h = hashlib.sha256()
+    values = np.ascontiguousarray(trials.values)
+    h.update(repr((trials.dims, values.shape, str(values.dtype))).encode())
+    h.update(values.tobytes())
+    for name in sorted(trials.coords):
+        coord = trials.coords[name]
+        h.update(name.encode())
+        h.update(repr(coord.dims).encode())
+        h.update(np.asarray(coord.values).astype(str).tobytes())
+    h.update(repr(trials.attrs.get("sfreq")).encode())
+    return h.hexdigest()
+
+
+def unit_key(
+    spec_fingerprint: str,
+    data_fingerprints: list[str],
+    train: np.ndarray,
+    test: np.ndarray,
+    version: str,
+) -> str:
+    """Cache key of one unit: hex SHA-256 of everything its features depend on."""
+    h = hashlib.sha256()
+    for part in (spec_fingerprint, *data_fingerprints, version):
+        h.update(part.encode())
+        h.update(b"\0")
+    for index in (train, test):
+        h.update(np.asarray(index, dtype=np.int64).tobytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class FeatureCache:
+    """Features of finished units, one netCDF file per key.
+
+    Parameters
+    ----------
+    directory : path-like | None
+        Where the entries live; ``None`` disables the cache (``get`` misses, ``put`` does
+        nothing).
+    """
+
+    def __init__(self, directory: str | os.PathLike | None):
+        self.directory = None if directory is None else Path(directory)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether entries are read and written."""
+        return self.directory is not None
+
+    def path(self, key: str) -> Path:
+        """File of the entry ``key``."""
+        if self.directory is None:
+            raise RuntimeError("The cache is disabled.")
+        return self.directory / key[:2] / f"{key}.nc"
+
+    def get(self, key: str) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """``(X_train, X_test, feature_names)`` of a finished unit, or ``None``.
+
+        An unreadable entry (e.g. from an incompatible version of a library) counts as a miss
+        and is recomputed.
+        """
+        if self.directory is None:
+            return None
+        fname = self.path(key)
+        if not fname.is_file():
+            return None
+        try:
+            with xr.open_dataset(fname, engine="h5netcdf") as ds:
+                ds = ds.load()
+        except (OSError, ValueError, KeyError):
+            return None
+        names = [str(n) for n in ds["feature"].values]
+        return ds["X_train"].values, ds["X_test"].values, names
+
+    def put(self, key: str, X_train: np.ndarray, X_test: np.ndarray, names: list[str]) -> None:
+        """Store a unit's features (atomically)."""
+        if self.directory is None:
+            return
+        ds = xr.Dataset(
+            {
+                "X_train": (("train_trial", "feature"), np.asarray(X_train, dtype=np.float64)),
+                "X_test": (("test_trial", "feature"), np.asarray(X_test, dtype=np.float64)),
+            },
+            coords={"feature": np.asarray(names, dtype=str)},
+            attrs={"key": key},
+        )
+        fname = self.path(key)
+        fname.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_netcdf(ds, fname)

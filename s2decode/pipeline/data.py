@@ -1,0 +1,320 @@
+"""The data of a pipeline, one subject at a time: which subjects, and their trials.
+
+:func:`dataset_subjects` lists the subjects a pipeline analyses (as strings: the ids the
+output folder uses); :func:`load_subject` loads one subject's trials with the pipeline's
+preprocessing. Preprocessing keys the dataset's loader accepts go to the loader, which
+filters the continuous recording before cutting trials (no edge effects) and crops the
+trials around their events; the others are applied to the trials by
+:func:`preprocess_trials` (MNE's filters, in this order: band-pass, resample, crop).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from ..config import get_data_dir
+from ..datasets._base import DatasetNotFoundError, dataset_path
+from .spec import SUBJECT_OPTIONS
+
+if TYPE_CHECKING:
+    from .spec import PipelineSpec
+
+__all__ = ["NO_SUBJECT", "dataset_subjects", "load_subject", "preprocess_trials"]
+
+#: The subject id of a dataset without subjects (one recording).
+NO_SUBJECT = "-"
+
+
+def _module(name: str):
+    from ..datasets import _module as dataset_module
+
+    return dataset_module(name)
+
+
+def _subject_id(dataset: str, number: int) -> str:
+    """The id of a subject number: ``"03"`` for eegmat (its file names), ``"3"`` else."""
+    return f"{number:02d}" if dataset == "eegmat" else str(number)
+
+
+def _present_subjects(dataset: str, data_dir: str | os.PathLike | None) -> list[int]:
+    """Subject numbers whose recordings the data directory holds."""
+    mod = _module(dataset)
+    if dataset == "eegmat":
+        path = dataset_path(mod.NAME, mod.FOLDER, data_dir)
+        return mod.subjects_in(path)
+    # eegbci: one folder per subject, eeg/eegbci_S001 ... (eegbci.folder)
+    parent = get_data_dir(data_dir) / Path(mod.folder(1)).parent
+    found = []
+    for path in parent.glob("eegbci_S[0-9][0-9][0-9]"):
+        number = int(path.name[-3:])
+        if path.is_dir() and number in mod.SUBJECTS and path.name == Path(mod.folder(number)).name:
+            found.append(number)
+    return sorted(found)
+
+
+def _fetch_hint(dataset: str, numbers: list[int]) -> str:
+    key = SUBJECT_OPTIONS[dataset]
+    value = numbers if key == "subjects" else numbers[0]
+    return f"s2decode.datasets.fetch({dataset!r}, {key}={value!r})"
+
+
+def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = None) -> list[str]:
+    """The subjects a pipeline analyses, checked to be in the data directory.
+
+    Parameters
+    ----------
+    spec : PipelineSpec
+        The pipeline.
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``).
+
+    Returns
+    -------
+    subjects : list of str
+        Subject ids in order: ``"00"``, ``"01"``... for eegmat, ``"1"`` for eegbci's S001;
+        ``dataset.subjects: "all"`` gives every subject the data directory holds, ``None``
+        the loader's default (eegmat: all of them; eegbci: subject 1). Datasets without
+        subjects give ``[NO_SUBJECT]`` (``["-"]``), a single pseudo-subject.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where the dataset, or a subject asked for, is not in the data directory (the message
+        says how to fetch it).
+    """
+    name = spec.dataset.name
+    mod = _module(name)
+    if name not in SUBJECT_OPTIONS:
+        if mod.FOLDER is not None:
+            dataset_path(mod.NAME, mod.FOLDER, data_dir)  # raises with the fetch command
+        return [NO_SUBJECT]
+    wanted = spec.dataset.subjects
+    if wanted is None:
+        # the loader's default: eegmat loads every subject, eegbci its `subject` default
+        default = inspect.signature(mod.load).parameters[SUBJECT_OPTIONS[name]].default
+        wanted = "all" if default is None else default
+    present = _present_subjects(name, data_dir)
+    if wanted == "all":
+        if not present:
+            raise DatasetNotFoundError(
+                f"Dataset {name!r}: the data directory {get_data_dir(data_dir)} holds no "
+                f"subject. Download some with {_fetch_hint(name, [1])} (or `s2decode fetch "
+                f"{name}`)."
+            )
+        numbers = present
+    else:
+        numbers = [wanted] if isinstance(wanted, int) else list(wanted)
+        missing = [n for n in numbers if n not in present]
+        if missing:
+            raise DatasetNotFoundError(
+                f"Dataset {name!r}: subject(s) {missing} of dataset.subjects are not in the "
+                f"data directory {get_data_dir(data_dir)} (it holds {present or 'none'}). "
+                f"Download them with {_fetch_hint(name, missing)}."
+            )
+    return [_subject_id(name, n) for n in numbers]
+
+
+def load_subject(
+    spec: PipelineSpec, subject: str, data_dir: str | os.PathLike | None = None
+) -> xr.DataArray:
+    """Load one subject's trials, preprocessed as the pipeline says.
+
+    Parameters
+    ----------
+    spec : PipelineSpec
+        The pipeline.
+    subject : str
+        A subject id of :func:`dataset_subjects` (``"-"`` for datasets without subjects).
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``).
+
+    Returns
+    -------
+    trials : xarray.DataArray
+        The trials (:mod:`s2decode.trials`), with ``attrs["subject"]`` the subject id,
+        ``attrs["dataset"]`` the dataset name and ``attrs["preprocessing"]`` what was
+        applied. Voxel trials of haxby also get ``attrs["mask_img"]``, the mask whose voxels
+        they are (for the ``nilearn_decoder`` peer).
+
+    Raises
+    ------
+    ValueError
+        A subject id the dataset does not have, or preprocessing that does not apply to the
+        trials (filtering spike counts, a crop outside the trials).
+    DatasetNotFoundError
+        Where the data are not in the data directory.
+    """
+    name = spec.dataset.name
+    mod = _module(name)
+    options: dict[str, Any] = dict(spec.dataset.options)
+    subject = str(subject)
+    if name in SUBJECT_OPTIONS:
+        if not subject.isdigit():
+            raise ValueError(
+                f"Subject {subject!r} of dataset {name!r} must be a subject number such as "
+                f"{_subject_id(name, 1)!r} (see dataset_subjects)."
+            )
+        number = int(subject)
+        options[SUBJECT_OPTIONS[name]] = [number] if SUBJECT_OPTIONS[name] == "subjects" else number
+        subject = _subject_id(name, number)
+    elif subject != NO_SUBJECT:
+        raise ValueError(
+            f"Dataset {name!r} has no subjects: its only subject id is {NO_SUBJECT!r}, got "
+            f"{subject!r}."
+        )
+    accepted = inspect.signature(mod.load).parameters
+    given = spec.preprocessing.given()
+    to_loader = {k: v for k, v in given.items() if k in accepted}
+    generic = {k: v for k, v in given.items() if k not in accepted}
+    trials = mod.load(data_dir=data_dir, **options, **to_loader)
+    if generic:
+        trials = preprocess_trials(trials, **generic)
+    trials.attrs["subject"] = subject
+    trials.attrs["dataset"] = name
+    trials.attrs["preprocessing"] = (
+        ", ".join(f"{k}={v:g}" for k, v in given.items()) if given else "none"
+    )
+    if name == "haxby" and "voxel" in trials.dims:
+        mask = _haxby_mask(mod, options, data_dir)
+        if mask is not None:
+            trials.attrs["mask_img"] = mask
+    return trials
+
+
+def _haxby_mask(mod, options: dict[str, Any], data_dir) -> str | None:
+    """Path of the mask whose voxels haxby's voxel trials are (``None`` for an image)."""
+    defaults = inspect.signature(mod.load).parameters
+    resolution = options.get("resolution", defaults["resolution"].default)
+    path = dataset_path(mod.NAME, mod.FOLDER, data_dir)
+    mask = mod._mask_path(path, resolution, options.get("mask", defaults["mask"].default))
+    return str(mask) if isinstance(mask, str | os.PathLike) else None
+
+
+def preprocess_trials(
+    trials: xr.DataArray,
+    *,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    resample: float | None = None,
+    tmin: float | None = None,
+    tmax: float | None = None,
+) -> xr.DataArray:
+    """Band-pass, resample and crop trials, in that order (for what a loader does not do).
+
+    Filtering and resampling run on each trial separately
+    (:func:`mne.filter.filter_data`, :func:`mne.filter.resample`), so a trial's edges see
+    the filter's transient: prefer a loader that filters the continuous recording, and crop
+    afterwards (``tmin``/``tmax``) to drop the edges.
+
+    Parameters
+    ----------
+    trials : xarray.DataArray
+        Continuous trials (:mod:`s2decode.trials`); spike counts and rates can only be
+        cropped.
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz (MNE's zero-phase FIR; ``None``: no high-pass / low-pass).
+    resample : float | None
+        New sampling frequency in Hz.
+    tmin, tmax : float | None
+        Crop, in seconds on the trials' time axis, both ends included (to the nearest
+        sample).
+
+    Returns
+    -------
+    trials : xarray.DataArray
+        A new DataArray with the same coordinates and attributes (``sfreq`` updated), in the
+        input's dtype.
+
+    Raises
+    ------
+    ValueError
+        Filtering or resampling trials that are not continuous signals, a band edge at or
+        above the Nyquist frequency, or a crop outside the trials or shorter than 2 samples.
+    """
+    from ..trials import check_trials
+
+    check_trials(trials)
+    sfreq = float(trials.attrs["sfreq"])
+    kind = trials.attrs.get("kind", "continuous")
+    if (l_freq is not None or h_freq is not None or resample is not None) and kind != "continuous":
+        asked = [
+            f"preprocessing.{k}"
+            for k, v in (("l_freq", l_freq), ("h_freq", h_freq), ("resample", resample))
+            if v is not None
+        ]
+        raise ValueError(
+            f"{', '.join(asked)} filter or resample continuous signals, but these trials are "
+            f"{kind!r}; remove them (spike datasets take a bin_size option instead)."
+        )
+    for key, freq in (("l_freq", l_freq), ("h_freq", h_freq)):
+        if freq is not None and freq >= sfreq / 2:
+            raise ValueError(
+                f"preprocessing.{key}={freq} Hz is at or above the Nyquist frequency "
+                f"({sfreq / 2:g} Hz) of trials sampled at {sfreq:g} Hz."
+            )
+    out = trials
+    if l_freq is not None or h_freq is not None:
+        import mne
+
+        data = mne.filter.filter_data(
+            np.asarray(trials.values, dtype=np.float64), sfreq, l_freq, h_freq, verbose=False
+        )
+        out = out.copy(data=data.astype(trials.dtype, copy=False))
+    if resample is not None and resample != sfreq:
+        import mne
+
+        data = mne.filter.resample(
+            np.asarray(out.values, dtype=np.float64),
+            up=float(resample),
+            down=sfreq,
+            axis=-1,
+            verbose=False,
+        )
+        t0 = float(out["time"].values[0])
+        time = t0 + np.arange(data.shape[-1]) / float(resample)
+        coords = {k: v for k, v in out.coords.items() if "time" not in v.dims}
+        out = xr.DataArray(
+            data.astype(trials.dtype, copy=False),
+            dims=out.dims,
+            coords={**coords, "time": time},
+            attrs={**out.attrs, "sfreq": float(resample)},
+            name=out.name,
+        )
+        sfreq = float(resample)
+    if tmin is not None or tmax is not None:
+        out = _crop(out, sfreq, tmin, tmax)
+    return out
+
+
+def _crop(trials: xr.DataArray, sfreq: float, tmin: float | None, tmax: float | None):
+    times = np.asarray(trials["time"].values, dtype=float)
+    first, last = times[0], times[-1]
+    half = 0.5 / sfreq
+    if tmin is not None and tmin < first - half:
+        raise ValueError(
+            f"preprocessing.tmin={tmin} s is before the trials' first sample ({first:g} s); "
+            "a crop cannot extend the trials (this dataset's loader does not take tmin)."
+        )
+    if tmax is not None and tmax > last + half:
+        raise ValueError(
+            f"preprocessing.tmax={tmax} s is after the trials' last sample ({last:g} s); "
+            "a crop cannot extend the trials (this dataset's loader does not take tmax)."
+        )
+    keep = np.ones(times.size, dtype=bool)
+    # nearest sample: a time within half a sample of the bound is inside it
+    if tmin is not None:
+        keep &= np.round((times - tmin) * sfreq) >= 0
+    if tmax is not None:
+        keep &= np.round((tmax - times) * sfreq) >= 0
+    if keep.sum() < 2:
+        raise ValueError(
+            f"preprocessing.tmin/tmax ({tmin}, {tmax}) keep {int(keep.sum())} sample(s) of "
+            f"the trials ({first:g} to {last:g} s at {sfreq:g} Hz); keep at least 2."
+        )
+    return trials.isel(time=np.flatnonzero(keep))

@@ -1,0 +1,117 @@
+"""The Dask client a pipeline runs on: a local cluster, or an existing scheduler.
+
+Dask distributed is the engine; s2decode adds no scheduler of its own. By default a
+:class:`~distributed.LocalCluster` of single-threaded worker processes starts on this machine,
+bound to 127.0.0.1 (nothing is reachable from outside), and stops with the run. With
+``scheduler="tcp://HOST:PORT"`` the run goes to a cluster started elsewhere -- ``dask scheduler``
+and ``dask worker`` by hand, dask-jobqueue on an HPC system, dask-kubernetes -- and leaves it
+running.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+#: Environment of local worker processes: one thread each, so that N workers use N cores
+#: instead of N x (numba, BLAS, OpenMP) threads fighting over them.
+WORKER_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def default_workers(n_tasks: int | None = None) -> int:
+    """One worker per CPU available to this process, and no more than there are tasks."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n_tasks or cpus))
+
+
+@contextmanager
+def dask_client(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    n_tasks: int | None = None,
+    memory_limit: str = "auto",
+    log: Callable[[str], None] = print,
+) -> Iterator:
+    """A :class:`distributed.Client` for the duration of a run.
+
+    Parameters
+    ----------
+    workers : int | None
+        Worker processes of a local cluster (``None``: :func:`default_workers`); ``0`` runs
+        the tasks in threads of this process (no pickling; for debugging).
+    scheduler : str | None
+        Address of an existing scheduler; ``workers`` must then be ``None``.
+    n_tasks : int | None
+        Number of independent tasks, to avoid starting idle workers.
+    memory_limit : str
+        Memory limit of each local worker (Dask's syntax).
+    log : callable
+        Receives the dashboard address.
+
+    Yields
+    ------
+    client : distributed.Client
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None and workers is not None:
+        raise ValueError(
+            "Give either `workers` (a local cluster) or `scheduler` (an existing one), not both."
+        )
+    bad = isinstance(workers, bool) or (workers is not None and not isinstance(workers, int))
+    if bad or (workers is not None and workers < 0):
+        raise ValueError(f"`workers` must be a whole number >= 0, got {workers!r}.")
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as err:
+            raise ConnectionError(
+                f"Cannot reach the Dask scheduler at {scheduler!r}: {err}. Start one with "
+                "`dask scheduler` (and workers with `dask worker ADDRESS`), or leave out "
+                "--scheduler to run on a local cluster."
+            ) from err
+        n = len(client.nthreads())
+        log(f"Dask: scheduler {scheduler} with {n} worker(s); dashboard {client.dashboard_link}")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+
+    n_workers = default_workers(n_tasks) if workers is None else int(workers)
+    if n_workers == 0:
+        cluster = LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,  # in-process transport: nothing listens on the network
+            dashboard_address="127.0.0.1:0",
+        )
+    else:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            memory_limit=memory_limit,
+            env=dict(WORKER_ENV),
+        )
+    client = Client(cluster)
+    kind = "in this process" if n_workers == 0 else f"{n_workers} worker process(es)"
+    log(f"Dask: local cluster, {kind}; dashboard {client.dashboard_link}")
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

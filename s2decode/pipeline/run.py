@@ -1,0 +1,610 @@
+"""Run a decoding pipeline: load, cross-validate S2Decoder and its peers, write the results.
+
+The work is a set of Dask tasks (:mod:`s2decode.pipeline.engine` gives the client):
+
+1. one *load* task per subject (:func:`~s2decode.pipeline.data.load_subject`), which the other
+   tasks take as an input, so Dask recomputes it if the worker holding it dies;
+2. one *S2 unit* per cross-validation fold (of a subject, or one left-out subject): S2Featurizer
+   fitted on the fold's training trials, S2-Net simulated on all of the fold's trials, the
+   features returned; this is the expensive part, and what the feature cache keeps
+   (:mod:`s2decode.pipeline.cache`);
+3. one *peer* task per fold and peer baseline, on the same splits;
+4. one *example* task: the diagnostics of one trial for the report.
+
+The client scores the S2 features with the final estimator (cheap and deterministic), writes
+each finished unit's features to the cache as it arrives (so an interrupted run resumes where it
+stopped), and writes the output folder at the end. Results do not depend on the number of
+workers or on which worker ran what: every random draw comes from the pipeline's ``seed``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .._io_utils import atomic_write_netcdf, atomic_write_text
+from .._version import __version__
+from .cache import CACHE_SUBDIR, FeatureCache, data_fingerprint, unit_key
+
+#: Name of the S2 method in the scores.
+S2_LABEL = "S2Decoder"
+
+
+@dataclass(frozen=True)
+class Split:
+    """One cross-validation unit.
+
+    Attributes
+    ----------
+    subject : str
+        The subject whose trials are scored (the left-out one for leave-one-subject-out).
+    fold : int
+        Fold number within ``subject`` (0 for leave-one-subject-out).
+    members : tuple of str
+        Subjects whose trials, concatenated in this order, the indices refer to.
+    train, test : ndarray of int
+        Trial indices into the members' trials.
+    test_trials : ndarray of int
+        Index of each test trial within ``subject``'s own trials.
+    """
+
+    subject: str
+    fold: int
+    members: tuple[str, ...]
+    train: np.ndarray
+    test: np.ndarray
+    test_trials: np.ndarray
+
+    @property
+    def name(self) -> str:
+        """``"subject 03, fold 2"``."""
+        return f"subject {self.subject}, fold {self.fold}"
+
+
+@dataclass
+class PipelineResult:
+    """What :func:`run_pipeline` returns.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+        The output folder.
+    scores : pandas.DataFrame
+        One row per subject, fold and method (``scores.csv``).
+    summary : dict
+        ``summary.json``.
+    report : pathlib.Path | None
+        ``report.html`` (``None`` when ``report=False``).
+    """
+
+    out_dir: Path
+    scores: pd.DataFrame
+    summary: dict[str, Any]
+    report: Path | None = None
+    predictions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+
+# ---------------------------------------------------------------------------- worker tasks
+def _input_kind(trials: xr.DataArray) -> str:
+    from ..estimators import S2Featurizer
+    from ..estimators._validation import check_input
+
+    return check_input(S2Featurizer(), trials, reset=True).kind
+
+
+def _featurizer(spec, trials: xr.DataArray):
+    from ..estimators import S2Featurizer
+
+    return S2Featurizer(config=spec.s2_config(_input_kind(trials)), **spec.featurizer_params())
+
+
+def describe(trials: xr.DataArray) -> dict[str, Any]:
+    """What the client needs of a subject's trials to plan the splits (a small result)."""
+    groups = trials.coords["group"].values if "group" in trials.coords else None
+    return {
+        "fingerprint": data_fingerprint(trials),
+        "y": np.asarray(trials.coords["y"].values).astype(str),
+        "groups": None if groups is None else np.asarray(groups).astype(str),
+        "shape": tuple(int(n) for n in trials.shape),
+        "dims": tuple(trials.dims),
+    }
+
+
+def concat_subjects(*trials: xr.DataArray) -> xr.DataArray:
+    """Pool subjects' trials along ``trial`` (for leave-one-subject-out)."""
+    first = trials[0]
+    for other, t in enumerate(trials[1:], start=1):
+        if t.shape[1:] != first.shape[1:]:
+            raise ValueError(
+                f"Subjects' trials differ in shape ({first.shape[1:]} vs {t.shape[1:]} for the "
+                f"subject at position {other}); leave_one_subject_out needs the same nodes and "
+                "trial length for every subject (set preprocessing.tmin/tmax or resample)."
+            )
+    pooled = xr.concat(trials, dim="trial", coords="minimal", compat="override")
+    return pooled.assign_coords(trial=np.arange(pooled.sizes["trial"]))
+
+
+def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
+    """Fit S2Featurizer on the training trials and featurize the fold (a worker task)."""
+    start = time.perf_counter()
+    feat = _featurizer(spec, trials).fit(trials[train])
+    return {
+        "X_train": feat.transform(trials[train]),
+        "X_test": feat.transform(trials[test]),
+        "names": [str(n) for n in feat.get_feature_names_out()],
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def peer_unit(peer, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
+    """Fit one peer baseline on the training trials, predict the test trials (a worker task)."""
+    from ..peers import make_peer
+
+    start = time.perf_counter()
+    label, estimator = make_peer(peer.name, trials, **peer.params)
+    X = np.asarray(trials.values)
+    y = np.asarray(trials.coords["y"].values).astype(str)
+    estimator.fit(X[train], y[train])
+    return {
+        "label": label,
+        "y_pred": np.asarray(estimator.predict(X[test])).astype(str),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dataset:
+    """Diagnostics of one trial for the report: S2Featurizer fitted on the subject's trials."""
+    from .report import example_dataset
+
+    if not 0 <= index < trials.sizes["trial"]:
+        raise ValueError(
+            f"report.example_trial={index} is out of range: subject {subject} has "
+            f"{trials.sizes['trial']} trials."
+        )
+    feat = _featurizer(spec, trials).fit(trials)
+    return example_dataset(feat, trials, index=index, subject=subject)
+
+
+# ---------------------------------------------------------------------------- planning
+def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]:
+    """The cross-validation units of a pipeline, from each subject's labels and groups."""
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
+
+    scheme = spec.cv.scheme
+    splits: list[Split] = []
+    if scheme == "leave_one_subject_out":
+        if len(subjects) < 2:
+            raise ValueError(
+                f"cv.scheme='leave_one_subject_out' needs at least 2 subjects; "
+                f"dataset.subjects gives {subjects}."
+            )
+        sizes = [info[s]["shape"][0] for s in subjects]
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        for i, subject in enumerate(subjects):
+            test = np.arange(starts[i], starts[i + 1])
+            train = np.setdiff1d(np.arange(starts[-1]), test)
+            splits.append(Split(subject, 0, tuple(subjects), train, test, test - starts[i]))
+        return splits
+    for subject in subjects:
+        y = info[subject]["y"]
+        if scheme == "kfold":
+            _, counts = np.unique(y, return_counts=True)
+            if counts.min() < spec.cv.n_splits:
+                raise ValueError(
+                    f"cv.n_splits={spec.cv.n_splits} is more than the {counts.min()} trials of "
+                    f"the rarest class of subject {subject}; lower cv.n_splits."
+                )
+            cv = StratifiedKFold(
+                spec.cv.n_splits,
+                shuffle=spec.cv.shuffle,
+                random_state=spec.seed if spec.cv.shuffle else None,
+            )
+            folds = cv.split(np.zeros(len(y)), y)
+        else:  # leave_one_group_out
+            groups = info[subject]["groups"]
+            if groups is None or len(np.unique(groups)) < 2:
+                raise ValueError(
+                    f"cv.scheme='leave_one_group_out' needs a `group` coordinate with at least "
+                    f"2 values (runs, sessions); subject {subject} of {spec.dataset.name!r} has "
+                    f"{'none' if groups is None else 'one'}. Use cv.scheme='kfold'."
+                )
+            folds = LeaveOneGroupOut().split(np.zeros(len(y)), y, groups)
+        for k, (train, test) in enumerate(folds):
+            splits.append(Split(subject, k, (subject,), train, test, test))
+    return splits
+
+
+# ---------------------------------------------------------------------------- scoring
+def _score_rows(split: Split, method: str, family: str, y_true, y_pred, n_train, seconds):
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+
+    score = {
+        "subject": split.subject,
+        "fold": split.fold,
+        "method": method,
+        "family": family,
+        "accuracy": accuracy_score(y_true, y_pred),
+        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+        "n_train": int(n_train),
+        "n_test": len(y_true),
+        "seconds": float(seconds),
+    }
+    preds = pd.DataFrame(
+        {
+            "subject": split.subject,
+            "fold": split.fold,
+            "method": method,
+            "trial": split.test_trials,
+            "y_true": y_true,
+            "y_pred": y_pred,
+        }
+    )
+    return score, preds
+
+
+def chance_level(scoring: str, y: np.ndarray) -> float:
+    """Majority-class rate for accuracy, ``1 / n_classes`` for balanced accuracy."""
+    _, counts = np.unique(y, return_counts=True)
+    if scoring == "balanced_accuracy":
+        return 1.0 / len(counts)
+    return float(counts.max() / counts.sum())
+
+
+def summarize_scores(scores: pd.DataFrame, scoring: str, per_subject: bool) -> dict[str, dict]:
+    """Mean and sd of ``scoring`` per method: over subjects' fold means, or over folds."""
+    out: dict[str, dict] = {}
+    for method, rows in scores.groupby("method", sort=False):
+        values = rows.groupby("subject")[scoring].mean() if per_subject else rows[scoring]
+        out[str(method)] = {
+            "family": str(rows["family"].iloc[0]),
+            "mean": float(values.mean()),
+            "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "n": len(values),
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------- outputs
+def versions() -> dict[str, str]:
+    """Versions of Python, s2decode and the libraries its results depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"s2decode": __version__, "python": sys.version.split()[0]}
+    for name in ("numpy", "scipy", "scikit-learn", "brian2", "numba", "mne", "nilearn", "dask",
+                 "distributed", "xarray", "pandas"):  # fmt: skip
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    out["machine"] = f"{platform.platform()}; {os.cpu_count()} CPUs; {platform.processor()}"
+    return out
+
+
+@contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A folder beside ``out_dir`` whose files replace the outputs only once all are written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        yield stage
+        for path in sorted(stage.rglob("*")):
+            if path.is_file():
+                target = out_dir / path.relative_to(stage)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _features_by_subject(
+    splits: list[Split], results: dict[int, dict], info: dict[str, dict]
+) -> dict[str, xr.DataArray]:
+    """Out-of-fold S2 features of each scored subject."""
+    out: dict[str, xr.DataArray] = {}
+    for subject in dict.fromkeys(s.subject for s in splits):
+        parts = [(i, s) for i, s in enumerate(splits) if s.subject == subject]
+        names = results[parts[0][0]]["names"]
+        if any(results[i]["names"] != names for i, _ in parts):
+            continue  # folds with different feature layouts: no common table
+        rows = np.concatenate([s.test_trials for _, s in parts])
+        values = np.concatenate([results[i]["X_test"] for i, _ in parts])
+        folds = np.concatenate([np.full(len(s.test_trials), s.fold) for _, s in parts])
+        order = np.argsort(rows, kind="stable")
+        out[subject] = xr.DataArray(
+            values[order],
+            dims=("trial", "feature"),
+            coords={
+                "trial": rows[order],
+                "feature": np.asarray(names, dtype=str),
+                "y": ("trial", info[subject]["y"][rows[order]]),
+                "fold": ("trial", folds[order]),
+            },
+            name="s2_features",
+            attrs={"subject": subject, "description": "out-of-fold S2-Net features"},
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- the run
+def run_pipeline(
+    pipeline,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    report: bool = True,
+    progress: bool = True,
+    log=print,
+) -> PipelineResult:
+    """Run a decoding pipeline and write its output folder.
+
+    Parameters
+    ----------
+    pipeline : str | path-like | PipelineSpec
+        A pipeline YAML file (``pipelines/*.yaml``) or a validated spec.
+    out_dir : path-like | None
+        Output folder (``None``: ``results/<pipeline name>``). Its files are replaced only
+        once the run has finished: a failed or interrupted run leaves earlier results intact.
+    data_dir : path-like | None
+        Data directory (``None``: ``$S2DECODE_DATA``). With ``scheduler``, the workers read
+        it too: it must be the same path on their machines (a shared file system).
+    workers : int | None
+        Worker processes of the local Dask cluster (``None``: one per CPU, at most one per
+        unit); ``0`` runs everything in this process (threads; for debugging).
+    scheduler : str | None
+        Address of an existing Dask scheduler (``tcp://HOST:PORT``) to run on instead.
+    cache : bool
+        Read and write the feature cache (``False``: recompute everything, store nothing).
+    cache_dir : path-like | None
+        Cache directory (``None``: ``$S2DECODE_CACHE/pipeline-features``).
+    report : bool
+        Write ``report.html`` and its figures.
+    progress : bool
+        Progress bars on stderr.
+    log : callable
+        Where messages go (the dashboard address, cache use); ``print`` by default.
+
+    Returns
+    -------
+    result : PipelineResult
+    """
+    from tqdm.auto import tqdm
+
+    from ..config import get_cache_dir, get_data_dir
+    from .data import dataset_subjects
+    from .engine import dask_client
+    from .spec import PipelineSpec, load_pipeline
+
+    spec = pipeline if isinstance(pipeline, PipelineSpec) else load_pipeline(pipeline)
+    out = Path(out_dir) if out_dir is not None else Path("results") / spec.name
+    data_path = str(get_data_dir(data_dir))
+    store = FeatureCache(
+        (Path(cache_dir) if cache_dir is not None else get_cache_dir() / CACHE_SUBDIR)
+        if cache
+        else None
+    )
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    subjects = dataset_subjects(spec, data_path)
+    log(f"{spec.name}: {spec.dataset.name}, {len(subjects)} subject(s), cv {spec.cv.scheme}")
+
+    engine = dask_client(workers=workers, scheduler=scheduler, log=log)
+    with engine as client:
+        from distributed import as_completed
+
+        loads = {
+            s: client.submit(_load, spec, s, data_path, key=f"load-{spec.name}-{s}-{_token(spec)}")
+            for s in subjects
+        }
+        described = client.map(describe, [loads[s] for s in subjects], pure=False)
+        info = dict(zip(subjects, _gather(client, described, "loading", progress), strict=True))
+        splits = plan_splits(spec, subjects, info)
+
+        pooled = None
+        if spec.cv.scheme == "leave_one_subject_out":
+            pooled = client.submit(concat_subjects, *[loads[s] for s in subjects], pure=False)
+
+        def data_of(split: Split):
+            return pooled if pooled is not None else loads[split.subject]
+
+        # S2 units: from the cache where finished before, else on the cluster
+        fingerprint = spec.fingerprint()
+        keys = [
+            unit_key(
+                fingerprint,
+                [info[m]["fingerprint"] for m in split.members],
+                split.train,
+                split.test,
+                __version__,
+            )
+            for split in splits
+        ]
+        results: dict[int, dict] = {}
+        pending = {}
+        for i, (split, key) in enumerate(zip(splits, keys, strict=True)):
+            hit = store.get(key)
+            if hit is not None:
+                results[i] = {"X_train": hit[0], "X_test": hit[1], "names": hit[2], "seconds": 0.0}
+            else:
+                future = client.submit(
+                    s2_unit, spec, data_of(split), split.train, split.test, pure=False
+                )
+                pending[future] = ("s2", i)
+        n_cached = len(results)
+        if store.enabled:
+            log(f"feature cache {store.directory}: {n_cached} of {len(splits)} units finished")
+        for peer in spec.peers:
+            for i, split in enumerate(splits):
+                future = client.submit(
+                    peer_unit, peer, data_of(split), split.train, split.test, pure=False
+                )
+                pending[future] = ("peer", i, peer)
+        example = None
+        if report:
+            ex_subject = _example_subject(spec, subjects)
+            example = client.submit(
+                example_unit, spec, loads[ex_subject], spec.report.example_trial, ex_subject,
+                pure=False,
+            )  # fmt: skip
+
+        peer_results: dict[tuple[int, str], dict] = {}
+        bar = tqdm(total=len(pending), desc="S2 units and peers", disable=not progress)
+        try:
+            for future in as_completed(list(pending)):
+                what = pending[future]
+                try:
+                    value = future.result()
+                except Exception as err:
+                    split = splits[what[1]]
+                    unit = "S2 features" if what[0] == "s2" else f"peer {what[2].name}"
+                    raise RuntimeError(f"{unit} of {split.name} failed: {err}") from err
+                if what[0] == "s2":
+                    results[what[1]] = value
+                    store.put(keys[what[1]], value["X_train"], value["X_test"], value["names"])
+                else:
+                    peer_results[(what[1], what[2].name)] = value
+                bar.update()
+        finally:
+            bar.close()
+            for future in pending:
+                future.cancel()
+        example_ds = example.result() if example is not None else None
+
+    # scoring on the client: cheap, deterministic, the same whatever ran where
+    score_rows, pred_frames = [], []
+    for i, split in enumerate(splits):
+        y = np.concatenate([info[m]["y"] for m in split.members])
+        res = results[i]
+        final = spec.final_estimator().fit(res["X_train"], y[split.train])
+        row, preds = _score_rows(
+            split,
+            S2_LABEL,
+            "s2",
+            y[split.test],
+            np.asarray(final.predict(res["X_test"])).astype(str),
+            len(split.train),
+            res["seconds"],
+        )
+        score_rows.append(row)
+        pred_frames.append(preds)
+        for peer in spec.peers:
+            pres = peer_results[(i, peer.name)]
+            row, preds = _score_rows(
+                split, pres["label"], "peer", y[split.test], pres["y_pred"], len(split.train),
+                pres["seconds"],
+            )  # fmt: skip
+            score_rows.append(row)
+            pred_frames.append(preds)
+    scores = pd.DataFrame(score_rows)
+    predictions = pd.concat(pred_frames, ignore_index=True)
+    all_y = np.concatenate([info[s]["y"] for s in subjects])
+    per_subject = spec.cv.scheme != "leave_one_subject_out" and len(subjects) > 1
+    summary = {
+        "name": spec.name,
+        "description": spec.description,
+        "dataset": spec.dataset.name,
+        "scoring": spec.scoring,
+        "chance": chance_level(spec.scoring, all_y),
+        "cv": _describe_cv(spec),
+        "aggregation": "mean +- sd over subjects of their fold means"
+        if per_subject
+        else "mean +- sd over folds",
+        "n_subjects": len(subjects),
+        "n_trials": len(all_y),
+        "n_units": len(splits),
+        "cached_units": n_cached,
+        "computed_units": len(splits) - n_cached,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - t0, 2),
+        "machine": versions()["machine"],
+        "seed": spec.seed,
+        "methods": summarize_scores(scores, spec.scoring, per_subject),
+    }
+
+    with _staging(out) as stage:
+        atomic_write_text(stage / "config.yaml", spec.to_yaml())
+        atomic_write_text(stage / "versions.json", json.dumps(versions(), indent=2) + "\n")
+        atomic_write_text(stage / "scores.csv", scores.to_csv(index=False))
+        atomic_write_text(stage / "predictions.csv", predictions.to_csv(index=False))
+        atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
+        for subject, feats in _features_by_subject(splits, results, info).items():
+            atomic_write_netcdf(feats, stage / "features" / f"{subject}.nc")
+        if example_ds is not None:
+            atomic_write_netcdf(example_ds, stage / "example.nc")
+    report_path = None
+    if report:
+        from .report import write_report
+
+        report_path = write_report(out)
+    log(_table(summary))
+    log(f"results in {out}" + (f"; report: {report_path}" if report_path else ""))
+    return PipelineResult(out, scores, summary, report_path, predictions)
+
+
+def _load(spec, subject: str, data_dir: str) -> xr.DataArray:
+    from .data import load_subject
+
+    return load_subject(spec, subject, data_dir)
+
+
+def _token(spec) -> str:
+    return spec.fingerprint()[:16]
+
+
+def _gather(client, futures, desc: str, progress: bool) -> list:
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(futures), desc=desc, disable=not progress) as bar:
+        for _ in as_completed(futures):
+            bar.update()
+    return client.gather(futures)
+
+
+def _example_subject(spec, subjects: list[str]) -> str:
+    wanted = spec.report.example_subject
+    if wanted is None:
+        return subjects[0]
+    for s in subjects:
+        if s == str(wanted) or (s.isdigit() and str(wanted).isdigit() and int(s) == int(wanted)):
+            return s
+    raise ValueError(
+        f"report.example_subject={wanted!r} is not among the pipeline's subjects {subjects}."
+    )
+
+
+def _describe_cv(spec) -> str:
+    scheme = spec.cv.scheme
+    if scheme == "kfold":
+        return f"stratified {spec.cv.n_splits}-fold within each subject"
+    if scheme == "leave_one_group_out":
+        return "leave one group (run) out within each subject"
+    return "leave one subject out"
+
+
+def _table(summary: dict) -> str:
+    lines = [
+        f"{summary['name']}: {summary['scoring']} ({summary['aggregation']}), "
+        f"chance {summary['chance']:.3f}"
+    ]
+    for method, m in summary["methods"].items():
+        lines.append(f"  {method:<40} {m['mean']:.3f} +- {m['sd']:.3f}  [{m['family']}]")
+    return "\n".join(lines)

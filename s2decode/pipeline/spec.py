@@ -1,0 +1,1020 @@
+"""The schema of a pipeline file, validated with pydantic, and :func:`load_pipeline`.
+
+A pipeline file (``pipelines/*.yaml``) describes one decoding study: the dataset and its
+subjects, the preprocessing, the S2-Net network and features, the final estimator, the
+cross-validation, the peer baselines and what the report shows. ``pipelines/README.md``
+is the reference of every key; :class:`PipelineSpec` is its executable form.
+
+Every model forbids unknown keys, and every problem is reported at once as a
+:class:`PipelineError` whose lines read ``<file>: <dotted.key>: <what is wrong>; <what is
+allowed>``, e.g.::
+
+    pipelines/x.yaml: cv.scheme: 'loso' is not allowed; choose one of 'kfold',
+    'leave_one_group_out', 'leave_one_subject_out'
+
+Besides the types, validation checks what can be checked without loading data: the dataset
+exists and ``dataset.options`` are keyword arguments of its loader; ``net`` keys are
+:class:`~s2decode.net.S2NetConfig` parameters with valid values; peers exist in
+:data:`s2decode.peers.PEERS` (their parameters are checked when a run builds them);
+``subjects`` are given only for datasets that have subjects, and leave-one-subject-out
+has at least two of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import inspect
+import json
+import os
+import re
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ..estimators.features import DEFAULT_FEATURES, FEATURE_SETS
+
+__all__ = [
+    "CVSpec",
+    "ComputeSpec",
+    "DatasetSpec",
+    "DecoderSpec",
+    "FeaturesSpec",
+    "PeerSpec",
+    "PipelineError",
+    "PipelineSpec",
+    "PreprocessingSpec",
+    "ReportSpec",
+    "ScaffoldSpec",
+    "load_pipeline",
+]
+
+#: Bumped when the meaning of a key that changes the S2 features changes, so that features
+#: cached under an older fingerprint are not reused.
+FINGERPRINT_VERSION = 1
+
+FeatureSet = Literal[FEATURE_SETS]
+#: Datasets with several subjects -> the keyword of their loader that selects subjects.
+SUBJECT_OPTIONS = types.MappingProxyType({"eegmat": "subjects", "eegbci": "subject"})
+#: Subject numbers each of them knows (eegmat: 36 subjects, 00-35; eegbci: S001-S109).
+SUBJECT_RANGES = types.MappingProxyType({"eegmat": range(0, 36), "eegbci": range(1, 110)})
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+# --------------------------------------------------------------------------- errors
+class PipelineError(ValueError):
+    """A pipeline that does not validate: one line per problem.
+
+    Parameters
+    ----------
+    source : str
+        The file (or ``"<dict>"``) the pipeline came from.
+    errors : sequence of (str, str)
+        ``(dotted key, message)`` pairs; an empty key is a problem of the whole file.
+
+    Attributes
+    ----------
+    source : str
+    errors : list of (str, str)
+    """
+
+    def __init__(self, source: str, errors: Sequence[tuple[str, str]]):
+        self.source = str(source)
+        self.errors = [(str(k), str(m)) for k, m in errors]
+        lines = [f"{self.source}: {k}: {m}" if k else f"{self.source}: {m}" for k, m in self.errors]
+        super().__init__("\n".join(lines))
+
+    def __reduce__(self):
+        # exceptions pickle their args; this one is built from (source, errors)
+        return (type(self), (self.source, self.errors))
+
+
+class _Issues(ValueError):
+    """Problems found by a validator, each at a key relative to the validated model."""
+
+    def __init__(self, items: Iterable[tuple[tuple, str]]):
+        self.items = [(tuple(loc), msg) for loc, msg in items]
+        super().__init__("; ".join(f"{_dotted(loc)}: {msg}" for loc, msg in self.items))
+
+
+class _Problems:
+    """Collects the problems a validator finds, then raises them together."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[tuple, str]] = []
+
+    def add(self, loc: tuple, message: str) -> None:
+        self.items.append((loc, message))
+
+    def raise_any(self) -> None:
+        if self.items:
+            raise _Issues(self.items)
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _choices(values: Iterable[Any]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# --------------------------------------------------------------------------- sections
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DatasetSpec(_Section):
+    """Which dataset, which subjects, and the options of its loader.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`s2decode.datasets.list_datasets`.
+    subjects : "all" | int | list of int | None
+        Only for datasets with subjects (``eegmat``, ``eegbci``): ``None`` the loader's
+        default (eegmat: every subject of the data directory; eegbci: subject 1),
+        ``"all"`` every subject the data directory holds, or subject numbers.
+    options : dict
+        More keyword arguments of the dataset's ``load`` (not ``data_dir`` nor the subject).
+    """
+
+    name: str
+    subjects: Literal["all"] | NonNegativeInt | list[NonNegativeInt] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+    @field_validator("name")
+    @classmethod
+    def _known_dataset(cls, name: str) -> str:
+        from ..datasets import list_datasets
+
+        if name not in list_datasets():
+            raise ValueError(
+                f"{name!r} is not a dataset{_suggest(name, list_datasets())}; choose one of "
+                f"{_choices(list_datasets())}"
+            )
+        return name
+
+    @field_validator("subjects", mode="before")
+    @classmethod
+    def _check_subjects(cls, value: Any) -> Any:
+        def number(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+        if value is None or value == "all" or number(value):
+            return value
+        if isinstance(value, list | tuple) and value and all(number(v) for v in value):
+            if len(set(value)) != len(value):
+                raise ValueError(f"{list(value)} lists a subject twice")
+            return list(value)
+        raise ValueError(
+            f"{_short(value)} is not allowed; give 'all', a subject number (e.g. 3) or a "
+            "non-empty list of subject numbers (e.g. [0, 1, 2]), or leave it out for the "
+            "loader's default"
+        )
+
+    @model_validator(mode="after")
+    def _check_options(self) -> DatasetSpec:
+        params = _loader_parameters(self.name)
+        subject_kw = SUBJECT_OPTIONS.get(self.name)
+        issues = _Problems()
+        for key in self.options:
+            if key == "data_dir":
+                issues.add(
+                    ("options", key),
+                    "the data directory is not part of a pipeline; give it "
+                    "with `--data-dir` or the S2DECODE_DATA environment variable",
+                )
+            elif key == subject_kw:
+                issues.add(
+                    ("options", key),
+                    f"give the subjects as dataset.subjects, not dataset.options.{key}",
+                )
+            elif key not in params:
+                allowed = [p for p in params if p != subject_kw]
+                issues.add(
+                    ("options", key),
+                    f"not an option of the {self.name!r} loader"
+                    f"{_suggest(key, allowed)}; its options: {', '.join(allowed)}",
+                )
+        if self.subjects is not None:
+            if subject_kw is None:
+                issues.add(
+                    ("subjects",),
+                    f"dataset {self.name!r} has no subjects (one recording); "
+                    "remove dataset.subjects",
+                )
+            elif self.subjects != "all":
+                valid = SUBJECT_RANGES[self.name]
+                bad = [s for s in _as_list(self.subjects) if s not in valid]
+                if bad:
+                    issues.add(
+                        ("subjects",),
+                        f"{self.name!r} has no subject {bad}; its subjects are "
+                        f"numbered {valid.start}..{valid.stop - 1}",
+                    )
+        issues.raise_any()
+        return self
+
+
+def _as_list(subjects: int | list[int]) -> list[int]:
+    return [subjects] if isinstance(subjects, int) else list(subjects)
+
+
+def _default_subject(name: str) -> Any:
+    """The loader's default for its subject keyword (eegbci: 1; eegmat: None, all)."""
+    from ..datasets import _module
+
+    return inspect.signature(_module(name).load).parameters[SUBJECT_OPTIONS[name]].default
+
+
+def _loader_parameters(name: str) -> list[str]:
+    """Keyword arguments of a dataset's ``load``, in signature order, without ``data_dir``."""
+    from ..datasets import _module
+
+    sig = inspect.signature(_module(name).load)
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.name != "data_dir" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+class PreprocessingSpec(_Section):
+    """Filtering, resampling and cropping of each subject's trials.
+
+    Keys the dataset's loader accepts are passed to it (a filter of the continuous
+    recording before epoching has no edge effects); the others are applied to the trials
+    (:func:`s2decode.pipeline.data.preprocess_trials`).
+
+    Parameters
+    ----------
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz (``None``: no high-pass / low-pass).
+    resample : float | None
+        New sampling frequency in Hz.
+    tmin, tmax : float | None
+        Crop of each trial, in seconds on its time axis (both ends included).
+    """
+
+    l_freq: PositiveFloat | None = None
+    h_freq: PositiveFloat | None = None
+    resample: PositiveFloat | None = None
+    tmin: float | None = None
+    tmax: float | None = None
+
+    @model_validator(mode="after")
+    def _check_order(self) -> PreprocessingSpec:
+        issues = _Problems()
+        if self.l_freq is not None and self.h_freq is not None and self.l_freq >= self.h_freq:
+            issues.add(
+                ("h_freq",),
+                f"{self.h_freq} must be above l_freq ({self.l_freq}): they are the edges "
+                "of a band-pass",
+            )
+        if self.tmin is not None and self.tmax is not None and self.tmin >= self.tmax:
+            issues.add(("tmax",), f"{self.tmax} must be after tmin ({self.tmin})")
+        issues.raise_any()
+        return self
+
+    def given(self) -> dict[str, float]:
+        """The preprocessing keys that are set (not ``None``)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class ScaffoldSpec(_Section):
+    """Connectivity of the network (``S2Featurizer(scaffold=method, k=k)``).
+
+    Parameters
+    ----------
+    method : {"auto", "distance", "data", "complete"}
+        ``"auto"``: distance where the nodes have positions, data otherwise.
+    k : int | None
+        Inputs kept per node; ``None`` keeps all.
+    """
+
+    method: Literal["auto", "distance", "data", "complete"] = "auto"
+    k: PositiveInt | None = 30
+
+
+class FeaturesSpec(_Section):
+    """What S2Featurizer computes (see :class:`s2decode.estimators.S2Featurizer`).
+
+    Parameters
+    ----------
+    sets : list of str
+        Feature sets, among :data:`s2decode.estimators.FEATURE_SETS`.
+    windows : None | float | list of [start, stop]
+        Time windows of the features, in seconds.
+    pairs : {"auto", "networks", "nodes", "global"}
+        Aggregation of the pair metrics.
+    omega : {"rates", "spectral", "config"}
+        How the intrinsic frequencies are learned.
+    standardize : bool
+        Per-node scaling learned on the training trials.
+    encoder : {"current", "delta", "poisson", "spikes"} | None
+        Input coding (``None``: the configuration's).
+    static_duration : float
+        Network seconds a static pattern is held for.
+    initial_state : {"rest", "random"}
+        Initial membrane potentials of each trial.
+    """
+
+    sets: list[FeatureSet] = Field(default_factory=lambda: list(DEFAULT_FEATURES), min_length=1)
+    windows: PositiveFloat | list[tuple[float, float]] | None = None
+    pairs: Literal["auto", "networks", "nodes", "global"] = "auto"
+    omega: Literal["rates", "spectral", "config"] = "rates"
+    standardize: bool = True
+    encoder: Literal["current", "delta", "poisson", "spikes"] | None = None
+    static_duration: PositiveFloat = 0.25
+    initial_state: Literal["rest", "random"] = "rest"
+
+    @field_validator("sets")
+    @classmethod
+    def _canonical_sets(cls, sets: list[str]) -> list[str]:
+        twice = sorted({s for s in sets if sets.count(s) > 1})
+        if twice:
+            raise ValueError(f"{_choices(twice)} listed more than once")
+        # S2Featurizer computes the sets in FEATURE_SETS order whatever the order given
+        return [s for s in FEATURE_SETS if s in sets]
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _check_windows(cls, value: Any) -> Any:
+        def number(v: Any) -> bool:
+            return isinstance(v, int | float) and not isinstance(v, bool)
+
+        if value is None or (number(value) and value > 0):
+            return value
+        if isinstance(value, list | tuple) and value:
+            if all(number(v) for v in value):
+                raise ValueError(
+                    f"{list(value)} is a flat list; give windows as a list of [start, stop] "
+                    f"pairs, e.g. [{list(value)}] for one window"
+                )
+            rows = []
+            for row in value:
+                if not (isinstance(row, list | tuple) and len(row) == 2 and all(map(number, row))):
+                    raise ValueError(f"each window must be a [start, stop] pair, got {row!r}")
+                if not row[0] < row[1]:
+                    raise ValueError(f"window {list(row)} must start before it stops")
+                rows.append((float(row[0]), float(row[1])))
+            return rows
+        raise ValueError(
+            f"{_short(value)} is not allowed; give null (the whole trial), a window length "
+            "in seconds (e.g. 0.5), or a list of [start, stop] pairs in seconds"
+        )
+
+
+class DecoderSpec(_Section):
+    """The final estimator on the S2 features (:meth:`PipelineSpec.final_estimator`).
+
+    Parameters
+    ----------
+    estimator : {"logistic", "lda", "svc"}
+        Logistic regression (S2Decoder's default), shrinkage LDA, or a linear SVC; each after
+        a StandardScaler.
+    C : float
+        Inverse regularisation of ``"logistic"`` and ``"svc"``.
+    class_weight : {"balanced"} | None
+        Class weights of ``"logistic"`` and ``"svc"``.
+    """
+
+    estimator: Literal["logistic", "lda", "svc"] = "logistic"
+    C: PositiveFloat = 1.0
+    class_weight: Literal["balanced"] | None = None
+
+    @model_validator(mode="after")
+    def _check_lda(self) -> DecoderSpec:
+        issues = _Problems()
+        if self.estimator == "lda":
+            # value-based (not "was it given") so that a resolved config.yaml reloads
+            if self.C != 1.0:
+                issues.add(
+                    ("C",),
+                    "not used by estimator 'lda' (its shrinkage is "
+                    "chosen automatically); remove it or use 'logistic'/'svc'",
+                )
+            if self.class_weight is not None:
+                issues.add(
+                    ("class_weight",),
+                    "not used by estimator 'lda'; remove it or use 'logistic'/'svc'",
+                )
+        issues.raise_any()
+        return self
+
+
+class CVSpec(_Section):
+    """Cross-validation.
+
+    Parameters
+    ----------
+    scheme : {"kfold", "leave_one_group_out", "leave_one_subject_out"}
+        ``"kfold"``: stratified k-fold within each subject; ``"leave_one_group_out"``:
+        within each subject, one value of the trials' ``group`` (run) left out per fold;
+        ``"leave_one_subject_out"``: all subjects pooled, one left out per fold.
+    n_splits : int
+        Folds of ``"kfold"`` (at least 2).
+    shuffle : bool
+        Shuffle the trials (with ``seed``) before ``"kfold"`` splits them.
+    """
+
+    scheme: Literal["kfold", "leave_one_group_out", "leave_one_subject_out"] = "kfold"
+    n_splits: int = Field(5, ge=2)
+    shuffle: bool = True
+
+
+class PeerSpec(_Section):
+    """A peer baseline (:data:`s2decode.peers.PEERS`); YAML may give just its name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`s2decode.peers.PEERS`.
+    params : dict
+        Keyword parameters of the peer's factory.
+    """
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+    @field_validator("name")
+    @classmethod
+    def _known_peer(cls, name: str) -> str:
+        from ..peers import PEERS
+
+        if name not in PEERS:
+            raise ValueError(
+                f"{name!r} is not a peer{_suggest(name, PEERS)}; choose one of {_choices(PEERS)}"
+            )
+        return name
+
+    @property
+    def label(self) -> str:
+        """How the scores name this peer (:func:`s2decode.peers.peer_label`)."""
+        from ..peers import peer_label
+
+        return peer_label(self.name, self.params)
+
+
+class ComputeSpec(_Section):
+    """How S2-Net is simulated.
+
+    Parameters
+    ----------
+    backend : {"cython", "numpy", "cpp_standalone"}
+        Brian2 backend.
+    batch_size : int | None
+        Trials per simulated network (``None``: as memory allows).
+    """
+
+    backend: Literal["cython", "numpy", "cpp_standalone"] = "cython"
+    batch_size: PositiveInt | None = None
+
+
+class ReportSpec(_Section):
+    """What the report shows.
+
+    Parameters
+    ----------
+    example_subject : str | int | None
+        Subject of the example trial (``None``: the first subject).
+    example_trial : int
+        Index of the example trial within that subject.
+    """
+
+    example_subject: str | int | None = None
+    example_trial: NonNegativeInt = 0
+
+    @field_validator("example_subject", mode="before")
+    @classmethod
+    def _check_subject(cls, value: Any) -> Any:
+        if (
+            value is None
+            or isinstance(value, str)
+            or (isinstance(value, int) and not isinstance(value, bool))
+        ):
+            return value
+        raise ValueError(f"{_short(value)} is not a subject; give its number or id, or null")
+
+
+# --------------------------------------------------------------------------- the pipeline
+class PipelineSpec(_Section):
+    """A whole decoding study (one pipeline file). See ``pipelines/README.md``.
+
+    Parameters
+    ----------
+    name : str
+        Name of the study (letters, digits, ``.``, ``_``, ``-``): the default output folder.
+    description : str
+        Free text for the report.
+    seed : int
+        Seed of every random draw (folds, S2-Net).
+    dataset : DatasetSpec
+    preprocessing : PreprocessingSpec
+    atlas : str | None
+        S2Featurizer's atlas, for inputs that do not carry their nodes' positions; ``None``:
+        nodes without anatomy. (A dataset's own projection atlas is ``dataset.options.atlas``.)
+    scaffold : ScaffoldSpec
+    net : dict
+        :class:`~s2decode.net.S2NetConfig` parameters that replace those of the estimators'
+        default configuration for the input kind (``{}``: the default configuration).
+    features : FeaturesSpec
+    decoder : DecoderSpec
+    cv : CVSpec
+    scoring : {"accuracy", "balanced_accuracy"}
+        The score the summary reports (both are written to ``scores.csv``).
+    peers : list of PeerSpec
+        Peer baselines scored on the same splits.
+    compute : ComputeSpec
+    report : ReportSpec
+    """
+
+    name: str
+    description: str = ""
+    seed: NonNegativeInt = 0
+    dataset: DatasetSpec
+    preprocessing: PreprocessingSpec = Field(default_factory=PreprocessingSpec)
+    atlas: str | None = "seitzman300"
+    scaffold: ScaffoldSpec = Field(default_factory=ScaffoldSpec)
+    net: dict[str, Any] = Field(default_factory=dict)
+    features: FeaturesSpec = Field(default_factory=FeaturesSpec)
+    decoder: DecoderSpec = Field(default_factory=DecoderSpec)
+    cv: CVSpec = Field(default_factory=CVSpec)
+    scoring: Literal["accuracy", "balanced_accuracy"] = "accuracy"
+    peers: list[PeerSpec] = Field(default_factory=list)
+    compute: ComputeSpec = Field(default_factory=ComputeSpec)
+    report: ReportSpec = Field(default_factory=ReportSpec)
+
+    # ------------------------------------------------------------------ validation
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not _NAME_RE.match(name):
+            raise ValueError(
+                f"{name!r} is not allowed: it names the output folder, so use letters, digits, "
+                "'.', '_' and '-' only (e.g. eegmat_within)"
+            )
+        return name
+
+    @field_validator("atlas")
+    @classmethod
+    def _known_atlas(cls, atlas: str | None) -> str | None:
+        from ..atlas.atlases import (
+            _ONLINE_NAMES,
+            _SCHAEFER_RE,
+            BUILTIN_ATLASES,
+            ONLINE_ATLASES,
+            _is_file_like,
+        )
+
+        if atlas is None or _is_file_like(atlas):
+            return atlas
+        name = atlas.lower()
+        if name in BUILTIN_ATLASES or name in _ONLINE_NAMES or _SCHAEFER_RE.match(name):
+            return atlas
+        raise ValueError(
+            f"{atlas!r} is not an atlas{_suggest(name, BUILTIN_ATLASES)}; choose one of "
+            f"{_choices(BUILTIN_ATLASES)} (offline), {_choices(ONLINE_ATLASES)} (online), the "
+            "path of a label image or annotation, or null for nodes without anatomy"
+        )
+
+    @field_validator("net")
+    @classmethod
+    def _check_net(cls, net: dict[str, Any]) -> dict[str, Any]:
+        from ..net import S2NetConfig
+
+        defaults = {f.name: f.default for f in dataclasses.fields(S2NetConfig)}
+        issues = _Problems()
+        out: dict[str, Any] = {}
+        for key, value in net.items():
+            if key not in defaults:
+                issues.add(
+                    (key,),
+                    f"not an S2-Net parameter{_suggest(key, defaults)}; the parameters "
+                    f"of S2NetConfig are: {', '.join(defaults)}",
+                )
+                continue
+            value = _like_default(value, defaults[key])
+            try:
+                S2NetConfig().replace(**{key: value})
+            except (TypeError, ValueError) as err:
+                issues.add((key,), str(err))
+                continue
+            out[key] = value
+        if not issues.items and out:
+            try:  # constraints between parameters (dt vs tau_m, ...)
+                S2NetConfig().replace(**out)
+            except (TypeError, ValueError) as err:
+                issues.add((), str(err))
+        issues.raise_any()
+        return out
+
+    @model_validator(mode="after")
+    def _check_together(self) -> PipelineSpec:
+        issues = _Problems()
+        for key in self.preprocessing.given():
+            if key in self.dataset.options:
+                issues.add(
+                    ("dataset", "options", key),
+                    f"also set as preprocessing.{key}; give it "
+                    f"once, as preprocessing.{key} (it goes to the loader where the loader "
+                    "takes it)",
+                )
+        if "encoder" in self.net and self.features.encoder is not None:
+            if self.net["encoder"] != self.features.encoder:
+                issues.add(
+                    ("net", "encoder"),
+                    f"{self.net['encoder']!r} contradicts features.encoder "
+                    f"({self.features.encoder!r}); give the encoder once, as features.encoder",
+                )
+        if self.cv.scheme == "leave_one_subject_out":
+            subjects = self.dataset.subjects
+            if self.dataset.name not in SUBJECT_OPTIONS:
+                issues.add(
+                    ("cv", "scheme"),
+                    f"'leave_one_subject_out' needs a dataset with subjects "
+                    f"({_choices(SUBJECT_OPTIONS)}); {self.dataset.name!r} has one recording. "
+                    "Use 'kfold' or 'leave_one_group_out'",
+                )
+            elif (
+                isinstance(subjects, int)
+                or (subjects is None and _default_subject(self.dataset.name) is not None)
+                or (isinstance(subjects, list) and len(subjects) < 2)
+            ):
+                issues.add(
+                    ("cv", "scheme"),
+                    "'leave_one_subject_out' needs at least 2 subjects; set "
+                    "dataset.subjects to 'all' or a list of two or more subject numbers",
+                )
+        labels: dict[str, int] = {}
+        for i, peer in enumerate(self.peers):
+            try:
+                label = peer.label
+            except ValueError:  # a wrong parameter: make_peer says so when the run builds it
+                label = f"{peer.name} {sorted(peer.params.items())!r}"
+            if label in labels:
+                issues.add(
+                    ("peers", i),
+                    f"the same peer as peers[{labels[label]}] ({label!r}); "
+                    "remove one or give them different params",
+                )
+            labels.setdefault(label, i)
+        wanted = self.report.example_subject
+        if wanted is not None and isinstance(self.dataset.subjects, int | list):
+            listed = _as_list(self.dataset.subjects)
+            if not (str(wanted).isdigit() and int(wanted) in listed):
+                issues.add(
+                    ("report", "example_subject"),
+                    f"{wanted!r} is not among dataset.subjects {listed}",
+                )
+        issues.raise_any()
+        return self
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> PipelineSpec:
+        """Validate a pipeline given as a mapping (e.g. parsed YAML).
+
+        Parameters
+        ----------
+        data : mapping
+            The pipeline's keys.
+        source : str
+            Where it came from, for the error messages (a file name).
+
+        Returns
+        -------
+        spec : PipelineSpec
+
+        Raises
+        ------
+        PipelineError
+            Listing every problem with its dotted key.
+        """
+        if not isinstance(data, Mapping):
+            raise PipelineError(
+                source,
+                [
+                    (
+                        "",
+                        f"a pipeline is a mapping of keys (name, dataset, ...), got "
+                        f"{type(data).__name__}",
+                    )
+                ],
+            )
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as err:
+            raise PipelineError(source, _format_errors(err)) from None
+
+    # ------------------------------------------------------------------ for the runner
+    def featurizer_params(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~s2decode.estimators.S2Featurizer` but ``config``
+        (see :meth:`s2_config`)."""
+        windows = self.features.windows
+        if isinstance(windows, list):
+            windows = tuple(tuple(w) for w in windows)
+        return {
+            "atlas": self.atlas,
+            "scaffold": self.scaffold.method,
+            "k": self.scaffold.k,
+            "features": tuple(self.features.sets),
+            "windows": windows,
+            "pairs": self.features.pairs,
+            "encoder": self.features.encoder,
+            "omega": self.features.omega,
+            "standardize": self.features.standardize,
+            "static_duration": self.features.static_duration,
+            "initial_state": self.features.initial_state,
+            "backend": self.compute.backend,
+            "batch_size": self.compute.batch_size,
+            "random_state": self.seed,
+        }
+
+    def s2_config(self, kind: str):
+        """The S2-Net configuration for an input kind.
+
+        Parameters
+        ----------
+        kind : {"signals", "static", "spikes", "epochs"}
+            The input kind (:func:`s2decode.estimators.default_config`).
+
+        Returns
+        -------
+        config : S2NetConfig | None
+            ``None`` where ``net`` is empty (S2Featurizer then uses the default of the
+            kind), else that default with the ``net`` parameters replaced.
+        """
+        if not self.net:
+            return None
+        from ..estimators import default_config
+
+        return default_config(kind).replace(**self.net)
+
+    def final_estimator(self):
+        """The unfitted final estimator on the S2 features (a scikit-learn pipeline).
+
+        ``"logistic"`` is :func:`s2decode.estimators.default_classifier` (StandardScaler +
+        LogisticRegression) with ``C`` and ``class_weight``; ``"lda"`` StandardScaler +
+        shrinkage LDA; ``"svc"`` StandardScaler + LinearSVC.
+        """
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import LinearSVC
+
+        d = self.decoder
+        if d.estimator == "lda":
+            final = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+        elif d.estimator == "svc":
+            final = LinearSVC(C=d.C, class_weight=d.class_weight, random_state=self.seed)
+        else:
+            # max_iter as in default_classifier, which S2Decoder uses
+            final = LogisticRegression(C=d.C, class_weight=d.class_weight, max_iter=2000)
+        return make_pipeline(StandardScaler(), final)
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of what changes the S2 features: dataset, preprocessing, atlas,
+        scaffold, net, features, cv, seed and compute backend; not the decoder, peers,
+        report, name or description."""
+        parts = self.model_dump(
+            mode="json",
+            include={
+                "dataset",
+                "preprocessing",
+                "atlas",
+                "scaffold",
+                "net",
+                "features",
+                "cv",
+                "seed",
+            },
+        )
+        parts["compute"] = {"backend": self.compute.backend}
+        parts["fingerprint_version"] = FINGERPRINT_VERSION
+        text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_yaml(self) -> str:
+        """The resolved pipeline (every default filled in) as YAML text, in schema order;
+        :func:`load_pipeline` reads it back to an equal spec."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def _like_default(value: Any, default: Any) -> Any:
+    """A YAML integer where S2NetConfig has a float (``kappa: 1``) as that float, so that
+    equal configurations have equal fingerprints."""
+    if isinstance(default, float) and not isinstance(value, bool):
+        if isinstance(value, int):
+            return float(value)
+        if isinstance(value, list | tuple) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            return [float(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- error text
+def _model_fields_at(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, Any]:
+    """The model whose key ``loc`` is, and the annotation of that key (for messages)."""
+    model: type[BaseModel] | None = PipelineSpec
+    annotation: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            annotation = _item_annotation(annotation)
+        elif model is not None and part in model.model_fields:
+            annotation = model.model_fields[part].annotation
+        else:
+            return None, None
+        model = _model_in(annotation)
+    return model, annotation
+
+
+def _item_annotation(annotation: Any) -> Any:
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) is list:
+            return typing.get_args(arg)[0]
+    if typing.get_origin(annotation) is list:
+        return typing.get_args(annotation)[0]
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _nullable(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
+def _format_errors(err: ValidationError) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        kind = e["type"]
+        ctx = e.get("ctx") or {}
+        if kind == "value_error" and isinstance(ctx.get("error"), _Issues):
+            out += [(_dotted(loc + sub), msg) for sub, msg in ctx["error"].items]
+        elif kind == "value_error":
+            out.append((_dotted(loc), str(ctx.get("error", e["msg"]))))
+        elif kind == "extra_forbidden":
+            parent, _ = _model_fields_at(loc[:-1])
+            allowed = list(parent.model_fields) if parent is not None else []
+            where = f"in {_dotted(loc[:-1])}" if loc[:-1] else "at the top level"
+            out.append(
+                (
+                    _dotted(loc),
+                    f"unknown key{_suggest(loc[-1], allowed)}; the keys allowed "
+                    f"{where} are: {', '.join(allowed)}",
+                )
+            )
+        elif kind == "literal_error":
+            # pydantic's "'a', 'b' or 'c'" as a list (the schema's literals are plain words)
+            choices = re.findall(r"'[^']*'", str(ctx.get("expected", ""))) or [
+                str(ctx.get("expected", ""))
+            ]
+            _, annotation = _model_fields_at(loc)
+            if _nullable(annotation):
+                choices.append("null")
+            out.append(
+                (
+                    _dotted(loc),
+                    f"{_short(e['input'])} is not allowed; choose one of {', '.join(choices)}",
+                )
+            )
+        elif kind == "missing":
+            out.append((_dotted(loc), "required key is missing"))
+        elif kind in ("model_type", "dict_type") and loc:
+            model, _ = _model_fields_at(loc)
+            keys = f" ({', '.join(model.model_fields)})" if model is not None else ""
+            out.append((_dotted(loc), f"must be a mapping of keys{keys}, got {_short(e['input'])}"))
+        else:
+            message = str(e["msg"]).replace("Input should be", "must be")
+            out.append((_dotted(loc), f"{message}, got {_short(e['input'])}"))
+    return out
+
+
+# --------------------------------------------------------------------------- YAML
+class _SpecLoader(yaml.SafeLoader):
+    """SafeLoader that reads ``1e-3`` as a float (YAML 1.2; PyYAML's YAML 1.1 reads a
+    string) and refuses a key given twice in a mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"found the key {key!r} twice",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class says so
+                pass
+        return super().construct_mapping(node, deep=deep)
+
+
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
+    """Read and validate a pipeline file.
+
+    Parameters
+    ----------
+    path : path-like
+        A YAML pipeline file (``pipelines/*.yaml``).
+
+    Returns
+    -------
+    spec : PipelineSpec
+
+    Raises
+    ------
+    PipelineError
+        If the file is missing, is not YAML, or does not validate; the message names the
+        file, each wrong key and what is allowed.
+    """
+    source = str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=_SpecLoader)  # a SafeLoader subclass
+    except FileNotFoundError:
+        raise PipelineError(source, [("", "no such file")]) from None
+    except OSError as err:
+        raise PipelineError(source, [("", f"cannot be read ({err.strerror or err})")]) from None
+    except yaml.YAMLError as err:
+        raise PipelineError(source, [("", f"is not valid YAML: {_yaml_problem(err)}")]) from None
+    if data is None:
+        raise PipelineError(source, [("", "the file is empty; a pipeline needs name and dataset")])
+    return PipelineSpec.from_dict(data, source=source)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """A YAML error on one line: what and where (PyYAML's own text spans several lines)."""
+    if isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
+        mark = err.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
+        context = f" {err.context}" if err.context else ""
+        return f"{err.problem}{context} ({where})"
+    return " ".join(str(err).split())

@@ -1,0 +1,398 @@
+"""The pipeline report: example-trial diagnostics, the HTML report and its browser rendering.
+
+The output folder is built here without the runner, from real (small) results: an
+S2Featurizer fitted on 12 Seitzman parcels of the synthetic dataset, and a 4-fold
+cross-validation per subject of a logistic regression on its features and of a log-variance
+peer. The headless-browser test skips where playwright or Chromium is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import re
+import shutil
+import sys
+import time
+from importlib.metadata import version
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+from matplotlib.image import imread
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from s2decode._io_utils import atomic_write_netcdf
+from s2decode.atlas import Atlas, load_atlas
+from s2decode.datasets import load
+from s2decode.estimators import S2Featurizer, default_config
+from s2decode.pipeline.report import example_dataset, screenshot, write_report
+from s2decode.spiketrains import SpikeTrains
+from s2decode.trials import make_trials
+
+NETWORKS = ("Visual", "DefaultMode", "SomatomotorDorsal")
+SUBJECTS = ("01", "02")
+S2, PEER = "S2Decoder", "log-variance & LR"  # '&' checks the HTML escaping
+SCORING = "accuracy"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _sub_atlas() -> Atlas:
+    full = load_atlas("seitzman300")
+    nets = np.asarray(full.networks)
+    idx = np.concatenate([np.flatnonzero(nets == name)[:4] for name in NETWORKS])
+    return Atlas(
+        "seitzman_subset",
+        [full.labels[i] for i in idx],
+        full.coords[idx],
+        [full.networks[i] for i in idx],
+    )
+
+
+def _cross_validate(trials: xr.DataArray, features: np.ndarray, subject: str):
+    """Real 4-fold CV of S2 features + LR and of a log-variance peer: rows of the contract."""
+    y = trials["y"].values.astype(str)
+    log_var = np.log(trials.values.var(axis=-1))
+    scores, preds = [], []
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    for fold, (train, test) in enumerate(cv.split(features, y)):
+        for method, family, X in ((S2, "s2", features), (PEER, "peer", log_var)):
+            t0 = time.perf_counter()
+            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+            y_pred = model.fit(X[train], y[train]).predict(X[test])
+            correct = y_pred == y[test]
+            classes = np.unique(y[test])
+            scores.append(
+                {
+                    "subject": subject,
+                    "fold": fold,
+                    "method": method,
+                    "family": family,
+                    "accuracy": correct.mean(),
+                    "balanced_accuracy": np.mean([correct[y[test] == c].mean() for c in classes]),
+                    "n_train": len(train),
+                    "n_test": len(test),
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
+            preds.append(
+                pd.DataFrame(
+                    {
+                        "subject": subject,
+                        "fold": fold,
+                        "method": method,
+                        "trial": test,
+                        "y_true": y[test],
+                        "y_pred": y_pred,
+                    }
+                )
+            )
+    return scores, preds
+
+
+def _summary(scores: pd.DataFrame, y_all: np.ndarray) -> dict:
+    from s2decode.pipeline.run import summarize_scores
+
+    methods = summarize_scores(scores, SCORING, per_subject=True)
+    _, counts = np.unique(y_all, return_counts=True)
+    return {
+        "name": "report_test",
+        "description": "Synthetic coupled oscillations on 12 Seitzman parcels",
+        "dataset": "synthetic",
+        "scoring": SCORING,
+        "chance": float(counts.max() / counts.sum()),
+        "cv": "StratifiedKFold(n_splits=4, shuffle=True) within each subject",
+        "aggregation": "mean +- sd over subjects of their fold means",
+        "n_subjects": len(SUBJECTS),
+        "n_trials": len(y_all),
+        "cached_units": 3,
+        "computed_units": 5,
+        "started": "2026-01-01T12:00:00",
+        "wall_seconds": 83.4,
+        "machine": "test machine",
+        "methods": methods,
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """Two synthetic subjects (16 trials, 0.5 s) and a featurizer fitted on the first."""
+    atlas = _sub_atlas()
+    subjects = {}
+    for seed, subject in enumerate(SUBJECTS):
+        trials = load(
+            "synthetic",
+            atlas=atlas,
+            networks=NETWORKS[:2],
+            n_trials=16,
+            duration=0.5,
+            seed=seed,
+        )
+        trials.attrs["subject"] = subject
+        subjects[subject] = trials
+    featurizer = S2Featurizer(random_state=0).fit(subjects[SUBJECTS[0]])
+    return featurizer, subjects
+
+
+@pytest.fixture(scope="module")
+def out_dir(fitted, tmp_path_factory) -> Path:
+    """An output folder of the contract, from real small results (no runner)."""
+    featurizer, subjects = fitted
+    out = tmp_path_factory.mktemp("pipeline_out")
+    score_rows, pred_frames = [], []
+    for subject, trials in subjects.items():
+        feats = featurizer.transform(trials)
+        rows, preds = _cross_validate(trials, feats, subject)
+        score_rows += rows
+        pred_frames += preds
+    scores = pd.DataFrame(score_rows)
+    y_all = np.concatenate([t["y"].values.astype(str) for t in subjects.values()])
+    scores.to_csv(out / "scores.csv", index=False)
+    pd.concat(pred_frames).to_csv(out / "predictions.csv", index=False)
+    (out / "summary.json").write_text(json.dumps(_summary(scores, y_all), indent=2))
+    config = {
+        "name": "report_test",
+        "dataset": {"name": "synthetic", "subjects": None, "options": {"duration": 0.5}},
+        "cv": {"scheme": "kfold", "n_splits": 4, "shuffle": True},
+        "scoring": SCORING,
+        "seed": 0,
+    }
+    (out / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    versions = {name: version(name) for name in ("numpy", "scikit-learn", "brian2")}
+    versions["machine"] = "test machine"
+    (out / "versions.json").write_text(json.dumps(versions))
+    example = example_dataset(featurizer, subjects["01"], index=1, subject="01")
+    atomic_write_netcdf(example, out / "example.nc")
+    write_report(out)
+    return out
+
+
+def _images(page: str) -> dict[str, bytes]:
+    """Inlined PNGs by figure id."""
+    found = re.findall(r'<figure id="fig-(\w+)"><img src="data:image/png;base64,([^"]+)"', page)
+    return {name: base64.b64decode(data) for name, data in found}
+
+
+def _check_png(data: bytes) -> np.ndarray:
+    assert data[:8] == PNG_MAGIC
+    pixels = imread(BytesIO(data), format="png")
+    assert pixels.shape[0] > 150 and pixels.shape[1] > 300
+    assert pixels[..., :3].std() > 0.02  # drawn, not a blank canvas
+    return pixels
+
+
+# -------------------------------------------------------------------------------- example
+def test_example_dataset_matches_the_featurizer(fitted):
+    featurizer, subjects = fitted
+    trials = subjects["01"]
+    ex = example_dataset(featurizer, trials, index=3)
+    n = len(featurizer.node_names_)
+    # raster inside the trial, on the featurizer's nodes
+    t = ex["spike_time"].values
+    assert ex.sizes["spike"] == ex.attrs["n_spikes"] > 0
+    assert np.all((t >= ex.attrs["t_start"]) & (t <= ex.attrs["t_start"] + ex.attrs["duration"]))
+    assert set(np.unique(ex["spike_node"].values)) <= set(range(n))
+    assert list(ex["node"].values) == list(featurizer.node_names_)
+    np.testing.assert_allclose(
+        np.bincount(ex["spike_node"].values, minlength=n) / ex.attrs["duration"], ex["rate"]
+    )
+    assert ex.attrs["mean_rate"] == pytest.approx(float(ex["rate"].mean()))
+    # coordinates, networks, labels
+    np.testing.assert_allclose(
+        np.column_stack([ex["mni_x"], ex["mni_y"], ex["mni_z"]]), featurizer.node_coords_
+    )
+    assert list(ex["network"].values) == list(featurizer.node_networks_)
+    assert ex.attrs["y"] == str(trials["y"].values[3]) and ex.attrs["trial"] == 3
+    assert ex.attrs["subject"] == "01"  # from trials.attrs
+    # order parameter: global + one row per network, in [0, 1]
+    assert list(ex["group"].values) == ["global", *sorted(NETWORKS)]
+    order = ex["order"].values
+    assert np.all((order[np.isfinite(order)] >= 0) & (order[np.isfinite(order)] <= 1 + 1e-12))
+    assert np.isfinite(order[0]).mean() > 0.5
+    # its time mean is the featurizer's own kuramoto_mean of that trial (one window)
+    feats = featurizer.transform_xarray(trials.isel(trial=[3]))
+    kmean = feats.sel(feature=feats["metric"] == "kuramoto_mean")
+    for group in ex["group"].values:
+        expected = float(kmean.sel(feature=kmean["element"] == group).values[0, 0])
+        assert np.nanmean(ex["order"].sel(group=group)) == pytest.approx(expected, abs=1e-9)
+    # phase locking: symmetric in [0, 1], unit diagonal where the node fired, NaN where silent
+    plv = ex["plv"].values
+    assert plv.shape == (n, n)
+    np.testing.assert_allclose(plv, plv.T, equal_nan=True)
+    fired = ex["rate"].values > 0
+    np.testing.assert_allclose(np.diag(plv)[fired], 1.0)
+    assert np.all(np.isnan(np.diag(plv)[~fired]))
+    assert np.nanmin(plv) >= 0 and np.nanmax(plv) <= 1
+
+
+def test_example_dataset_without_positions_static_and_spikes():
+    rng = np.random.default_rng(0)
+    # static patterns, nodes without names, positions or networks
+    X = rng.standard_normal((6, 5))
+    fast = default_config("static").replace(dt=5e-4)
+    fz = S2Featurizer(atlas=None, config=fast, static_duration=0.1, random_state=0).fit(X)
+    ex = example_dataset(fz, X, index=-1, subject="s")
+    assert ex.attrs["trial"] == 5 and ex.attrs["subject"] == "s" and ex.attrs["y"] == ""
+    assert ex.attrs["input_kind"] == "static"
+    assert np.all(np.isnan(ex["mni_x"])) and list(ex["network"].values) == [""] * 5
+    assert list(ex["group"].values) == ["global"]
+    assert ex.attrs["duration"] == pytest.approx(0.1)
+    # recorded spikes
+    trains = [[np.sort(rng.uniform(0, 0.3, rng.poisson(9))) for _ in range(6)] for _ in range(4)]
+    spikes = SpikeTrains.from_lists(trains, 0.0, 0.3)
+    fz = S2Featurizer(atlas=None, random_state=0).fit(spikes)
+    ex = example_dataset(fz, spikes, index=2)
+    assert ex.attrs["input_kind"] == "spikes" and ex.sizes["node"] == 6
+    t = ex["spike_time"].values
+    assert np.all((t >= 0) & (t <= 0.3))
+    assert ex["plv"].shape == (6, 6)
+    with pytest.raises(IndexError, match="index"):
+        example_dataset(fz, spikes, index=4)
+    with pytest.raises(TypeError, match="S2Featurizer"):
+        example_dataset(object(), spikes)
+
+
+# --------------------------------------------------------------------------------- report
+def test_report_has_every_section_with_real_figures(out_dir):
+    page = (out_dir / "report.html").read_text()
+    for section in ("summary", "scores", "example", "connectome", "confusion"):
+        assert f'id="{section}"' in page
+    assert "<details>" in page and "kfold" in page  # the resolved configuration
+    assert "log-variance &amp; LR" in page and "log-variance & LR" not in page
+    assert 'class="note"' not in page  # nothing missing
+    images = _images(page)
+    assert set(images) == {"scores", "raster", "order", "connectome", "plv", "confusion"}
+    for name, data in images.items():
+        _check_png(data)
+        assert (out_dir / "figures" / f"{name}.png").read_bytes() == data
+    assert len(re.findall(r'<img [^>]*alt="[^"]{10,}"', page)) == len(images)
+    assert len(re.findall(r"<figcaption>.{20,}?</figcaption>", page)) == len(images)
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # self-contained
+
+
+def test_report_table_gives_the_summary_scores(out_dir):
+    page = (out_dir / "report.html").read_text()
+    summary = json.loads((out_dir / "summary.json").read_text())
+    for method, stats in summary["methods"].items():
+        cell = f"{100 * stats['mean']:.1f} ± {100 * stats['sd']:.1f}"
+        row = re.search(rf"<tr class=\"(\w+)\"><td>{re.escape(_html(method))}</td>.*?</tr>", page)
+        assert row is not None and cell in row.group(0)
+        assert row.group(1) == stats["family"]
+    diff = 100 * (summary["methods"][S2]["mean"] - summary["methods"][PEER]["mean"])
+    assert f"{diff:+.1f}" in page
+    assert f"{100 * summary['chance']:.1f}%" in page
+
+
+def test_report_without_summary_recomputes_the_same_scores(out_dir, tmp_path):
+    for name in ("scores.csv", "predictions.csv"):
+        shutil.copy(out_dir / name, tmp_path / name)
+    page = write_report(tmp_path).read_text()
+    summary = json.loads((out_dir / "summary.json").read_text())
+    for stats in summary["methods"].values():
+        assert f"{100 * stats['mean']:.1f} ± {100 * stats['sd']:.1f}" in page
+    assert f"{100 * summary['chance']:.1f}%" in page  # majority class of the predictions
+    assert "example.nc</code> is missing" in page and "config.yaml</code> is missing" in page
+    assert set(_images(page)) == {"scores", "confusion"}
+
+
+def test_report_degrades_gracefully(out_dir, tmp_path):
+    with pytest.raises(FileNotFoundError, match="output folder"):
+        write_report(tmp_path / "nope")
+    # an earlier report's figures must not outlive their inputs
+    shutil.copytree(out_dir, tmp_path / "run")
+    run = tmp_path / "run"
+    (run / "example.nc").unlink()
+    (run / "predictions.csv").write_text("not,a\nprediction,table\n")
+    page = write_report(run).read_text()
+    assert "example.nc</code> is missing" in page
+    assert "predictions.csv</code> is unreadable" in page
+    assert set(_images(page)) == {"scores"}
+    assert sorted(p.name for p in (run / "figures").iterdir()) == ["scores.png"]
+    # an empty folder still gives a page that says what is missing
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    page = write_report(empty).read_text()
+    assert "scores.csv</code> is missing" in page and "<img" not in page
+
+
+def test_report_nodes_without_positions_show_a_heatmap(tmp_path):
+    """A DataArray with networks but no MNI coordinates: PLV as a matrix, no glass brain."""
+    rng = np.random.default_rng(1)
+    trials = make_trials(
+        rng.standard_normal((6, 6, 100)),
+        sfreq=250.0,
+        y=["a", "b"] * 3,
+        networks=["N1"] * 3 + ["N2"] * 3,
+    )
+    fz = S2Featurizer(atlas=None, random_state=0).fit(trials)
+    ex = example_dataset(fz, trials, index=0)
+    assert np.all(np.isnan(ex["mni_z"])) and list(ex["group"].values) == ["global", "N1", "N2"]
+    atomic_write_netcdf(ex, tmp_path / "example.nc")
+    page = write_report(tmp_path).read_text()
+    assert "no MNI coordinates" in page
+    images = _images(page)
+    assert set(images) == {"raster", "order", "plv"}
+    for data in images.values():
+        _check_png(data)
+
+
+# -------------------------------------------------------------------------------- browser
+def _browser_or_skip():
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("playwright is not installed")
+    if not (shutil.which("chromium") or Path("/usr/bin/chromium").is_file()):
+        pytest.skip("no Chromium (apt-get install chromium)")
+
+
+def test_report_renders_in_headless_chromium(out_dir, tmp_path):
+    _browser_or_skip()
+    png = tmp_path / "shot.png"
+    result = screenshot(out_dir / "report.html", png)
+    assert result["console_errors"] == [] and result["page_errors"] == []
+    assert result["blocked_requests"] == []
+    page = (out_dir / "report.html").read_text()
+    assert result["images"] == page.count("<img ") == 6
+    assert result["images_broken"] == 0
+    pixels = _check_png(png.read_bytes())
+    assert pixels.shape[1] == 1280 and pixels.shape[0] > 2000  # the full page
+
+
+def test_screenshot_script_and_errors(out_dir, tmp_path, capsys):
+    with pytest.raises(FileNotFoundError, match="apt-get install chromium"):
+        screenshot(out_dir / "report.html", tmp_path / "x.png", chromium=tmp_path / "none")
+    with pytest.raises(FileNotFoundError, match="write the report"):
+        screenshot(tmp_path / "missing.html", tmp_path / "x.png")
+    _browser_or_skip()
+    script = _import_script("screenshot_report")
+    assert script.main([str(out_dir), "--png", str(tmp_path / "s.png")]) == 0
+    assert json.loads(capsys.readouterr().out)["images_broken"] == 0
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+    # a broken image makes the script fail
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "report.html").write_text('<html><body><img src="nothing.png" alt="x"></body></html>')
+    assert script.main([str(broken)]) == 1
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _import_script(name: str):
+    """Import ``benchmarks/<name>.py`` (a script, not a package) under a private name."""
+    key = f"_s2decode_bench_{name}"
+    if key not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]

@@ -1,0 +1,271 @@
+"""The pipeline runner: outputs, cache, resumption, atomic results, and a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from s2decode.pipeline.run import run_pipeline
+from s2decode.pipeline.spec import PipelineSpec, load_pipeline
+
+from .conftest import require
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = ROOT / "pipelines" / "quickstart.yaml"
+
+
+def _small_quickstart(**changes) -> PipelineSpec:
+    """The quickstart pipeline, smaller: 3 folds, one peer."""
+    spec = load_pipeline(QUICKSTART).model_dump()
+    spec["cv"]["n_splits"] = 3
+    for key, value in changes.items():
+        section, _, name = key.partition("__")
+        if name:
+            spec[section][name] = value
+        else:
+            spec[section] = value
+    return PipelineSpec.from_dict(spec, source="test")
+
+
+def _scores(out: Path) -> pd.DataFrame:
+    frame = pd.read_csv(out / "scores.csv", dtype={"subject": str})
+    return frame.drop(columns="seconds").sort_values(["subject", "fold", "method"])
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        time.sleep(0.2)
+
+
+def _cache_entries(cache: Path) -> list[Path]:
+    return sorted(cache.rglob("*.nc")) if cache.exists() else []
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """One in-process run of the small quickstart pipeline, with a fresh cache."""
+    base = tmp_path_factory.mktemp("quick")
+    spec = _small_quickstart()
+    result = run_pipeline(
+        spec, base / "out", workers=0, cache_dir=base / "cache", progress=False, log=lambda _: None
+    )
+    return spec, base, result
+
+
+def test_outputs_of_a_run(quick):
+    spec, base, result = quick
+    out = base / "out"
+    for name in ("config.yaml", "versions.json", "scores.csv", "predictions.csv", "summary.json"):
+        assert (out / name).is_file(), name
+    scores = _scores(out)
+    n_folds = spec.cv.n_splits
+    assert set(scores["family"]) == {"s2", "peer"}
+    assert len(scores) == n_folds * (1 + len(spec.peers))
+    assert scores["accuracy"].between(0, 1).all()
+    # every trial is predicted once per method, against its true label
+    preds = pd.read_csv(out / "predictions.csv", dtype={"subject": str, "y_true": str})
+    per_method = preds.groupby("method")["trial"].apply(lambda t: sorted(t))
+    n_trials = result.summary["n_trials"]
+    assert all(list(t) == list(range(n_trials)) for t in per_method)
+    # out-of-fold features: one row per trial, labelled
+    (fname,) = sorted((out / "features").glob("*.nc"))
+    feats = xr.load_dataarray(fname)
+    assert feats.dims == ("trial", "feature") and feats.sizes["trial"] == n_trials
+    assert set(np.unique(feats.fold)) == set(range(n_folds))
+    # the resolved config is itself a valid pipeline, the same one
+    again = load_pipeline(out / "config.yaml")
+    assert again.fingerprint() == spec.fingerprint()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["computed_units"] == n_folds and summary["cached_units"] == 0
+    assert 0 < summary["chance"] < 1
+    assert summary["methods"]["S2Decoder"]["mean"] == pytest.approx(
+        scores.loc[scores.method == "S2Decoder", "accuracy"].mean()
+    )
+
+
+def test_a_second_run_reads_the_cache_and_scores_the_same(quick, tmp_path):
+    spec, base, _ = quick
+    result = run_pipeline(
+        spec, tmp_path / "out", workers=0, cache_dir=base / "cache", report=False,
+        progress=False, log=lambda _: None,
+    )  # fmt: skip
+    assert result.summary["cached_units"] == spec.cv.n_splits
+    assert result.summary["computed_units"] == 0
+    pd.testing.assert_frame_equal(_scores(tmp_path / "out"), _scores(base / "out"))
+
+
+def test_cache_keys_follow_what_changes_the_features(quick, tmp_path):
+    spec, base, _ = quick
+    n_before = len(_cache_entries(base / "cache"))
+    # the final estimator does not change the features: cache hits
+    other_decoder = _small_quickstart(decoder__C=0.1)
+    result = run_pipeline(
+        other_decoder, tmp_path / "a", workers=0, cache_dir=base / "cache", report=False,
+        progress=False, log=lambda _: None,
+    )  # fmt: skip
+    assert result.summary["cached_units"] == spec.cv.n_splits
+    # another seed does: new entries, nothing read
+    result = run_pipeline(
+        _small_quickstart(seed=spec.seed + 1), tmp_path / "b", workers=0,
+        cache_dir=base / "cache", report=False, progress=False, log=lambda _: None,
+    )  # fmt: skip
+    assert result.summary["cached_units"] == 0
+    assert len(_cache_entries(base / "cache")) == n_before + spec.cv.n_splits
+    # no cache: nothing read or written
+    result = run_pipeline(
+        spec, tmp_path / "c", workers=0, cache=False, report=False, progress=False,
+        log=lambda _: None,
+    )  # fmt: skip
+    assert result.summary["cached_units"] == 0
+    assert len(_cache_entries(base / "cache")) == n_before + spec.cv.n_splits
+
+
+def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path):
+    spec, base, _ = quick
+    out = tmp_path / "out"
+    run_pipeline(
+        spec, out, workers=0, cache_dir=base / "cache", report=False, progress=False,
+        log=lambda _: None,
+    )  # fmt: skip
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = spec.model_dump()
+    broken["peers"] = [{"name": spec.peers[0].name, "params": {"no_such_parameter": 1}}]
+    with pytest.raises(RuntimeError, match="failed"):
+        run_pipeline(
+            PipelineSpec.from_dict(broken, source="test"), out, workers=0,
+            cache_dir=base / "cache", report=False, progress=False, log=lambda _: None,
+        )  # fmt: skip
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_an_interrupted_run_resumes(quick, tmp_path):
+    """Kill `s2decode run` once some units are cached; the rerun reuses them, same scores."""
+    spec, base, _ = quick
+    fname = tmp_path / "pipeline.yaml"
+    fname.write_text(spec.to_yaml())
+    cache = tmp_path / "cache"
+    cmd = [
+        sys.executable, "-m", "s2decode.cli", "run", str(fname), "--workers", "0",
+        "--cache-dir", str(cache), "--no-report", "--quiet",
+    ]  # fmt: skip
+    proc = subprocess.Popen([*cmd, "--out", str(tmp_path / "killed")], start_new_session=True)
+    try:
+        _wait_for(lambda: len(_cache_entries(cache)) >= 1, 300, "a finished unit")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    n_done = len(_cache_entries(cache))
+    assert not (tmp_path / "killed" / "scores.csv").exists()
+    done = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "resumed")], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "resumed" / "summary.json").read_text())
+    assert summary["cached_units"] == n_done
+    pd.testing.assert_frame_equal(_scores(tmp_path / "resumed"), _scores(base / "out"))
+
+
+# ---------------------------------------------------------------------------- a real cluster
+def _eegmat_spec(data_dir: Path) -> PipelineSpec:
+    require(data_dir, "eeg", "eegmat")
+    spec = load_pipeline(ROOT / "pipelines" / "eegmat.yaml").model_dump()
+    spec["dataset"]["subjects"] = [0, 1]
+    spec["preprocessing"]["tmax"] = 2.0  # half of each 4 s window: a quicker test
+    spec["cv"]["n_splits"] = 3
+    spec["peers"] = spec["peers"][:1]
+    return PipelineSpec.from_dict(spec, source="test")
+
+
+def _start(cmd: list[str], log: Path) -> subprocess.Popen:
+    from s2decode.pipeline.engine import WORKER_ENV
+
+    return subprocess.Popen(
+        cmd,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, **WORKER_ENV},
+    )
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_a_multiprocess_cluster_gives_the_serial_scores_and_survives_a_lost_worker(
+    data_dir, tmp_path
+):
+    from distributed import Client
+
+    spec = _eegmat_spec(data_dir)
+    quiet = dict(data_dir=data_dir, report=False, progress=False, log=lambda _: None)
+    serial = run_pipeline(spec, tmp_path / "serial", workers=0, cache=False, **quiet)
+
+    dask = str(Path(sys.executable).with_name("dask"))  # the `dask` command of this environment
+    scheduler_file = tmp_path / "scheduler.json"
+    procs = [
+        _start(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+            tmp_path / "scheduler.log",
+        )
+    ]  # fmt: skip
+    try:
+        _wait_for(scheduler_file.exists, 60, "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        for k in range(2):
+            procs.append(
+                _start(
+                    [dask, "worker", address, "--nthreads", "1",
+                     "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--name", f"w{k}"],
+                    tmp_path / f"worker{k}.log",
+                )
+            )  # fmt: skip
+        with Client(address) as client:
+            client.wait_for_workers(2, timeout=120)
+
+        distributed = run_pipeline(
+            spec, tmp_path / "cluster", scheduler=address, cache=False, **quiet
+        )
+        pd.testing.assert_frame_equal(_scores(tmp_path / "cluster"), _scores(tmp_path / "serial"))
+        assert distributed.summary["methods"] == serial.summary["methods"]
+
+        # again, killing one worker as soon as the first unit is finished
+        cache = tmp_path / "cache"
+        killed_at = []
+
+        def kill_a_worker() -> None:
+            _wait_for(lambda: len(_cache_entries(cache)) >= 1, 300, "a finished unit")
+            os.killpg(procs[1].pid, signal.SIGKILL)
+            killed_at.append(time.monotonic())
+
+        killer = threading.Thread(target=kill_a_worker, daemon=True)
+        killer.start()
+        result = run_pipeline(
+            spec, tmp_path / "killed", scheduler=address, cache_dir=cache, **quiet
+        )
+        finished_at = time.monotonic()
+        killer.join(timeout=5)
+        assert killed_at and killed_at[0] < finished_at, "no worker was killed during the run"
+        assert procs[1].poll() is not None
+        assert result.summary["computed_units"] == result.summary["n_units"]
+        pd.testing.assert_frame_equal(_scores(tmp_path / "killed"), _scores(tmp_path / "serial"))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
