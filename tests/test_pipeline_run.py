@@ -238,11 +238,20 @@ def test_a_multiprocess_cluster_gives_the_serial_scores_and_survives_a_lost_work
         with Client(address) as client:
             client.wait_for_workers(2, timeout=120)
 
-        distributed = run_pipeline(
-            spec, tmp_path / "cluster", scheduler=address, cache=False, **quiet
-        )
+        # the command line, through --scheduler
+        fname = tmp_path / "eegmat_small.yaml"
+        fname.write_text(spec.to_yaml())
+        done = subprocess.run(
+            [sys.executable, "-m", "s2decode.cli", "run", str(fname), "--scheduler", address,
+             "--data-dir", str(data_dir), "--out", str(tmp_path / "cluster"), "--no-cache",
+             "--no-report", "--quiet"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert f"scheduler {address} with 2 worker(s)" in done.stdout
         pd.testing.assert_frame_equal(_scores(tmp_path / "cluster"), _scores(tmp_path / "serial"))
-        assert distributed.summary["methods"] == serial.summary["methods"]
+        distributed = json.loads((tmp_path / "cluster" / "summary.json").read_text())
+        assert distributed["methods"] == serial.summary["methods"]
 
         # again, killing one worker as soon as the first unit is finished
         cache = tmp_path / "cache"

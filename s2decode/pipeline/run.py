@@ -410,13 +410,20 @@ def run_pipeline(
     with engine as client:
         from distributed import as_completed
 
+        token = _token(spec, data_path)
         loads = {
-            s: client.submit(_load, spec, s, data_path, key=f"load-{spec.name}-{s}-{_token(spec)}")
+            s: client.submit(_load, spec, s, data_path, key=f"load-{spec.name}-{s}-{token}")
             for s in subjects
         }
         described = client.map(describe, [loads[s] for s in subjects], pure=False)
         info = dict(zip(subjects, _gather(client, described, "loading", progress), strict=True))
         splits = plan_splits(spec, subjects, info)
+        ex_subject = _example_subject(spec, subjects) if report else None
+        if report and spec.report.example_trial >= info[ex_subject]["shape"][0]:
+            raise ValueError(
+                f"report.example_trial={spec.report.example_trial} is out of range: subject "
+                f"{ex_subject} has {info[ex_subject]['shape'][0]} trials."
+            )
 
         pooled = None
         if spec.cv.scheme == "leave_one_subject_out":
@@ -459,7 +466,6 @@ def run_pipeline(
                 pending[future] = ("peer", i, peer)
         example = None
         if report:
-            ex_subject = _example_subject(spec, subjects)
             example = client.submit(
                 example_unit, spec, loads[ex_subject], spec.report.example_trial, ex_subject,
                 pure=False,
@@ -482,10 +488,12 @@ def run_pipeline(
                 else:
                     peer_results[(what[1], what[2].name)] = value
                 bar.update()
+        except BaseException:
+            # a failed unit, or Ctrl+C: stop the rest (on a shared cluster too)
+            client.cancel([*pending, *([example] if example is not None else [])])
+            raise
         finally:
             bar.close()
-            for future in pending:
-                future.cancel()
         example_ds = example.result() if example is not None else None
 
     # scoring on the client: cheap, deterministic, the same whatever ran where
@@ -565,8 +573,11 @@ def _load(spec, subject: str, data_dir: str) -> xr.DataArray:
     return load_subject(spec, subject, data_dir)
 
 
-def _token(spec) -> str:
-    return spec.fingerprint()[:16]
+def _token(spec, data_path: str) -> str:
+    """Part of the load tasks' keys: equal keys mean equal loaded data."""
+    import hashlib
+
+    return hashlib.sha256(f"{spec.fingerprint()}\0{data_path}".encode()).hexdigest()[:16]
 
 
 def _gather(client, futures, desc: str, progress: bool) -> list:
