@@ -134,6 +134,20 @@ def test_cache_keys_follow_what_changes_the_features(quick, tmp_path):
     assert len(_cache_entries(base / "cache")) == n_before + spec.cv.n_splits
 
 
+def test_one_peer_twice_with_other_parameters(quick, tmp_path):
+    spec, base, _ = quick
+    twice = spec.model_dump()
+    name = spec.peers[0].name
+    twice["peers"] = [{"name": name}, {"name": name, "params": {"C": 0.01}}]
+    result = run_pipeline(
+        PipelineSpec.from_dict(twice, source="test"), tmp_path / "out", workers=0,
+        cache_dir=base / "cache", report=False, progress=False, log=lambda _: None,
+    )  # fmt: skip
+    peers = result.scores[result.scores.family == "peer"]
+    assert peers["method"].nunique() == 2
+    assert (peers.groupby("method").size() == spec.cv.n_splits).all()
+
+
 def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path):
     spec, base, _ = quick
     out = tmp_path / "out"

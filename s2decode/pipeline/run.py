@@ -153,18 +153,18 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
 
 def peer_unit(peer, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
     """Fit one peer baseline on the training trials, predict the test trials (a worker task)."""
+    from mne.utils import use_log_level
+
     from ..peers import make_peer
 
     start = time.perf_counter()
     label, estimator = make_peer(peer.name, trials, **peer.params)
     X = np.asarray(trials.values)
     y = np.asarray(trials.coords["y"].values).astype(str)
-    estimator.fit(X[train], y[train])
-    return {
-        "label": label,
-        "y_pred": np.asarray(estimator.predict(X[test])).astype(str),
-        "seconds": time.perf_counter() - start,
-    }
+    with use_log_level("error"):  # MNE's filters describe themselves at every fit
+        estimator.fit(X[train], y[train])
+        y_pred = np.asarray(estimator.predict(X[test])).astype(str)
+    return {"label": label, "y_pred": y_pred, "seconds": time.perf_counter() - start}
 
 
 def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dataset:
@@ -458,12 +458,12 @@ def run_pipeline(
         n_cached = len(results)
         if store.enabled:
             log(f"feature cache {store.directory}: {n_cached} of {len(splits)} units finished")
-        for peer in spec.peers:
+        for j, peer in enumerate(spec.peers):
             for i, split in enumerate(splits):
                 future = client.submit(
                     peer_unit, peer, data_of(split), split.train, split.test, pure=False
                 )
-                pending[future] = ("peer", i, peer)
+                pending[future] = ("peer", i, j)
         example = None
         if report:
             example = client.submit(
@@ -471,7 +471,7 @@ def run_pipeline(
                 pure=False,
             )  # fmt: skip
 
-        peer_results: dict[tuple[int, str], dict] = {}
+        peer_results: dict[tuple[int, int], dict] = {}
         bar = tqdm(total=len(pending), desc="S2 units and peers", disable=not progress)
         try:
             for future in as_completed(list(pending)):
@@ -480,13 +480,13 @@ def run_pipeline(
                     value = future.result()
                 except Exception as err:
                     split = splits[what[1]]
-                    unit = "S2 features" if what[0] == "s2" else f"peer {what[2].name}"
+                    unit = "S2 features" if what[0] == "s2" else f"peer {spec.peers[what[2]].name}"
                     raise RuntimeError(f"{unit} of {split.name} failed: {err}") from err
                 if what[0] == "s2":
                     results[what[1]] = value
                     store.put(keys[what[1]], value["X_train"], value["X_test"], value["names"])
                 else:
-                    peer_results[(what[1], what[2].name)] = value
+                    peer_results[(what[1], what[2])] = value
                 bar.update()
         except BaseException:
             # a failed unit, or Ctrl+C: stop the rest (on a shared cluster too)
@@ -513,8 +513,8 @@ def run_pipeline(
         )
         score_rows.append(row)
         pred_frames.append(preds)
-        for peer in spec.peers:
-            pres = peer_results[(i, peer.name)]
+        for j in range(len(spec.peers)):
+            pres = peer_results[(i, j)]
             row, preds = _score_rows(
                 split, pres["label"], "peer", y[split.test], pres["y_pred"], len(split.train),
                 pres["seconds"],
