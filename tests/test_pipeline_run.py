@@ -86,6 +86,7 @@ def test_outputs_of_a_run(quick):
     feats = xr.load_dataarray(fname)
     assert feats.dims == ("trial", "feature") and feats.sizes["trial"] == n_trials
     assert set(np.unique(feats.fold)) == set(range(n_folds))
+    assert "rate" in set(feats.metric.values) and set(feats.window.values) == {0}
     # the resolved config is itself a valid pipeline, the same one
     again = load_pipeline(out / "config.yaml")
     assert again.fingerprint() == spec.fingerprint()
@@ -106,6 +107,10 @@ def test_a_second_run_reads_the_cache_and_scores_the_same(quick, tmp_path):
     assert result.summary["cached_units"] == spec.cv.n_splits
     assert result.summary["computed_units"] == 0
     pd.testing.assert_frame_equal(_scores(tmp_path / "out"), _scores(base / "out"))
+    (fname,) = sorted((base / "out" / "features").glob("*.nc"))
+    xr.testing.assert_identical(
+        xr.load_dataarray(tmp_path / "out" / "features" / fname.name), xr.load_dataarray(fname)
+    )
 
 
 def test_cache_keys_follow_what_changes_the_features(quick, tmp_path):

@@ -22,6 +22,8 @@ from .._io_utils import atomic_write_netcdf
 
 #: Folder of the feature entries inside the s2decode cache directory.
 CACHE_SUBDIR = "pipeline-features"
+#: What each feature column is (S2Featurizer.transform_xarray's coordinates).
+COLUMNS = ("metric", "element", "window")
 
 
 def data_fingerprint(trials: xr.DataArray) -> str:
@@ -92,11 +94,16 @@ class FeatureCache:
             raise RuntimeError("The cache is disabled.")
         return self.directory / key[:2] / f"{key}.nc"
 
-    def get(self, key: str) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
-        """``(X_train, X_test, feature_names)`` of a finished unit, or ``None``.
+    def get(self, key: str) -> dict | None:
+        """The features of a finished unit, or ``None``.
 
-        An unreadable entry (e.g. from an incompatible version of a library) counts as a miss
-        and is recomputed.
+        Returns
+        -------
+        unit : dict | None
+            ``X_train``, ``X_test`` (arrays ``(n_trials, n_features)``), ``names`` (list of
+            str) and ``columns`` (``metric``, ``element``, ``window`` of each feature).
+            An unreadable entry (e.g. written by an incompatible library version) counts as
+            a miss, and is recomputed.
         """
         if self.directory is None:
             return None
@@ -106,21 +113,29 @@ class FeatureCache:
         try:
             with xr.open_dataset(fname, engine="h5netcdf") as ds:
                 ds = ds.load()
+            return {
+                "X_train": ds["X_train"].values,
+                "X_test": ds["X_test"].values,
+                "names": [str(n) for n in ds["feature"].values],
+                "columns": {c: ds[c].values for c in COLUMNS},
+                "seconds": 0.0,
+            }
         except (OSError, ValueError, KeyError):
             return None
-        names = [str(n) for n in ds["feature"].values]
-        return ds["X_train"].values, ds["X_test"].values, names
 
-    def put(self, key: str, X_train: np.ndarray, X_test: np.ndarray, names: list[str]) -> None:
-        """Store a unit's features (atomically)."""
+    def put(self, key: str, unit: dict) -> None:
+        """Store a unit's features (atomically); ``unit`` as :meth:`get` returns it."""
         if self.directory is None:
             return
         ds = xr.Dataset(
             {
-                "X_train": (("train_trial", "feature"), np.asarray(X_train, dtype=np.float64)),
-                "X_test": (("test_trial", "feature"), np.asarray(X_test, dtype=np.float64)),
+                "X_train": (("train_trial", "feature"), np.asarray(unit["X_train"], float)),
+                "X_test": (("test_trial", "feature"), np.asarray(unit["X_test"], float)),
             },
-            coords={"feature": np.asarray(names, dtype=str)},
+            coords={
+                "feature": np.asarray(unit["names"], dtype=str),
+                **{c: ("feature", np.asarray(unit["columns"][c])) for c in COLUMNS},
+            },
             attrs={"key": key},
         )
         fname = self.path(key)

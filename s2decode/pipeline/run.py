@@ -39,7 +39,7 @@ import xarray as xr
 
 from .._io_utils import atomic_write_netcdf, atomic_write_text
 from .._version import __version__
-from .cache import CACHE_SUBDIR, FeatureCache, data_fingerprint, unit_key
+from .cache import CACHE_SUBDIR, COLUMNS, FeatureCache, data_fingerprint, unit_key
 
 #: Name of the S2 method in the scores.
 S2_LABEL = "S2Decoder"
@@ -143,10 +143,12 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
     """Fit S2Featurizer on the training trials and featurize the fold (a worker task)."""
     start = time.perf_counter()
     feat = _featurizer(spec, trials).fit(trials[train])
+    X_test = feat.transform_xarray(trials[test])
     return {
         "X_train": feat.transform(trials[train]),
-        "X_test": feat.transform(trials[test]),
-        "names": [str(n) for n in feat.get_feature_names_out()],
+        "X_test": X_test.values,
+        "names": [str(n) for n in X_test["feature"].values],
+        "columns": {c: np.asarray(X_test[c].values) for c in COLUMNS},
         "seconds": time.perf_counter() - start,
     }
 
@@ -331,6 +333,7 @@ def _features_by_subject(
             coords={
                 "trial": rows[order],
                 "feature": np.asarray(names, dtype=str),
+                **{c: ("feature", results[parts[0][0]]["columns"][c]) for c in COLUMNS},
                 "y": ("trial", info[subject]["y"][rows[order]]),
                 "fold": ("trial", folds[order]),
             },
@@ -449,7 +452,7 @@ def run_pipeline(
         for i, (split, key) in enumerate(zip(splits, keys, strict=True)):
             hit = store.get(key)
             if hit is not None:
-                results[i] = {"X_train": hit[0], "X_test": hit[1], "names": hit[2], "seconds": 0.0}
+                results[i] = hit
             else:
                 future = client.submit(
                     s2_unit, spec, data_of(split), split.train, split.test, pure=False
@@ -484,7 +487,7 @@ def run_pipeline(
                     raise RuntimeError(f"{unit} of {split.name} failed: {err}") from err
                 if what[0] == "s2":
                     results[what[1]] = value
-                    store.put(keys[what[1]], value["X_train"], value["X_test"], value["names"])
+                    store.put(keys[what[1]], value)
                 else:
                     peer_results[(what[1], what[2])] = value
                 bar.update()
