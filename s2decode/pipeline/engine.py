@@ -109,9 +109,16 @@ def dask_client(
         )
     client = Client(cluster)
     kind = "in this process" if n_workers == 0 else f"{n_workers} worker process(es)"
-    log(f"Dask: local cluster, {kind}; dashboard {client.dashboard_link}")
+    log(f"Dask: local cluster, {kind}; dashboard {_local_dashboard(client)}")
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+def _local_dashboard(client) -> str:
+    """The dashboard's address: the local cluster binds it to 127.0.0.1 whatever the scheduler's
+    address says (an in-process scheduler reports the machine's address)."""
+    port = client.scheduler_info().get("services", {}).get("dashboard")
+    return f"http://127.0.0.1:{port}/status" if port else "unavailable (install bokeh)"

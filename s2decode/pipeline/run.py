@@ -389,7 +389,7 @@ def run_pipeline(
     -------
     result : PipelineResult
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from ..config import get_cache_dir, get_data_dir
     from .data import dataset_subjects
@@ -585,7 +585,7 @@ def _token(spec, data_path: str) -> str:
 
 def _gather(client, futures, desc: str, progress: bool) -> list:
     from distributed import as_completed
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     with tqdm(total=len(futures), desc=desc, disable=not progress) as bar:
         for _ in as_completed(futures):
