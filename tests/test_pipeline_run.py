@@ -117,7 +117,7 @@ def test_cache_keys_follow_what_changes_the_features(quick, tmp_path):
     spec, base, _ = quick
     n_before = len(_cache_entries(base / "cache"))
     # the final estimator does not change the features: cache hits
-    other_decoder = _small_quickstart(decoder__C=0.1)
+    other_decoder = _small_quickstart(decoder={"estimator": "logistic", "C": 0.1})
     result = run_pipeline(
         other_decoder, tmp_path / "a", workers=0, cache_dir=base / "cache", report=False,
         progress=False, log=lambda _: None,

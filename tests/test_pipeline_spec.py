@@ -324,12 +324,14 @@ def test_s2_config_and_final_estimator():
     assert (cfg.kappa, cfg.time_scale) == (0.0, 0.02)
     assert cfg.I_bias == 1.5  # the static default, with the pipeline's changes on top
     assert spec.s2_config("signals").I_bias == S2NetConfig().I_bias
-    # "logistic" with the defaults is S2Decoder's own final estimator
+    # the default decoder is S2Decoder's own final estimator
     ours, theirs = _spec().final_estimator(), default_classifier()
     assert [type(s) for _, s in ours.steps] == [type(s) for _, s in theirs.steps]
     for (_, a), (_, b) in zip(ours.steps, theirs.steps, strict=True):
         assert a.get_params() == b.get_params()
-    lr = _spec(decoder={"C": 0.1, "class_weight": "balanced"}).final_estimator()[-1]
+    lr = _spec(
+        decoder={"estimator": "logistic", "C": 0.1, "class_weight": "balanced"}
+    ).final_estimator()[-1]
     assert (lr.C, lr.class_weight) == (0.1, "balanced")
     lda = _spec(decoder={"estimator": "lda"}).final_estimator()[-1]
     assert (type(lda).__name__, lda.solver, lda.shrinkage) == (

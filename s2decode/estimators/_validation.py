@@ -279,6 +279,12 @@ def check_target(y: Any, n_samples: int, *, classification: bool) -> np.ndarray:
         if y.dtype.kind in "fc":
             _assert_all_finite(y, input_name="y")
         check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.size < 2:  # caught here, before any simulation
+            raise ValueError(
+                f"y has one class only ({classes[0].item()!r}); a classifier needs at least "
+                "2 classes."
+            )
         return y
     if y.dtype.kind not in "iufb":
         try:

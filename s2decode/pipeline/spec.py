@@ -404,8 +404,8 @@ class DecoderSpec(_Section):
 
     Parameters
     ----------
-    estimator : {"logistic", "lda", "svc"}
-        Logistic regression (S2Decoder's default), shrinkage LDA, or a linear SVC; each after
+    estimator : {"lda", "logistic", "svc"}
+        Shrinkage LDA (S2Decoder's default), logistic regression, or a linear SVC; each after
         a StandardScaler.
     C : float
         Inverse regularisation of ``"logistic"`` and ``"svc"``.
@@ -413,7 +413,7 @@ class DecoderSpec(_Section):
         Class weights of ``"logistic"`` and ``"svc"``.
     """
 
-    estimator: Literal["logistic", "lda", "svc"] = "logistic"
+    estimator: Literal["lda", "logistic", "svc"] = "lda"
     C: PositiveFloat = 1.0
     class_weight: Literal["balanced"] | None = None
 
@@ -793,9 +793,10 @@ class PipelineSpec(_Section):
     def final_estimator(self):
         """The unfitted final estimator on the S2 features (a scikit-learn pipeline).
 
-        ``"logistic"`` is :func:`s2decode.estimators.default_classifier` (StandardScaler +
-        LogisticRegression) with ``C`` and ``class_weight``; ``"lda"`` StandardScaler +
-        shrinkage LDA; ``"svc"`` StandardScaler + LinearSVC.
+        ``"lda"`` is :func:`s2decode.estimators.default_classifier` (StandardScaler +
+        shrinkage LDA), S2Decoder's default; ``"logistic"`` StandardScaler +
+        LogisticRegression with ``C`` and ``class_weight``; ``"svc"`` StandardScaler +
+        LinearSVC.
         """
         from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
         from sklearn.linear_model import LogisticRegression
@@ -804,12 +805,11 @@ class PipelineSpec(_Section):
         from sklearn.svm import LinearSVC
 
         d = self.decoder
-        if d.estimator == "lda":
+        if d.estimator == "lda":  # as default_classifier, which S2Decoder uses
             final = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
         elif d.estimator == "svc":
             final = LinearSVC(C=d.C, class_weight=d.class_weight, random_state=self.seed)
         else:
-            # max_iter as in default_classifier, which S2Decoder uses
             final = LogisticRegression(C=d.C, class_weight=d.class_weight, max_iter=2000)
         return make_pipeline(StandardScaler(), final)
 
