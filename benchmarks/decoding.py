@@ -912,7 +912,7 @@ def markdown(
         "S2Decoder: the estimators' defaults for the input kind (S2-Net default "
         "configuration, intrinsic frequencies learned from a pilot simulation of training "
         "trials, per-node scaling learned on the training trials, synchrony features, "
-        "standardised logistic regression), Brian2 C++ standalone. Ablations change one "
+        "standardised features and shrinkage LDA), Brian2 C++ standalone. Ablations change one "
         "parameter of that configuration. The stacked row concatenates the S2 features "
         "with the features of the task's best peer (chosen on these same folds), each block "
         "standardised and scaled to the same total variance, before a class-balanced "

@@ -170,7 +170,7 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     __doc__ = f"""Classify trials from the synchrony of S2-Net driven by them.
 
     :class:`S2Featurizer` (its parameters are this estimator's) followed by a final
-    classifier, by default standardised features and a logistic regression
+    classifier, by default standardised features and shrinkage LDA
     (:func:`default_classifier`). Inputs as :class:`S2Featurizer`; a trials DataArray
     also brings its labels (its ``y`` coordinate) when ``y`` is not given.
 

@@ -638,7 +638,7 @@ def _raster_figure(ex: xr.Dataset):
 
 def _example_title(ex: xr.Dataset) -> str:
     parts = []
-    if ex.attrs.get("subject"):
+    if ex.attrs.get("subject") not in (None, "", "-"):  # "-": a dataset without subjects
         parts.append(f"subject {ex.attrs['subject']}")
     parts.append(f"trial {ex.attrs.get('trial', '?')}")
     if ex.attrs.get("y") not in (None, ""):
