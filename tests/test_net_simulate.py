@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -240,3 +243,21 @@ def test_runtime_batches_in_worker_processes(trials, scaffold):
     assert simulate(trials, scaffold, seed=6, n_jobs=2) == simulate(trials, scaffold, seed=6)
     with pytest.raises(ValueError, match="n_jobs"):
         simulate(trials, scaffold, n_jobs=0)
+
+
+def test_brian2_imports_from_worker_threads():
+    """Dask and threaded joblib run tasks off the main thread, where Brian2's first import
+    (it installs a SIGINT handler) would raise; several threads at once leave signal intact."""
+    code = (
+        "import signal, threading\n"
+        "from s2decode.net.simulate import import_brian2\n"
+        "original = signal.signal\n"
+        "names = []\n"
+        "threads = [threading.Thread(target=lambda: names.append(import_brian2().__name__))\n"
+        "           for _ in range(3)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "assert names == ['brian2'] * 3, names\n"
+        "assert signal.signal is original\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

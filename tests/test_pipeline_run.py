@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -170,6 +171,28 @@ def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path):
         )  # fmt: skip
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_a_run_replaces_its_output_folder_as_a_whole(quick, tmp_path):
+    spec, base, _ = quick
+    out = tmp_path / "out"
+    shutil.copytree(base / "out", out)  # an earlier run, with its report
+    assert (out / "report.html").is_file()
+    run_pipeline(
+        spec, out, workers=0, cache_dir=base / "cache", report=False, progress=False,
+        log=lambda _: None,
+    )  # fmt: skip
+    # nothing of the earlier run is left beside the new results
+    assert not (out / "report.html").exists() and not (out / "example.nc").exists()
+    assert (out / "scores.csv").is_file()
+    assert not list(tmp_path.glob(".out.*"))  # no staging or old folder left behind
+    # a folder that is not a run's output is never replaced
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="holds no earlier s2decode results"):
+        run_pipeline(spec, other, workers=0, cache=False, progress=False, log=lambda _: None)
+    assert (other / "notes.txt").read_text() == "keep me"
 
 
 def test_an_interrupted_run_resumes(quick, tmp_path):

@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,6 +169,10 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------- input parsing
+# Serialises a first import of Brian2 off the main thread (see import_brian2).
+_BRIAN2_IMPORT = threading.Lock()
+
+
 def import_brian2():
     """Import Brian2 from any thread.
 
@@ -185,13 +190,16 @@ def import_brian2():
         return brian2
     import signal
 
-    install = signal.signal
-    signal.signal = lambda signum, handler: signal.getsignal(signum)
-    try:
-        import brian2
-    finally:
-        signal.signal = install
-    return brian2
+    # one thread at a time patches signal.signal, so the original is always what is restored
+    with _BRIAN2_IMPORT:
+        if "brian2" not in sys.modules:
+            install = signal.signal
+            signal.signal = lambda signum, handler: signal.getsignal(signum)
+            try:
+                import brian2
+            finally:
+                signal.signal = install
+    return sys.modules["brian2"]
 
 
 def _check_seed(seed) -> int:

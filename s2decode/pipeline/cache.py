@@ -3,14 +3,17 @@
 A unit (one subject's fold, or one left-out subject) is the expensive part of a pipeline: S2-Net
 simulated on every trial. Its features are stored as netCDF under a key that hashes everything
 they depend on -- the data (a fingerprint of the trials' values and labels), the parts of the
-pipeline that change the features (:meth:`PipelineSpec.fingerprint`), the fold's train/test
-indices and the package version -- so that a re-run, or a run restarted after an interruption,
-reads what was finished instead of simulating it again, and any change recomputes.
+pipeline that change the features (:meth:`PipelineSpec.fingerprint`), the contents of an
+atlas file, the fold's train/test indices, and the code (:func:`code_fingerprint`: the package's
+source and the versions of the libraries that compute the features) -- so that a re-run, or a
+run restarted after an interruption, reads what was finished instead of simulating it again,
+and a change of any of these recomputes.
 Entries are written atomically: a killed run leaves complete entries or none.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -49,6 +52,37 @@ def data_fingerprint(trials: xr.DataArray) -> str:
         h.update(repr(coord.dims).encode())
         h.update(np.asarray(coord.values).astype(str).tobytes())
     h.update(repr(trials.attrs.get("sfreq")).encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the package's source and of the libraries that compute the features.
+
+    Part of every cache key, so that features cached by other code -- an edited checkout, a
+    new release of Brian2 or Numba -- are recomputed rather than reused.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    for name in ("numpy", "scipy", "scikit-learn", "brian2", "numba", "mne", "nilearn"):
+        try:
+            h.update(f"{name}={version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{name}=absent".encode())
+    return h.hexdigest()
+
+
+def file_fingerprint(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's contents (e.g. an atlas image given by path)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
     return h.hexdigest()
 
 
@@ -118,7 +152,7 @@ class FeatureCache:
                 "X_test": ds["X_test"].values,
                 "names": [str(n) for n in ds["feature"].values],
                 "columns": {c: ds[c].values for c in COLUMNS},
-                "seconds": 0.0,
+                "seconds": float(ds.attrs.get("seconds", 0.0)),  # of the run that computed it
             }
         except (OSError, ValueError, KeyError):
             return None
@@ -136,7 +170,7 @@ class FeatureCache:
                 "feature": np.asarray(unit["names"], dtype=str),
                 **{c: ("feature", np.asarray(unit["columns"][c])) for c in COLUMNS},
             },
-            attrs={"key": key},
+            attrs={"key": key, "seconds": float(unit.get("seconds", 0.0))},
         )
         fname = self.path(key)
         fname.parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ def dask_client(
     *,
     n_tasks: int | None = None,
     memory_limit: str = "auto",
+    worker_timeout: float = 60.0,
     log: Callable[[str], None] = print,
 ) -> Iterator:
     """A :class:`distributed.Client` for the duration of a run.
@@ -55,6 +56,8 @@ def dask_client(
         Number of independent tasks, to avoid starting idle workers.
     memory_limit : str
         Memory limit of each local worker (Dask's syntax).
+    worker_timeout : float
+        Seconds to wait for an existing scheduler to have a worker.
     log : callable
         Receives the dashboard address.
 
@@ -80,6 +83,14 @@ def dask_client(
                 f"Cannot reach the Dask scheduler at {scheduler!r}: {err}. Start one with "
                 "`dask scheduler` (and workers with `dask worker ADDRESS`), or leave out "
                 "--scheduler to run on a local cluster."
+            ) from err
+        try:
+            client.wait_for_workers(1, timeout=worker_timeout)
+        except TimeoutError as err:
+            client.close()
+            raise ConnectionError(
+                f"The Dask scheduler at {scheduler!r} has no worker after {worker_timeout:g} s; "
+                f"start some with `dask worker {scheduler}`."
             ) from err
         n = len(client.nthreads())
         log(f"Dask: scheduler {scheduler} with {n} worker(s); dashboard {client.dashboard_link}")

@@ -26,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +40,15 @@ import xarray as xr
 
 from .._io_utils import atomic_write_netcdf, atomic_write_text
 from .._version import __version__
-from .cache import CACHE_SUBDIR, COLUMNS, FeatureCache, data_fingerprint, unit_key
+from .cache import (
+    CACHE_SUBDIR,
+    COLUMNS,
+    FeatureCache,
+    code_fingerprint,
+    data_fingerprint,
+    file_fingerprint,
+    unit_key,
+)
 
 #: Name of the S2 method in the scores.
 S2_LABEL = "S2Decoder"
@@ -153,7 +162,9 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
     }
 
 
-def peer_unit(peer, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
+def peer_unit(
+    peer, trials: xr.DataArray, train: np.ndarray, test: np.ndarray, seed: int = 0
+) -> dict[str, Any]:
     """Fit one peer baseline on the training trials, predict the test trials (a worker task)."""
     from mne.utils import use_log_level
 
@@ -161,6 +172,10 @@ def peer_unit(peer, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -
 
     start = time.perf_counter()
     label, estimator = make_peer(peer.name, trials, **peer.params)
+    if "random_state" not in peer.params:  # the pipeline's seed, as every other draw
+        estimator.set_params(
+            **{k: seed for k in estimator.get_params() if k.split("__")[-1] == "random_state"}
+        )
     X = np.asarray(trials.values)
     y = np.asarray(trials.coords["y"].values).astype(str)
     with use_log_level("error"):  # MNE's filters describe themselves at every fit
@@ -297,20 +312,52 @@ def versions() -> dict[str, str]:
     return out
 
 
+#: Files that mark a folder as the output of a pipeline run (safe to replace as a whole).
+_OUTPUT_MARKERS = ("summary.json", "scores.csv")
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder that holds something other than an earlier run's results."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"--out {out_dir} is a file; give a folder for the results.")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not any((out_dir / name).is_file() for name in _OUTPUT_MARKERS):
+            raise FileExistsError(
+                f"--out {out_dir} is not empty and holds no earlier s2decode results "
+                f"({' / '.join(_OUTPUT_MARKERS)}); a run replaces its output folder as a whole, "
+                "so give a new or empty folder, e.g. results/<pipeline name>."
+            )
+
+
 @contextmanager
 def _staging(out_dir: Path) -> Iterator[Path]:
-    """A folder beside ``out_dir`` whose files replace the outputs only once all are written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    """A complete new output folder, built beside ``out_dir`` and swapped in at the end.
+
+    The old folder is renamed away and the new one renamed into place (two renames on the
+    same file system), so the results of one run are never mixed with those of another, and
+    a run that fails before the swap leaves the earlier folder untouched.
+    """
+    check_out_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         yield stage
-        for path in sorted(stage.rglob("*")):
-            if path.is_file():
-                target = out_dir / path.relative_to(stage)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it 0700
+        old = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, old / out_dir.name)
+        os.replace(stage, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _features_by_subject(
@@ -364,14 +411,15 @@ def run_pipeline(
     pipeline : str | path-like | PipelineSpec
         A pipeline YAML file (``pipelines/*.yaml``) or a validated spec.
     out_dir : path-like | None
-        Output folder (``None``: ``results/<pipeline name>``). Its files are replaced only
-        once the run has finished: a failed or interrupted run leaves earlier results intact.
+        Output folder (``None``: ``results/<pipeline name>``): new, empty, or the folder of
+        an earlier run, which is replaced as a whole once this run has finished (a failed or
+        interrupted run leaves it intact).
     data_dir : path-like | None
         Data directory (``None``: ``$S2DECODE_DATA``). With ``scheduler``, the workers read
         it too: it must be the same path on their machines (a shared file system).
     workers : int | None
-        Worker processes of the local Dask cluster (``None``: one per CPU, at most one per
-        unit); ``0`` runs everything in this process (threads; for debugging).
+        Worker processes of the local Dask cluster (``None``: one per CPU); ``0`` runs
+        everything in this process (threads; for debugging).
     scheduler : str | None
         Address of an existing Dask scheduler (``tcp://HOST:PORT``) to run on instead.
     cache : bool
@@ -398,6 +446,7 @@ def run_pipeline(
 
     spec = pipeline if isinstance(pipeline, PipelineSpec) else load_pipeline(pipeline)
     out = Path(out_dir) if out_dir is not None else Path("results") / spec.name
+    check_out_dir(out)  # before hours of work, not after
     data_path = str(get_data_dir(data_dir))
     store = FeatureCache(
         (Path(cache_dir) if cache_dir is not None else get_cache_dir() / CACHE_SUBDIR)
@@ -437,13 +486,15 @@ def run_pipeline(
 
         # S2 units: from the cache where finished before, else on the cluster
         fingerprint = spec.fingerprint()
+        if isinstance(spec.atlas, str) and Path(spec.atlas).is_file():
+            fingerprint += file_fingerprint(spec.atlas)  # edited in place: recompute
         keys = [
             unit_key(
                 fingerprint,
                 [info[m]["fingerprint"] for m in split.members],
                 split.train,
                 split.test,
-                __version__,
+                f"{__version__}:{code_fingerprint()}",
             )
             for split in splits
         ]
@@ -464,8 +515,9 @@ def run_pipeline(
         for j, peer in enumerate(spec.peers):
             for i, split in enumerate(splits):
                 future = client.submit(
-                    peer_unit, peer, data_of(split), split.train, split.test, pure=False
-                )
+                    peer_unit, peer, data_of(split), split.train, split.test, spec.seed,
+                    pure=False,
+                )  # fmt: skip
                 pending[future] = ("peer", i, j)
         example = None
         if report:
@@ -487,7 +539,14 @@ def run_pipeline(
                     raise RuntimeError(f"{unit} of {split.name} failed: {err}") from err
                 if what[0] == "s2":
                     results[what[1]] = value
-                    store.put(keys[what[1]], value)
+                    try:
+                        store.put(keys[what[1]], value)
+                    except OSError as err:  # a full disk must not cost the run its results
+                        warnings.warn(
+                            f"Could not write the feature cache ({err}); the run goes on "
+                            "without caching this unit.",
+                            stacklevel=2,
+                        )
                 else:
                     peer_results[(what[1], what[2])] = value
                 bar.update()
