@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .._io_utils import atomic_write_netcdf, atomic_write_text
+from .._io_utils import atomic_write_netcdf, atomic_write_text, current_umask
 from .._version import __version__
 from .cache import (
     CACHE_SUBDIR,
@@ -188,11 +188,6 @@ def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dat
     """Diagnostics of one trial for the report: S2Featurizer fitted on the subject's trials."""
     from .report import example_dataset
 
-    if not 0 <= index < trials.sizes["trial"]:
-        raise ValueError(
-            f"report.example_trial={index} is out of range: subject {subject} has "
-            f"{trials.sizes['trial']} trials."
-        )
     feat = _featurizer(spec, trials).fit(trials)
     return example_dataset(feat, trials, index=index, subject=subject)
 
@@ -342,7 +337,7 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         yield stage
-        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it 0700
+        os.chmod(stage, 0o777 & ~current_umask())  # mkdtemp makes it 0700
         old = None
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
@@ -352,12 +347,6 @@ def _staging(out_dir: Path) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _features_by_subject(
@@ -440,7 +429,7 @@ def run_pipeline(
     from tqdm import tqdm
 
     from ..config import get_cache_dir, get_data_dir
-    from .data import dataset_subjects
+    from .data import dataset_subjects, load_subject
     from .engine import dask_client
     from .spec import PipelineSpec, load_pipeline
 
@@ -464,7 +453,7 @@ def run_pipeline(
 
         token = _token(spec, data_path)
         loads = {
-            s: client.submit(_load, spec, s, data_path, key=f"load-{spec.name}-{s}-{token}")
+            s: client.submit(load_subject, spec, s, data_path, key=f"load-{spec.name}-{s}-{token}")
             for s in subjects
         }
         described = client.map(describe, [loads[s] for s in subjects], pure=False)
@@ -587,6 +576,7 @@ def run_pipeline(
     predictions = pd.concat(pred_frames, ignore_index=True)
     all_y = np.concatenate([info[s]["y"] for s in subjects])
     per_subject = spec.cv.scheme != "leave_one_subject_out" and len(subjects) > 1
+    environment = versions()
     summary = {
         "name": spec.name,
         "description": spec.description,
@@ -604,14 +594,14 @@ def run_pipeline(
         "computed_units": len(splits) - n_cached,
         "started": started.isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - t0, 2),
-        "machine": versions()["machine"],
+        "machine": environment["machine"],
         "seed": spec.seed,
         "methods": summarize_scores(scores, spec.scoring, per_subject),
     }
 
     with _staging(out) as stage:
         atomic_write_text(stage / "config.yaml", spec.to_yaml())
-        atomic_write_text(stage / "versions.json", json.dumps(versions(), indent=2) + "\n")
+        atomic_write_text(stage / "versions.json", json.dumps(environment, indent=2) + "\n")
         atomic_write_text(stage / "scores.csv", scores.to_csv(index=False))
         atomic_write_text(stage / "predictions.csv", predictions.to_csv(index=False))
         atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
@@ -627,12 +617,6 @@ def run_pipeline(
     log(_table(summary))
     log(f"results in {out}" + (f"; report: {report_path}" if report_path else ""))
     return PipelineResult(out, scores, summary, report_path, predictions)
-
-
-def _load(spec, subject: str, data_dir: str) -> xr.DataArray:
-    from .data import load_subject
-
-    return load_subject(spec, subject, data_dir)
 
 
 def _token(spec, data_path: str) -> str:
