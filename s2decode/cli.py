@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
+
+#: Exceptions that describe a user's mistake (bad file, key, argument, missing data) in their
+#: message: the CLI prints the message alone. Anything else is a bug, reported as one line too,
+#: with a pointer to ``--debug``.
+USER_ERRORS = (ValueError, TypeError, KeyError, OSError, MemoryError)
 
 
 def _parse_option(text: str) -> tuple[str, object]:
@@ -91,6 +97,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEBUG_HELP = "on an error, print the full traceback too"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``s2decode`` command."""
     from ._version import __version__
@@ -100,10 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural decoding with S2-Net, an oscillatory spiking network on brain parcels.",
     )
     parser.add_argument("--version", action="version", version=f"s2decode {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    # `--debug` also after the command (`s2decode run --debug ...`); SUPPRESS keeps the main
+    # parser's value where a subcommand does not set it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+        p = sub.add_parser(name, help=help, description=help, parents=[common])
         p.add_argument(
             "--data-dir",
             default=None,
@@ -158,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="Check pipeline files against the schema.",
         description="Check pipeline files against the schema; errors name the key and the fix.",
+        parents=[common],
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="pipeline YAML file(s)")
     p.add_argument("--show", action="store_true", help="print the resolved pipeline")
@@ -167,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="(Re)write report.html of a pipeline's output folder.",
         description="(Re)write report.html and its figures from a pipeline's output folder.",
+        parents=[common],
     )
     p.add_argument("out_dir", metavar="OUT_DIR", help="output folder of `s2decode run`")
     p.set_defaults(func=_cmd_report)
@@ -180,14 +196,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_message(command: str, err: BaseException) -> str:
+    """What the CLI prints for an exception: the message alone where it is a user's mistake.
+
+    Parameters
+    ----------
+    command : str
+        The subcommand that failed (``"run"``, ``"validate"``, ...).
+    err : BaseException
+        The exception. A wrapper raised ``from`` a user error (a failed pipeline unit) counts
+        as that user error.
+
+    Returns
+    -------
+    message : str
+        ``"s2decode COMMAND: error: MESSAGE"``, with a pointer to ``--debug`` for a bug.
+    """
+    text = str(err).strip() or type(err).__name__
+    cause = err.__cause__
+    if isinstance(err, USER_ERRORS) or isinstance(cause, USER_ERRORS):
+        return f"s2decode {command}: error: {text}"
+    return (
+        f"s2decode {command}: error: {type(err).__name__}: {text} (unexpected: rerun with "
+        "--debug for the traceback and report it at https://github.com/s2decode/s2decode/issues)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    A failure prints one line on stderr and returns 2 (``--debug``: the traceback too);
+    Ctrl+C returns 130.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, TypeError, ConnectionError) as err:
-        print(f"s2decode {args.command}: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"s2decode {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if args.debug:
+            traceback.print_exc()  # not `raise`: Brian2's excepthook would add its banner
+        print(error_message(args.command, err), file=sys.stderr)
         return 2
 
 
