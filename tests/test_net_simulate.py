@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -250,7 +251,7 @@ def test_brian2_imports_from_worker_threads():
     (it installs a SIGINT handler) would raise; several threads at once leave signal intact."""
     code = (
         "import signal, threading\n"
-        "from s2decode.net.simulate import import_brian2\n"
+        "from s2decode.net.brian import import_brian2\n"
         "original = signal.signal\n"
         "names = []\n"
         "threads = [threading.Thread(target=lambda: names.append(import_brian2().__name__))\n"
@@ -261,3 +262,41 @@ def test_brian2_imports_from_worker_threads():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_brian2_leaves_no_log_files_and_no_excepthook(tmp_path):
+    """A user's own error after a simulation is Python's plain traceback (not Brian2's "Brian 2
+    encountered an unexpected error" banner), and nothing is left in the temporary folder."""
+    code = (
+        "import numpy as np\n"
+        "from s2decode.atlas import Scaffold\n"
+        "from s2decode.net import simulate\n"
+        "w = np.ones((3, 3)) - np.eye(3)\n"
+        "scaffold = Scaffold(w, 0.004 * w)\n"
+        "x = np.random.default_rng(0).normal(size=(1, 3, 20))\n"
+        "simulate(x, scaffold, sfreq=100.0, backend='numpy')\n"
+        "raise ValueError('the user script failed')\n"
+    )
+    script = tmp_path / "user_script.py"
+    script.write_text(code)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "S2DECODE_BRIAN2_LOG"}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={**env, "TMPDIR": str(tmp)},
+    )
+    assert done.returncode == 1
+    assert "ValueError: the user script failed" in done.stderr
+    assert "Brian 2 encountered" not in done.stderr, done.stderr
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith("brian_")]
+    # asked for, Brian2's own behaviour is kept
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={**env, "TMPDIR": str(tmp), "S2DECODE_BRIAN2_LOG": "1"},
+    )
+    assert "Brian 2 encountered" in done.stderr

@@ -26,7 +26,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from ..config import get_cache_dir
 from ..spiketrains import SpikeTrains
 from ..trials import check_trials, node_dim_of
 from . import model
+from .brian import import_brian2
 from .config import S2NetConfig
 from .encoders import Drive, encode
 
@@ -169,39 +169,6 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------- input parsing
-# Serialises a first import of Brian2 off the main thread (see import_brian2).
-_BRIAN2_IMPORT = threading.Lock()
-
-
-def import_brian2():
-    """Import Brian2 from any thread.
-
-    Brian2 installs a SIGINT handler when it is first imported, and Python allows that only in
-    the main thread: a first import in a worker thread (a Dask worker's task, a threaded
-    joblib backend) raises ``ValueError: signal only works in main thread``. Off the main
-    thread the handler is skipped (it only makes Ctrl+C stop a run gracefully).
-    """
-    import sys
-    import threading
-
-    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
-        import brian2
-
-        return brian2
-    import signal
-
-    # one thread at a time patches signal.signal, so the original is always what is restored
-    with _BRIAN2_IMPORT:
-        if "brian2" not in sys.modules:
-            install = signal.signal
-            signal.signal = lambda signum, handler: signal.getsignal(signum)
-            try:
-                import brian2
-            finally:
-                signal.signal = install
-    return sys.modules["brian2"]
-
-
 def _check_seed(seed) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"`seed` must be a non-negative integer, got {seed!r}.")
