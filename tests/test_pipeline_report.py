@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import platform
 import re
 import shutil
 import sys
@@ -34,9 +35,16 @@ from s2decode._io_utils import atomic_write_netcdf
 from s2decode.atlas import Atlas, load_atlas
 from s2decode.datasets import load
 from s2decode.estimators import S2Featurizer, default_config
+from s2decode.machine import cpu_name
+from s2decode.pipeline import report as report_module
+from s2decode.pipeline.data import NO_SUBJECT
+from s2decode.pipeline.outputs import features_file_name, is_run_output
 from s2decode.pipeline.report import example_dataset, screenshot, write_report
+from s2decode.pipeline.run import summarize_scores, versions
 from s2decode.spiketrains import SpikeTrains
 from s2decode.trials import make_trials
+
+from .cli_utils import assert_user_error, run_cli
 
 NETWORKS = ("Visual", "DefaultMode", "SomatomotorDorsal")
 SUBJECTS = ("01", "02")
@@ -99,8 +107,6 @@ def _cross_validate(trials: xr.DataArray, features: np.ndarray, subject: str):
 
 
 def _summary(scores: pd.DataFrame, y_all: np.ndarray) -> dict:
-    from s2decode.pipeline.run import summarize_scores
-
     methods = summarize_scores(scores, SCORING, per_subject=True)
     _, counts = np.unique(y_all, return_counts=True)
     return {
@@ -304,8 +310,6 @@ def test_report_without_summary_recomputes_the_same_scores(out_dir, tmp_path):
 
 
 def test_report_degrades_gracefully(out_dir, tmp_path):
-    with pytest.raises(FileNotFoundError, match="output folder"):
-        write_report(tmp_path / "nope")
     # an earlier report's figures must not outlive their inputs
     shutil.copytree(out_dir, tmp_path / "run")
     run = tmp_path / "run"
@@ -316,10 +320,11 @@ def test_report_degrades_gracefully(out_dir, tmp_path):
     assert "predictions.csv</code> is unreadable" in page
     assert set(_images(page)) == {"scores"}
     assert sorted(p.name for p in (run / "figures").iterdir()) == ["scores.png"]
-    # an empty folder still gives a page that says what is missing
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    page = write_report(empty).read_text()
+    # a run's folder with nothing but its summary still gives a page that says what is missing
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    shutil.copy(out_dir / "summary.json", bare / "summary.json")
+    page = write_report(bare).read_text()
     assert "scores.csv</code> is missing" in page and "<img" not in page
 
 
@@ -336,12 +341,186 @@ def test_report_nodes_without_positions_show_a_heatmap(tmp_path):
     ex = example_dataset(fz, trials, index=0)
     assert np.all(np.isnan(ex["mni_z"])) and list(ex["group"].values) == ["global", "N1", "N2"]
     atomic_write_netcdf(ex, tmp_path / "example.nc")
+    (tmp_path / "summary.json").write_text('{"name": "no positions"}')  # a run's folder
     page = write_report(tmp_path).read_text()
     assert "no MNI coordinates" in page
     images = _images(page)
     assert set(images) == {"raster", "order", "plv"}
     for data in images.values():
         _check_png(data)
+
+
+# ------------------------------------------------------------------- which folders
+def test_output_folder_layout(tmp_path):
+    assert not is_run_output(tmp_path) and not is_run_output(tmp_path / "nope")
+    (tmp_path / "scores.csv").mkdir()  # a folder of that name is not the file
+    assert not is_run_output(tmp_path)
+    (tmp_path / "summary.json").write_text("{}")
+    assert is_run_output(tmp_path)
+    # the feature file of a dataset without subjects has a name a shell user can type
+    assert features_file_name("03", "eegmat") == "03.nc"
+    assert features_file_name(NO_SUBJECT, "synthetic") == "synthetic.nc"
+
+
+@pytest.mark.parametrize("kind", ["empty", "unrelated", "missing", "file"])
+def test_report_command_refuses_a_folder_that_is_not_a_runs_output(tmp_path, kind):
+    folder = tmp_path / "photos"
+    if kind == "file":
+        folder.write_text("not a folder")
+    elif kind != "missing":
+        folder.mkdir()
+    if kind == "unrelated":
+        (folder / "holiday.jpg").write_bytes(b"\xff\xd8\xff")
+        (folder / "notes.txt").write_text("not a run")
+    done = run_cli(["report", folder], timeout=120)
+    err = assert_user_error(
+        done,
+        "s2decode report: error: ",
+        str(folder),
+        "`s2decode run`",  # what it expects
+        "summary.json",
+        "scores.csv",
+        "s2decode run pipelines/quickstart.yaml --out",  # how to get one
+        max_lines=1,
+    )
+    assert done.returncode == 2
+    why = {
+        "empty": "is empty",
+        "unrelated": "holds holiday.jpg, notes.txt",
+        "missing": "does not exist",
+        "file": "is a file",
+    }
+    assert why[kind] in err
+    # nothing was written into it
+    if kind in ("empty", "unrelated"):
+        expected = [] if kind == "empty" else ["holiday.jpg", "notes.txt"]
+        assert sorted(p.name for p in folder.iterdir()) == expected
+    assert kind != "missing" or not folder.exists()
+
+
+def test_report_command_rewrites_a_runs_report(out_dir, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(out_dir, run)
+    (run / "report.html").unlink()
+    shutil.rmtree(run / "figures")
+    done = run_cli(["report", run], timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"report: {run / 'report.html'}" in done.stdout
+    assert set(_images((run / "report.html").read_text())) == set(report_module.FIGURE_NAMES)
+
+
+# ---------------------------------------------------------------------- blemishes
+def _one_subject_run(out_dir: Path, folder: Path) -> Path:
+    """The contract folder cut down to subject 01: one subject, CV over its 4 folds."""
+    folder.mkdir()
+    scores = pd.read_csv(out_dir / "scores.csv", dtype={"subject": str})
+    scores = scores[scores["subject"] == "01"]
+    scores.to_csv(folder / "scores.csv", index=False)
+    preds = pd.read_csv(out_dir / "predictions.csv", dtype={"subject": str})
+    preds[preds["subject"] == "01"].to_csv(folder / "predictions.csv", index=False)
+    summary = json.loads((out_dir / "summary.json").read_text())
+    summary |= {
+        "n_subjects": 1,
+        "aggregation": "mean +- sd over folds",  # as the runner writes it
+        "machine": "Linux-6.1-x86_64-with-glibc2.36; 2 CPUs; ",  # an earlier run's, no CPU
+        "methods": summarize_scores(scores, SCORING, per_subject=False),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return folder
+
+
+def _scores_panels(folder: Path) -> int:
+    """Number of panels of the score figure the report draws for ``folder``."""
+    rm = report_module
+    inp = rm._read_inputs(folder)
+    table = rm._method_table(inp.scores, inp.summary, SCORING)
+    primary, best_peer = rm._primary(table)
+    chance = rm._chance(inp, SCORING)
+    fig, _ = rm._scores_figure(inp.scores, SCORING, table, chance, primary, best_peer)
+    return len(fig.axes)
+
+
+def _caption(page: str, name: str) -> str:
+    found = re.search(rf'<figure id="fig-{name}">.*?<figcaption>(.*?)</figcaption>', page, re.S)
+    assert found is not None, name
+    return found.group(1)
+
+
+def test_score_caption_describes_the_panels_drawn(out_dir, tmp_path):
+    # two subjects: fold dots, subject triangles, and the per-subject panel on the right
+    assert _scores_panels(out_dir) == 2
+    caption = _caption((out_dir / "report.html").read_text(), "scores")
+    assert caption.startswith("Left: ") and "Right: " in caption and "triangles" in caption
+    assert "over subjects' fold means" in caption and "chance (dashed)" in caption
+    # one subject: one panel, and a caption with no right panel, triangles or subject means
+    one = _one_subject_run(out_dir, tmp_path / "one")
+    assert _scores_panels(one) == 1
+    caption = _caption(write_report(one).read_text(), "scores")
+    assert "Right" not in caption and "Left" not in caption and "diagonal" not in caption
+    assert "triangles" not in caption and "subject" not in caption
+    assert "the mean over folds ± sd" in caption
+
+
+def test_glass_brain_colour_bar_names_the_plv_with_even_ticks(out_dir):
+    ex = xr.load_dataset(out_dir / "example.nc", engine="h5netcdf")
+    fig, _, threshold = report_module._connectome_figure(ex)
+    fig.draw_without_rendering()  # tick labels
+    (bar,) = [ax for ax in fig.axes if ax.get_ylabel()]  # the glass brain's axes have none
+    assert bar.get_ylabel() == "PLV (phase-locking value)"
+    lo, hi = bar.get_ylim()
+    assert lo == pytest.approx(threshold)
+    ticks = np.array([t for t in bar.get_yticks() if lo - 1e-9 <= t <= hi + 1e-9])
+    assert ticks.size >= 3
+    steps = np.diff(ticks)
+    np.testing.assert_allclose(steps, steps[0], rtol=1e-9)  # evenly spaced
+    np.testing.assert_allclose(ticks * 1000, np.round(ticks * 1000), atol=1e-6)  # round
+    labels = bar.yaxis.get_major_formatter().format_ticks(ticks)
+    assert len({len(label) for label in labels}) == 1  # one format: "0.50", not "0.5", "0.54"
+
+
+def test_cpu_name_reads_the_model_and_falls_back(tmp_path, monkeypatch):
+    x86 = tmp_path / "x86"
+    x86.write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+        "model name\t: AMD EPYC 7763 64-Core Processor\n\nprocessor\t: 1\n"
+    )
+    arm32 = tmp_path / "arm32"
+    arm32.write_text("Processor\t: ARMv7 Processor rev 4 (v7l)\nprocessor\t: 0\nHardware\t: BCM\n")
+    arm64 = tmp_path / "arm64"  # no model anywhere: the architecture
+    arm64.write_text("processor\t: 0\nBogoMIPS\t: 48.00\nCPU implementer\t: 0x41\n")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(platform, "processor", lambda: "")
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    assert cpu_name(x86) == "AMD EPYC 7763 64-Core Processor"
+    assert cpu_name(arm32) == "ARMv7 Processor rev 4 (v7l)"
+    assert cpu_name(arm64) == "aarch64"
+    assert cpu_name(tmp_path / "absent") == "aarch64"
+    monkeypatch.setattr(platform, "machine", lambda: "")
+    assert cpu_name(tmp_path / "absent") == "unknown CPU"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/cpuinfo")
+def test_machine_line_names_the_cpu_on_linux():
+    machine = versions()["machine"]
+    _, cpus, cpu = machine.split("; ")
+    assert cpus.endswith(" CPUs") and cpu.strip() == cpu != ""
+    models = [
+        line.split(":", 1)[1].split()
+        for line in Path("/proc/cpuinfo").read_text().splitlines()
+        if line.startswith("model name")
+    ]
+    if models and models[0]:
+        assert cpu == " ".join(models[0])
+
+
+def test_report_writes_plus_minus_one_way_and_no_empty_machine_part(out_dir, tmp_path):
+    page = (out_dir / "report.html").read_text()
+    assert "+-" not in page and "+/-" not in page
+    assert "<dd>mean ± sd over subjects of their fold means</dd>" in page
+    one = _one_subject_run(out_dir, tmp_path / "one")
+    page = write_report(one).read_text()
+    assert "+-" not in page and "<dd>mean ± sd over folds</dd>" in page
+    assert "<dt>machine</dt><dd>Linux-6.1-x86_64-with-glibc2.36; 2 CPUs</dd>" in page
 
 
 # -------------------------------------------------------------------------------- browser

@@ -5,7 +5,9 @@
 ``docs/report.md``), draws the figures into ``figures/*.png`` and writes ``report.html``
 with every figure inlined as a base64 PNG, so the file can be mailed or archived alone.
 Whatever input is missing leaves its section out with a note; nothing in the report needs
-JavaScript or the network.
+JavaScript or the network. A folder that is not a run's output (no ``summary.json`` or
+``scores.csv``, :func:`~s2decode.pipeline.outputs.is_run_output`) is refused by
+:func:`check_run_output`, so no report lands in an unrelated folder.
 
 :func:`example_dataset` computes what the example-trial figures show (spike raster,
 Kuramoto order over time, phase-locking matrix) from a fitted
@@ -32,6 +34,7 @@ import pandas as pd
 import xarray as xr
 
 from .._io_utils import atomic_write, atomic_write_text
+from .outputs import OUTPUT_MARKERS, is_run_output
 
 #: Colours of the method families (Okabe-Ito: distinguishable with colour-vision deficits).
 FAMILY_COLORS = {"s2": "#d55e00", "peer": "#0072b2"}
@@ -57,6 +60,9 @@ _CHROMIUM_ARGS = (
 )
 # Connectome: the strongest edges kept on the glass brain (one per node, within bounds).
 _MIN_EDGES, _MAX_EDGES = 10, 80
+_EDGE_CMAP = "YlOrRd"
+# The quantity of the phase-locking colour bars (glass-brain edges and matrix).
+_PLV_LABEL = "PLV (phase-locking value)"
 # Confusion matrices with more classes than this drop the numbers in the cells.
 _MAX_ANNOTATED_CLASSES = 12
 _FIGURE_DPI = 110
@@ -411,7 +417,17 @@ def _pct(value: float) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{100 * value:.1f}"
 
 
+@dataclass(frozen=True)
+class _ScoresDrawn:
+    """What the score figure shows, for a caption that describes exactly that."""
+
+    subject_marks: bool  # triangles: each subject's fold mean
+    chance: bool  # the dashed chance line
+    paired: bool  # the right panel: S2 against the best peer per subject
+
+
 def _scores_figure(scores, col, table, chance, primary, best_peer):
+    """The score figure and a :class:`_ScoresDrawn` of its panels and marks."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -509,7 +525,29 @@ def _scores_figure(scores, col, table, chance, primary, best_peer):
             axis.set_major_formatter(lambda x, _: f"{100 * x:.0f}%")
         ax_pair.legend(loc="lower right", fontsize=8)
         ax_pair.set_title("Per subject: S2 vs best peer", loc="left")
-    return fig
+    drawn = _ScoresDrawn(
+        subject_marks=bool(n_subjects > 1 and many_folds), chance=chance is not None, paired=paired
+    )
+    return fig, drawn
+
+
+def _scores_caption(drawn: _ScoresDrawn) -> str:
+    """The caption of the score figure: its panels and marks, and nothing that is not drawn."""
+    over = "subjects' fold means" if drawn.subject_marks else "folds"
+    parts = [
+        ("Left: each" if drawn.paired else "Each")
+        + " method's score on every test fold (dots)"
+        + (", each subject's mean over its folds (triangles)" if drawn.subject_marks else "")
+        + f", the mean over {over} ± sd (black)"
+        + (", chance (dashed)" if drawn.chance else "")
+        + ". Orange: S2-Net methods, blue: peer baselines."
+    ]
+    if drawn.paired:
+        parts.append(
+            "Right: each subject's mean score of the S2 decoder against the best peer; points "
+            "above the diagonal are subjects where S2 wins."
+        )
+    return " ".join(parts)
 
 
 def _scores_html(table: pd.DataFrame, best_peer: str | None, col: str) -> str:
@@ -738,20 +776,23 @@ def _connectome_figure(ex: xr.Dataset) -> tuple[Any, int, float]:
     top = float(upper.max()) if upper.size else 1.0
     kept = np.where(plv >= threshold, plv, 0.0) if top > 0 else plv
     xyz = np.column_stack([ex[c].values for c in ("mni_x", "mni_y", "mni_z")]).astype(float)
+    vmax = max(top, threshold + 1e-6)
     fig = Figure(figsize=(10.5, 3.6))
     plot_connectome(
         kept,
         xyz,
         node_color=[colors[s] for s in nets],
         node_size=float(np.clip(600 / max(n, 1), 6, 40)),
-        edge_cmap="YlOrRd",
+        edge_cmap=_EDGE_CMAP,
         edge_vmin=threshold,
-        edge_vmax=max(top, threshold + 1e-6),
+        edge_vmax=vmax,
         edge_kwargs={"linewidth": 1.4},
         display_mode="lzry",
-        colorbar=True,
+        colorbar=False,  # nilearn's is unlabelled, ticked at uneven fractions of the range
         figure=fig,
+        axes=(0.0, 0.0, 0.9, 1.0),
     )
+    _edge_colorbar(fig, threshold, vmax)
     shown = sorted(set(nets), key=lambda s: (s == _NO_NETWORK, s))
     if len(shown) > 1:
         handles = [Patch(color=colors[s], label=s) for s in shown]
@@ -763,6 +804,20 @@ def _connectome_figure(ex: xr.Dataset) -> tuple[Any, int, float]:
             bbox_to_anchor=(0.45, -0.03),
         )
     return fig, n_edges, threshold
+
+
+def _edge_colorbar(fig, vmin: float, vmax: float):
+    """The glass brain's colour bar: the edges' PLV, labelled, with round, evenly spaced ticks."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.ticker import MaxNLocator
+
+    cax = fig.add_axes((0.915, 0.12, 0.014, 0.76))
+    mappable = ScalarMappable(norm=Normalize(vmin, vmax), cmap=_EDGE_CMAP)
+    cbar = fig.colorbar(mappable, cax=cax, ticks=MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    cbar.set_label(_PLV_LABEL)
+    cbar.ax.tick_params(labelsize=8)
+    return cbar
 
 
 def _plv_figure(ex: xr.Dataset):
@@ -791,7 +846,7 @@ def _plv_figure(ex: xr.Dataset):
         ax.set_xlabel("node")
         ax.set_ylabel("node")
     ax.spines[:].set_visible(False)
-    fig.colorbar(image, ax=ax, label="phase-locking value", shrink=0.85)
+    fig.colorbar(image, ax=ax, label=_PLV_LABEL, shrink=0.85)
     ax.set_title("Phase locking of node pairs", loc="left")
     return fig
 
@@ -902,6 +957,17 @@ def _duration_text(seconds: Any) -> str:
     return f"{h} h {m:02d} min {sec:02d} s" if h else f"{m} min {sec:02d} s"
 
 
+def _plus_minus(text: Any) -> str:
+    """``"mean +- sd"`` (the runner's plain-ASCII summary) as ``"mean ± sd"``."""
+    return "" if text is None else str(text).replace("+-", "±").replace("+/-", "±")
+
+
+def _machine_text(text: Any) -> str:
+    """The machine line without empty parts (``"...; 2 CPUs; "`` of earlier runs)."""
+    parts = [p.strip() for p in str(text or "").split(";")]
+    return "; ".join(p for p in parts if p) or "n/a"
+
+
 def _header(inp: _Inputs, col: str, chance: float | None) -> tuple[str, str]:
     """Title and the HTML of the run's description."""
     summary, config, versions = inp.summary or {}, inp.config or {}, inp.versions or {}
@@ -926,13 +992,13 @@ def _header(inp: _Inputs, col: str, chance: float | None) -> tuple[str, str]:
         ("dataset", _esc(dataset)),
         ("cross-validation", _esc(cv or "n/a")),
         ("scoring", _esc(col.replace("_", " "))),
-        ("aggregation", _esc(summary.get("aggregation") or "n/a")),
+        ("aggregation", _esc(_plus_minus(summary.get("aggregation")) or "n/a")),
         ("chance", "n/a" if chance is None else f"{100 * chance:.1f}%"),
         ("subjects / trials", f"{_esc(n_subjects or 'n/a')} / {_esc(n_trials or 'n/a')}"),
         ("units (subject &times; fold)", _esc(units)),
         ("started", _esc(summary.get("started", "n/a"))),
         ("wall time", _duration_text(summary.get("wall_seconds"))),
-        ("machine", _esc(summary.get("machine") or versions.get("machine") or "n/a")),
+        ("machine", _esc(_machine_text(summary.get("machine") or versions.get("machine")))),
         ("versions", version_text or "n/a"),
     ]
     parts = ['<dl class="meta">']
@@ -1038,14 +1104,53 @@ def _example_sections(inp: _Inputs, make) -> list[str]:
     return out
 
 
+def check_run_output(out_dir: str | os.PathLike) -> None:
+    """Refuse a folder that is not the output of a pipeline run, saying what is expected.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The folder to report on.
+
+    Raises
+    ------
+    FileNotFoundError
+        Where ``out_dir`` does not exist, or holds none of
+        :data:`~s2decode.pipeline.outputs.OUTPUT_MARKERS` (``summary.json``, ``scores.csv``).
+    NotADirectoryError
+        Where ``out_dir`` is a file.
+    """
+    out = Path(out_dir)
+    if is_run_output(out):
+        return
+    expected = (
+        "give the folder `s2decode run` wrote (its --out, default results/<pipeline name>), "
+        f"which holds {' and '.join(OUTPUT_MARKERS)}; "
+        "`s2decode run pipelines/quickstart.yaml --out results/quickstart` makes one"
+    )
+    if not out.exists():
+        raise FileNotFoundError(f"{out} does not exist: {expected}.")
+    if not out.is_dir():
+        raise NotADirectoryError(f"{out} is a file, not a folder: {expected}.")
+    names = sorted(p.name for p in out.iterdir())
+    held = "is empty" if not names else "holds " + ", ".join(names[:3])
+    if len(names) > 3:
+        held += f" and {len(names) - 3} more"
+    raise FileNotFoundError(
+        f"{out} is not the output folder of a pipeline run (it {held}, but no "
+        f"{' or '.join(OUTPUT_MARKERS)}): {expected}."
+    )
+
+
 def write_report(out_dir: str | os.PathLike, *, dpi: int = _FIGURE_DPI) -> Path:
     """Draw the figures of a pipeline's output folder and write its HTML report.
 
     Parameters
     ----------
     out_dir : path-like
-        The output folder of a pipeline run (``docs/report.md`` lists what it holds).
-        Any input may be missing: its section is left out with a note.
+        The output folder of a pipeline run (``docs/report.md`` lists what it holds): a
+        folder with ``summary.json`` or ``scores.csv``. Any other input may be missing: its
+        section is left out with a note.
     dpi : int
         Resolution of the figures.
 
@@ -1054,15 +1159,17 @@ def write_report(out_dir: str | os.PathLike, *, dpi: int = _FIGURE_DPI) -> Path:
     report : pathlib.Path
         ``out_dir / "report.html"``: self-contained (figures inlined as base64 PNGs,
         also written to ``out_dir / "figures"``), no JavaScript, no external resources.
+
+    Raises
+    ------
+    FileNotFoundError, NotADirectoryError
+        Where ``out_dir`` is not a run's output folder (:func:`check_run_output`): a report
+        is never written into an unrelated folder.
     """
     import matplotlib
 
     out = Path(out_dir)
-    if not out.is_dir():
-        raise FileNotFoundError(
-            f"{out} is not a directory; give the output folder of a pipeline run "
-            "(`s2decode run pipelines/<name>.yaml` writes it)."
-        )
+    check_run_output(out)
     inp = _read_inputs(out)
     fig_dir = out / "figures"
     figures: dict[str, _Figure] = {}
@@ -1116,11 +1223,7 @@ def write_report(out_dir: str | os.PathLike, *, dpi: int = _FIGURE_DPI) -> Path:
                 primary,
                 best_peer,
                 alt=f"{col} of each method per fold, S2 and peer methods, with chance level",
-                caption="Each method's score on every test fold (dots), the mean over "
-                "subjects' fold means (or over folds with one subject or leave-one-subject-out) "
-                "± sd (black), chance (dashed). Orange: S2-Net methods, blue: peer baselines. "
-                "Right (several subjects): each subject's mean score of the S2 decoder "
-                "against the best peer; points above the diagonal are subjects where S2 wins.",
+                caption=lambda info: _scores_caption(info[0]),
             )
         )
     # ---- example trial

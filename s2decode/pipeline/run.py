@@ -49,6 +49,7 @@ from .cache import (
     file_fingerprint,
     unit_key,
 )
+from .outputs import FEATURES_DIR, OUTPUT_MARKERS, features_file_name, is_run_output
 
 #: Name of the S2 method in the scores.
 S2_LABEL = "S2Decoder"
@@ -293,8 +294,17 @@ def summarize_scores(scores: pd.DataFrame, scoring: str, per_subject: bool) -> d
 
 # ---------------------------------------------------------------------------- outputs
 def versions() -> dict[str, str]:
-    """Versions of Python, s2decode and the libraries its results depend on."""
+    """Versions of Python, s2decode and the libraries its results depend on.
+
+    Returns
+    -------
+    versions : dict of str to str
+        Package name to version (``"absent"`` where not installed), and ``"machine"``: the
+        platform, the number of CPUs and the CPU model (:func:`s2decode.machine.cpu_name`).
+    """
     from importlib.metadata import PackageNotFoundError, version
+
+    from ..machine import cpu_name
 
     out = {"s2decode": __version__, "python": sys.version.split()[0]}
     for name in ("numpy", "scipy", "scikit-learn", "brian2", "numba", "mne", "nilearn", "dask",
@@ -303,12 +313,8 @@ def versions() -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "absent"
-    out["machine"] = f"{platform.platform()}; {os.cpu_count()} CPUs; {platform.processor()}"
+    out["machine"] = f"{platform.platform()}; {os.cpu_count()} CPUs; {cpu_name()}"
     return out
-
-
-#: Files that mark a folder as the output of a pipeline run (safe to replace as a whole).
-_OUTPUT_MARKERS = ("summary.json", "scores.csv")
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -316,10 +322,10 @@ def check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"--out {out_dir} is a file; give a folder for the results.")
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not any((out_dir / name).is_file() for name in _OUTPUT_MARKERS):
+        if not is_run_output(out_dir):
             raise FileExistsError(
                 f"--out {out_dir} is not empty and holds no earlier s2decode results "
-                f"({' / '.join(_OUTPUT_MARKERS)}); a run replaces its output folder as a whole, "
+                f"({' / '.join(OUTPUT_MARKERS)}); a run replaces its output folder as a whole, "
                 "so give a new or empty folder, e.g. results/<pipeline name>."
             )
 
@@ -606,7 +612,8 @@ def run_pipeline(
         atomic_write_text(stage / "predictions.csv", predictions.to_csv(index=False))
         atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
         for subject, feats in _features_by_subject(splits, results, info).items():
-            atomic_write_netcdf(feats, stage / "features" / f"{subject}.nc")
+            name = features_file_name(subject, spec.dataset.name)  # not "-.nc"
+            atomic_write_netcdf(feats, stage / FEATURES_DIR / name)
         if example_ds is not None:
             atomic_write_netcdf(example_ds, stage / "example.nc")
     report_path = None

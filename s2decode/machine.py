@@ -1,0 +1,62 @@
+"""What machine this is, in words: for the records of runs and benchmarks."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["cpu_name"]
+
+
+def _cpuinfo_model(path: Path) -> str:
+    """The first CPU model named in a Linux ``/proc/cpuinfo`` (``""`` where none is)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    fields = [line.partition(":") for line in text.splitlines()]
+    fields = [(k.strip().lower(), v.strip()) for k, sep, v in fields if sep and v.strip()]
+    # x86: "model name"; some ARM kernels: "Processor" or "Hardware"; POWER: "cpu"
+    for key in ("model name", "processor", "hardware", "cpu"):
+        for name, value in fields:
+            if name == key and not value.isdigit():  # x86's "processor : 0" is a number
+                return value
+    return ""
+
+
+def cpu_name(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
+    """The CPU model, e.g. ``"AMD EPYC 7763 64-Core Processor"``; never empty.
+
+    :func:`platform.processor` is empty on most Linux systems, so the model is read from
+    ``/proc/cpuinfo`` there (``model name``, else the ARM/POWER fields), from
+    ``sysctl machdep.cpu.brand_string`` on macOS, and falls back to
+    :func:`platform.processor`, then to the architecture (:func:`platform.machine`).
+
+    Parameters
+    ----------
+    cpuinfo : str | pathlib.Path
+        The Linux CPU description to read (a parameter for tests).
+
+    Returns
+    -------
+    name : str
+        The model, else the architecture (``"x86_64"``), else ``"unknown CPU"``.
+    """
+    name = ""
+    if sys.platform.startswith("linux"):
+        name = _cpuinfo_model(Path(cpuinfo))
+    elif sys.platform == "darwin":
+        try:
+            done = subprocess.run(
+                ["sysctl", "-n", "machdep.cpu.brand_string"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            )
+            name = done.stdout.strip() if done.returncode == 0 else ""
+        except (OSError, subprocess.SubprocessError):
+            name = ""
+    return " ".join((name or platform.processor() or platform.machine()).split()) or "unknown CPU"
