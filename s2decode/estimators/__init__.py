@@ -3,8 +3,10 @@
 :class:`S2Featurizer` (a transformer) drives S2-Net with each trial and returns synchrony
 features; :class:`S2Decoder` (a classifier) and :class:`S2Regressor` add a final
 scikit-learn estimator. All three take trials DataArrays, 3-D arrays with ``sfreq``,
-mne.Epochs, spike trains, or 2-D arrays of static patterns, and behave as scikit-learn
-estimators (``clone``, pipelines, grid search, pickling). See ``docs/estimators.md``.
+mne.Epochs (or, in scikit-learn's cross-validation helpers, ``epochs.get_data()`` with
+``info=epochs.info``), spike trains, or 2-D arrays of static patterns, and behave as
+scikit-learn estimators (``clone``, pipelines, grid search, pickling). See
+``docs/estimators.md``.
 """
 
 from .decoder import S2Decoder, S2Regressor, default_classifier, default_regressor

@@ -7,7 +7,11 @@
   networks, time axis, sampling rate and labels are used); ``kind="spike_counts"`` becomes
   spike trains, and a single time sample (e.g. a ``kind="rates"`` table) a static pattern;
 * a 3-D array ``(n_trials, n_parcels, n_times)`` with ``sfreq``;
-* :class:`mne.Epochs` (projected onto the atlas by the featurizer);
+* :class:`mne.Epochs`, or the 3-D array of ``epochs.get_data()``
+  ``(n_epochs, n_channels, n_times)`` with the estimator's ``info=epochs.info`` (MNE's
+  decoding convention, which scikit-learn's cross-validation helpers can split): both become
+  the same ``"epochs"`` input, sensor data plus their :class:`mne.Info`, which the
+  featurizer projects onto the atlas;
 * a 2-D array or DataFrame ``(n_samples, n_features)``: a static pattern per sample, each
   column a node (what scikit-learn's own checks pass);
 * a :class:`~s2decode.spiketrains.SpikeTrains` (recorded spikes, one neuron per train).
@@ -15,6 +19,10 @@
 Array inputs go through :func:`sklearn.utils.validation.validate_data`, so they get
 scikit-learn's messages and bookkeeping (``n_features_in_``, ``feature_names_in_``); the
 other inputs get the same ``n_features_in_`` checks here.
+
+scikit-learn's cross-validation helpers index an :class:`mne.Epochs` object like a list and
+hand the estimator a list of one-epoch Epochs; that, and any array of more than 3 dimensions,
+is refused with a message pointing at ``epochs.get_data()`` with ``info=epochs.info``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from ..spiketrains import SpikeTrains
 #: What an input is once checked.
 INPUT_KINDS = ("signals", "static", "spikes", "epochs")
 
+#: The fix for MNE epochs in scikit-learn's cross-validation helpers (in error messages).
+EPOCHS_FIX = "pass epochs.get_data() with info=epochs.info"
+
 
 @dataclass
 class Inputs:
@@ -38,14 +49,17 @@ class Inputs:
     Attributes
     ----------
     kind : {"signals", "static", "spikes", "epochs"}
-        Time series on nodes, a static pattern per trial, spike trains, or MNE epochs.
-    data : ndarray | SpikeTrains | mne.Epochs
-        ``(n_trials, n_nodes, n_times)`` float64 for signals, ``(n_trials, n_nodes)`` for
-        static patterns.
+        Time series on nodes, a static pattern per trial, spike trains, or sensor epochs
+        (:class:`mne.Epochs`, or a 3-D array with ``info``).
+    data : ndarray | SpikeTrains
+        ``(n_trials, n_nodes, n_times)`` float64 for signals, ``(n_trials, n_channels,
+        n_times)`` float64 for epochs (every channel of ``info``, in its order),
+        ``(n_trials, n_nodes)`` for static patterns.
     sfreq : float | None
-        Sampling frequency (Hz) of signals.
+        Sampling frequency (Hz) of signals and epochs.
     t_start : float
-        Data time (s) of the first sample (signals, spikes); 0 otherwise.
+        Data time (s) of the first sample (signals, spikes, epochs: ``epochs.times[0]``, 0
+        for an array with ``info``); 0 otherwise.
     names : list of str | None
         Node names where the input carries them (DataArray, DataFrame, SpikeTrains).
     coords : ndarray, shape (n_nodes, 3) | None
@@ -55,7 +69,10 @@ class Inputs:
     y : ndarray | None
         Labels carried by a DataArray (its ``y`` coordinate), else ``None``.
     source : str
-        ``"dataarray"``, ``"array"``, ``"spiketrains"`` or ``"epochs"``.
+        ``"dataarray"``, ``"array"``, ``"spiketrains"`` or ``"epochs"`` (an
+        :class:`mne.Epochs` object; a 3-D array with ``info`` is ``"array"``).
+    info : mne.Info | None
+        Channel names, types, positions and sampling rate of epochs.
     """
 
     kind: str
@@ -67,6 +84,7 @@ class Inputs:
     networks: list[str] | None = None
     y: np.ndarray | None = None
     source: str = "array"
+    info: Any = None
 
     @property
     def n_trials(self) -> int:
@@ -78,8 +96,6 @@ class Inputs:
     def n_nodes(self) -> int:
         if isinstance(self.data, SpikeTrains):
             return self.data.n_neurons
-        if self.kind == "epochs":
-            return len(self.data.ch_names)
         return self.data.shape[1]
 
     @property
@@ -131,7 +147,9 @@ def _check_sfreq(sfreq: Any, name: str = "sfreq") -> float:
     return value
 
 
-def check_input(estimator, X: Any, *, reset: bool, sfreq: float | None = None) -> Inputs:
+def check_input(
+    estimator, X: Any, *, reset: bool, sfreq: float | None = None, info: Any = None
+) -> Inputs:
     """Check ``X`` once and describe it as :class:`Inputs`.
 
     Parameters
@@ -144,13 +162,30 @@ def check_input(estimator, X: Any, *, reset: bool, sfreq: float | None = None) -
     reset : bool
         ``True`` in ``fit``, ``False`` in ``transform``/``predict``.
     sfreq : float | None
-        Sampling frequency (Hz) of a 3-D array; must agree with a DataArray's.
+        Sampling frequency (Hz) of a 3-D array; must agree with a DataArray's, the epochs'
+        and ``info['sfreq']``.
+    info : mne.Info | None
+        Channels of a 3-D array ``(n_epochs, n_channels, n_times)`` of EEG epochs (as from
+        ``epochs.get_data()``): such an array is then the same input as the epochs. With
+        mne.Epochs it must agree with ``epochs.info`` (their own info is used); other inputs
+        refuse it.
 
     Returns
     -------
     inputs : Inputs
     """
+    if info is not None:
+        _check_info(info)
+    if _is_epoch_list(X):
+        raise TypeError(
+            f"X is a {type(X).__name__} of {len(X)} mne.Epochs: scikit-learn's "
+            "cross-validation helpers (cross_val_score, GridSearchCV, ...) index an "
+            "mne.Epochs object like a list. To cross-validate epochs, "
+            f"{EPOCHS_FIX} (e.g. S2Decoder(info=epochs.info)); fit and predict also take "
+            "the Epochs object itself."
+        )
     if isinstance(X, SpikeTrains):
+        _refuse_info(info, "spike trains")
         _check_n_nodes(estimator, X.n_neurons, reset, "the neurons of the spike trains")
         return Inputs(
             "spikes",
@@ -160,20 +195,65 @@ def check_input(estimator, X: Any, *, reset: bool, sfreq: float | None = None) -
             source="spiketrains",
         )
     if _is_epochs(X):
-        if len(X) == 0:
-            raise ValueError("The epochs are empty: no trial to use.")
-        if not X.preload:
-            X = X.copy().load_data()
-        if sfreq is not None and not np.isclose(_check_sfreq(sfreq), X.info["sfreq"]):
-            raise ValueError(
-                f"`sfreq`={sfreq} disagrees with the epochs' info['sfreq']={X.info['sfreq']}; "
-                "leave sfreq=None for mne.Epochs."
-            )
-        _check_n_nodes(estimator, len(X.ch_names), reset, "the channels of the epochs")
-        return Inputs("epochs", X, float(X.info["sfreq"]), float(X.times[0]), source="epochs")
+        return _check_epochs(estimator, X, reset, sfreq, info)
     if _is_dataarray(X):
+        _refuse_info(info, "a trials DataArray, which carries its own nodes and sfreq")
         return _check_dataarray(estimator, X, reset, sfreq)
-    return _check_array(estimator, X, reset, sfreq)
+    return _check_array(estimator, X, reset, sfreq, info)
+
+
+def _is_epoch_list(X: Any) -> bool:
+    """A list of Epochs: what scikit-learn's indexing (``_safe_indexing``) makes of Epochs."""
+    return isinstance(X, list | tuple) and len(X) > 0 and _is_epochs(X[0])
+
+
+def _check_info(info: Any) -> None:
+    mne = sys.modules.get("mne")
+    if mne is None or not isinstance(info, mne.Info):
+        raise TypeError(
+            f"`info` must be an mne.Info (e.g. info=epochs.info) or None, got "
+            f"{type(info).__name__}."
+        )
+
+
+def _refuse_info(info: Any, what: str) -> None:
+    if info is not None:
+        raise ValueError(
+            f"`info` describes the channels of EEG/MEG epochs given as a 3-D array "
+            f"(n_epochs, n_channels, n_times); X is {what}. Leave info=None for it."
+        )
+
+
+def _info_sfreq(info: Any, sfreq: Any, what: str) -> float:
+    """``info['sfreq']``, checked against the ``sfreq`` parameter where that is given."""
+    value = _check_sfreq(info["sfreq"], f"{what}['sfreq']")
+    if sfreq is not None and not np.isclose(_check_sfreq(sfreq), value):
+        raise ValueError(
+            f"`sfreq`={sfreq} disagrees with {what}['sfreq']={value:g}; leave sfreq=None "
+            f"(the sampling rate is taken from {what})."
+        )
+    return value
+
+
+def _check_epochs(estimator, X, reset: bool, sfreq, info) -> Inputs:
+    if len(X) == 0:
+        raise ValueError("The epochs are empty: no trial to use.")
+    if not X.preload:
+        X = X.copy().load_data()
+    if info is not None:
+        if list(info["ch_names"]) != list(X.ch_names) or not np.isclose(
+            float(info["sfreq"]), float(X.info["sfreq"])
+        ):
+            raise ValueError(
+                f"`info` ({len(info['ch_names'])} channels at {info['sfreq']:g} Hz) disagrees "
+                f"with the epochs' own info ({len(X.ch_names)} channels at "
+                f"{X.info['sfreq']:g} Hz); mne.Epochs bring their info: leave info=None, or "
+                "set it to these epochs' info."
+            )
+    rate = _info_sfreq(X.info, sfreq, "the epochs' info")
+    _check_n_nodes(estimator, len(X.ch_names), reset, "the channels of the epochs")
+    data = np.asarray(X.get_data(), dtype=np.float64)
+    return Inputs("epochs", data, rate, float(X.times[0]), source="epochs", info=X.info)
 
 
 def _check_dataarray(estimator, X, reset: bool, sfreq) -> Inputs:
@@ -214,7 +294,7 @@ def _check_dataarray(estimator, X, reset: bool, sfreq) -> Inputs:
     return Inputs("signals", data, data_sfreq, t0, **common)
 
 
-def _check_array(estimator, X, reset: bool, sfreq) -> Inputs:
+def _check_array(estimator, X, reset: bool, sfreq, info) -> Inputs:
     from sklearn.utils.validation import validate_data
 
     ndim = getattr(X, "ndim", None)
@@ -224,22 +304,38 @@ def _check_array(estimator, X, reset: bool, sfreq) -> Inputs:
         data = validate_data(
             estimator, X, reset=reset, dtype=np.float64, allow_nd=True, ensure_min_features=1
         )
-        if sfreq is None:
+        if info is not None:
+            n_info = len(info["ch_names"])
+            if data.shape[1] != n_info:
+                raise ValueError(
+                    f"`info` has {n_info} channels but X has {data.shape[1]} along axis 1; X "
+                    "must be (n_epochs, n_channels, n_times) with every channel of `info` in "
+                    f"its order: {EPOCHS_FIX} from the same epochs."
+                )
+            rate = _info_sfreq(info, sfreq, "info")
+        elif sfreq is None:
             raise ValueError(
                 "A 3-D array X (n_trials, n_parcels, n_times) needs `sfreq`, its sampling "
-                "frequency in Hz (or pass a trials DataArray, which carries it)."
+                "frequency in Hz (or pass a trials DataArray, which carries it); for EEG "
+                f"epochs (n_epochs, n_channels, n_times), {EPOCHS_FIX}."
             )
+        else:
+            rate = _check_sfreq(sfreq)
         if data.shape[2] < 2:
             raise ValueError(
                 f"X has {data.shape[2]} time sample; a time series needs at least 2 (pass a "
                 "2-D array (n_samples, n_features) for static patterns)."
             )
-        return Inputs("signals", data, _check_sfreq(sfreq), 0.0)
+        if info is not None:
+            return Inputs("epochs", data, rate, 0.0, source="array", info=info)
+        return Inputs("signals", data, rate, 0.0)
     if ndim is not None and ndim > 3:
         raise ValueError(
             f"X must be 2-D (n_samples, n_features) or 3-D (n_trials, n_parcels, n_times), "
-            f"got {ndim} dimensions."
+            f"got {ndim} dimensions. For mne.Epochs in scikit-learn's cross-validation "
+            f"helpers, {EPOCHS_FIX} (3-D: n_epochs, n_channels, n_times)."
         )
+    _refuse_info(info, f"a {ndim}-D array" if ndim is not None else type(X).__name__)
     # 2-D (and anything else: validate_data says what is wrong with 1-D or scalar input)
     data = validate_data(estimator, X, reset=reset, dtype=np.float64)
     names = None

@@ -71,6 +71,7 @@ class _S2Supervised(BaseEstimator):
         pairs="auto",
         encoder=None,
         sfreq=None,
+        info=None,
         omega="rates",
         standardize=True,
         static_duration=0.25,
@@ -92,6 +93,7 @@ class _S2Supervised(BaseEstimator):
         self.pairs = pairs
         self.encoder = encoder
         self.sfreq = sfreq
+        self.info = info
         self.omega = omega
         self.standardize = standardize
         self.static_duration = static_duration
@@ -112,7 +114,7 @@ class _S2Supervised(BaseEstimator):
         return S2Featurizer(**{name: getattr(self, name) for name in featurizer_params()})
 
     def _fit(self, X, y):
-        inputs = check_input(self, X, reset=True, sfreq=self.sfreq)
+        inputs = check_input(self, X, reset=True, sfreq=self.sfreq, info=self.info)
         if y is None and inputs.y is not None:
             y = inputs.y  # a trials DataArray carries its labels
         y = check_target(y, inputs.n_trials, classification=self._classification)
@@ -129,7 +131,7 @@ class _S2Supervised(BaseEstimator):
 
     def _features(self, X) -> np.ndarray:
         check_is_fitted(self)
-        inputs = check_input(self, X, reset=False, sfreq=self.sfreq)
+        inputs = check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info)
         return _features.stack_blocks(self.featurizer_._transform_inputs(inputs))
 
     def predict(self, X) -> np.ndarray:
@@ -172,7 +174,9 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     :class:`S2Featurizer` (its parameters are this estimator's) followed by a final
     classifier, by default standardised features and shrinkage LDA
     (:func:`default_classifier`). Inputs as :class:`S2Featurizer`; a trials DataArray
-    also brings its labels (its ``y`` coordinate) when ``y`` is not given.
+    also brings its labels (its ``y`` coordinate) when ``y`` is not given. To
+    cross-validate mne.Epochs with scikit-learn's helpers, pass ``epochs.get_data()`` with
+    ``info=epochs.info`` (the helpers cannot split an Epochs object).
 
     Parameters
     ----------{_PARAMS_DOC}
@@ -189,7 +193,7 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     estimator_ : classifier
         The fitted final estimator.
     n_features_in_ : int
-        Number of nodes (channels for mne.Epochs).
+        Number of nodes (channels for EEG epochs).
     feature_names_in_ : ndarray of str
         Column names of a DataFrame input.
 
@@ -200,6 +204,11 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     >>> from s2decode.datasets import load
     >>> trials = load("synthetic", n_trials=40)                        # doctest: +SKIP
     >>> cross_val_score(S2Decoder(random_state=0), trials, trials.y)   # doctest: +SKIP
+
+    mne.Epochs, as arrays with their info (MNE's decoding convention):
+
+    >>> clf = S2Decoder(info=epochs.info, random_state=0)              # doctest: +SKIP
+    >>> cross_val_score(clf, epochs.get_data(), epochs.events[:, 2])    # doctest: +SKIP
     """
 
     _classification = True
@@ -254,7 +263,9 @@ class S2Regressor(RegressorMixin, _S2Supervised):
 
     :class:`S2Featurizer` (its parameters are this estimator's) followed by a final
     regressor, by default standardised features and ridge regression with a
-    cross-validated penalty (:func:`default_regressor`).
+    cross-validated penalty (:func:`default_regressor`). Inputs as :class:`S2Featurizer`
+    (mne.Epochs in scikit-learn's cross-validation helpers: ``epochs.get_data()`` with
+    ``info=epochs.info``).
 
     Parameters
     ----------{_PARAMS_DOC}
@@ -269,7 +280,7 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     estimator_ : regressor
         The fitted final estimator.
     n_features_in_ : int
-        Number of nodes (channels for mne.Epochs).
+        Number of nodes (channels for EEG epochs).
     feature_names_in_ : ndarray of str
         Column names of a DataFrame input.
     """

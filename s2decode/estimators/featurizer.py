@@ -83,10 +83,10 @@ _PARAMS_DOC = """
     atlas : str | Atlas | None
         Atlas of the parcels (anything :func:`s2decode.atlas.load_atlas` takes). Used for
         inputs that do not carry their parcels' positions: a 3-D array must have one parcel
-        per atlas parcel (in the atlas order), mne.Epochs are projected onto it, and a 2-D
-        array or spike trains with as many nodes as the atlas has parcels are put on it.
-        ``None``: nodes without positions (no anatomy). A trials DataArray with MNI
-        coordinates uses its own.
+        per atlas parcel (in the atlas order), EEG epochs (mne.Epochs, or a 3-D array with
+        ``info``) are projected onto it, and a 2-D array or spike trains with as many nodes
+        as the atlas has parcels are put on it. ``None``: nodes without positions (no
+        anatomy). A trials DataArray with MNI coordinates uses its own.
     scaffold : {"auto", "distance", "data", "complete"} | Scaffold | ndarray
         Connectivity of the network. ``"distance"``: exponential distance rule between the
         nodes' MNI positions (:meth:`Scaffold.from_atlas`); ``"data"``: absolute correlation
@@ -119,7 +119,21 @@ _PARAMS_DOC = """
     encoder : {"current", "delta", "poisson", "spikes"} | None
         Input coding (overrides ``config.encoder``); spike inputs always use ``"spikes"``.
     sfreq : float | None
-        Sampling frequency (Hz) of a 3-D array input.
+        Sampling frequency (Hz) of a 3-D array input. Not needed with ``info`` (whose
+        ``info['sfreq']`` it is), nor for inputs that carry it (a trials DataArray,
+        mne.Epochs); where given it must agree with theirs (an error otherwise).
+    info : mne.Info | None
+        Measurement info of EEG epochs given as a 3-D array ``(n_epochs, n_channels,
+        n_times)``, MNE's decoding convention: ``X=epochs.get_data()`` with
+        ``info=epochs.info``. Such an array is then the same input as the Epochs object (its
+        channels take their names, types, sensor positions and sampling rate from ``info``
+        and are projected onto ``atlas`` with ``projection``), but scikit-learn's
+        cross-validation helpers can split it (they cannot split mne.Epochs). ``info`` must
+        list exactly the channels of ``X``'s axis 1, in order; times start at 0 (the
+        epochs' ``tmin`` is not in ``info``, so ``windows`` rows are from the first sample).
+        With mne.Epochs input, ``info`` must be ``None`` or agree with ``epochs.info`` (same
+        channels and sampling rate: the epochs' own info is used); other inputs (DataArray,
+        2-D arrays, spike trains) refuse it. Stored as given.
     omega : {"rates", "spectral", "config"}
         Intrinsic frequencies of the neurons' spike-history traces, learned in ``fit``:
         ``"rates"`` the mean firing rate of each neuron in a pilot simulation of (up to 16)
@@ -141,9 +155,9 @@ _PARAMS_DOC = """
         position in ``X``, so the features of a trial then depend on its position (as do
         Poisson input events).
     projection : {"eloreta", "dspm", "sloreta", "mne", "sensor"}
-        How mne.Epochs are projected onto the atlas (:func:`s2decode.atlas.make_projector`);
-        the projector (and, for inverse methods, each parcel's orientation) is learned from
-        the training epochs.
+        How EEG epochs (mne.Epochs, or an array with ``info``) are projected onto the atlas
+        (:func:`s2decode.atlas.make_projector`); the projector (and, for inverse methods,
+        each parcel's orientation) is learned from the training epochs.
     backend : {"cython", "numpy", "cpp_standalone"}
         Brian2 backend of :func:`s2decode.net.simulate`.
     batch_size : int | None
@@ -165,23 +179,24 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     __doc__ = f"""Synchrony features of S2-Net driven by each trial.
 
     ``fit`` learns what depends on the training trials (per-node scaling, the neurons'
-    intrinsic frequencies, a data-driven scaffold where asked, the projector of mne.Epochs);
+    intrinsic frequencies, a data-driven scaffold where asked, the projector of EEG epochs);
     ``transform`` runs S2-Net on every trial (all trials of a batch in one Brian2 network)
     and computes rates, first-spike latencies, Kuramoto order and metastability, phase
     locking, SPIKE-synchronization, STTC and energy per time window.
 
     Inputs: a trials DataArray (:mod:`s2decode.trials`), a 3-D array
-    ``(n_trials, n_parcels, n_times)`` with ``sfreq``, mne.Epochs, spike trains
-    (:class:`~s2decode.spiketrains.SpikeTrains` or a spike-count DataArray: each spike drives
-    its neuron), or a 2-D array ``(n_samples, n_features)``: a static pattern per sample,
-    each column a node driven by a constant current for ``static_duration``.
+    ``(n_trials, n_parcels, n_times)`` with ``sfreq``, mne.Epochs or (to cross-validate
+    them with scikit-learn's helpers) ``epochs.get_data()`` with ``info=epochs.info``, spike
+    trains (:class:`~s2decode.spiketrains.SpikeTrains` or a spike-count DataArray: each
+    spike drives its neuron), or a 2-D array ``(n_samples, n_features)``: a static pattern
+    per sample, each column a node driven by a constant current for ``static_duration``.
 
     Parameters
     ----------{_PARAMS_DOC}
     Attributes
     ----------
     n_features_in_ : int
-        Number of nodes (channels for mne.Epochs).
+        Number of nodes (channels for EEG epochs).
     feature_names_in_ : ndarray of str
         Column names of a DataFrame input.
     input_kind_ : str
@@ -207,7 +222,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     seed_ : int
         Seed of the simulations.
     projector_ : SourceProjector | SensorDistanceProjector
-        Projector of mne.Epochs inputs.
+        Projector of EEG epochs (mne.Epochs, or a 3-D array with ``info``).
     feature_names_out_ : ndarray of str
         ``"<metric>_<element>_w<window>"`` for each output column.
 
@@ -230,6 +245,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         pairs="auto",
         encoder=None,
         sfreq=None,
+        info=None,
         omega="rates",
         standardize=True,
         static_duration=0.25,
@@ -250,6 +266,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         self.pairs = pairs
         self.encoder = encoder
         self.sfreq = sfreq
+        self.info = info
         self.omega = omega
         self.standardize = standardize
         self.static_duration = static_duration
@@ -276,7 +293,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         -------
         self : S2Featurizer
         """
-        self._fit_inputs(check_input(self, X, reset=True, sfreq=self.sfreq))
+        self._fit_inputs(check_input(self, X, reset=True, sfreq=self.sfreq, info=self.info))
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -293,7 +310,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             Finite float64 values, columns named by :meth:`get_feature_names_out`.
         """
         check_is_fitted(self)
-        inputs = check_input(self, X, reset=False, sfreq=self.sfreq)
+        inputs = check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info)
         return _features.stack_blocks(self._transform_inputs(inputs))
 
     def transform_xarray(self, X):
@@ -310,7 +327,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         import xarray as xr
 
         check_is_fitted(self)
-        inputs = check_input(self, X, reset=False, sfreq=self.sfreq)
+        inputs = check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info)
         blocks = self._transform_inputs(inputs)
         values = _features.stack_blocks(blocks)
         index = _features.column_index(blocks, len(self.windows_))
@@ -350,7 +367,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             spikes :meth:`transform` computes its features from (same seed and configuration).
         """
         check_is_fitted(self)
-        inputs = self._ready(check_input(self, X, reset=False, sfreq=self.sfreq))
+        inputs = self._ready(check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info))
         return self._simulate(self._prepare(inputs), self.config_)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -388,7 +405,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             self.__dict__.pop(name, None)
         kind = inputs.kind
         if kind == "epochs":
-            self.projector_ = self._fit_projector(inputs.data)
+            self.projector_ = self._fit_projector(inputs)
             inputs = self._project(inputs)
         self.input_kind_ = kind
         nodes = self._resolve_nodes(inputs)
@@ -500,36 +517,35 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         if not isinstance(self.standardize, bool | np.bool_):
             raise TypeError(f"`standardize` must be True or False, got {self.standardize!r}.")
 
-    def _fit_projector(self, epochs):
+    def _fit_projector(self, inputs: Inputs):
         from ..atlas import make_projector
         from ..atlas.projection import SourceProjector, sensor_covariance
 
         if self.atlas is None:
             raise ValueError(
-                "mne.Epochs are projected onto an atlas; set `atlas` (e.g. 'seitzman300')."
+                "EEG epochs are projected onto an atlas; set `atlas` (e.g. 'seitzman300')."
             )
-        projector = make_projector(self.projection, self.atlas).fit(epochs.info)
+        projector = make_projector(self.projection, self.atlas).fit(inputs.info)
         if isinstance(projector, SourceProjector):
             # orientation of each parcel from the training epochs only (MNE's pca_flip idea)
-            projector.reorient(sensor_covariance(epochs.get_data(picks=projector.ch_names_)))
+            projector.reorient(sensor_covariance(_pick_channels(inputs, projector.ch_names_)))
         return projector
 
     def _project(self, inputs: Inputs) -> Inputs:
-        epochs = inputs.data
         projector = self.projector_
-        if not projector.compatible_with(epochs.info):
+        if not projector.compatible_with(inputs.info):
             raise ValueError(
                 "These epochs have other EEG channels (or positions) than the training epochs; "
                 f"the projector uses {len(projector.ch_names_)} channels: "
                 f"{projector.ch_names_[:5]}..."
             )
-        data = projector.transform(epochs.get_data(picks=projector.ch_names_))
+        data = projector.transform(_pick_channels(inputs, projector.ch_names_))
         atlas = projector.atlas_
         return Inputs(
             "signals",
             np.asarray(data, dtype=np.float64),
-            float(epochs.info["sfreq"]),
-            float(epochs.times[0]),
+            inputs.sfreq,
+            inputs.t_start,
             names=list(atlas.labels),
             coords=np.asarray(atlas.coords, float),
             networks=None if atlas.networks is None else list(atlas.networks),
@@ -555,7 +571,9 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                     f"X has {n} parcels but the atlas {atlas.name!r} has {atlas.n_parcels}: a "
                     "3-D array must hold one time series per atlas parcel, in the atlas order. "
                     "Pass a trials DataArray with the parcels' coordinates, another `atlas`, "
-                    "or atlas=None for nodes without positions."
+                    "or atlas=None for nodes without positions; for EEG epochs "
+                    "(n_epochs, n_channels, n_times), pass epochs.get_data() with "
+                    "info=epochs.info."
                 )
         if on_atlas:
             networks = None if atlas.networks is None else list(atlas.networks)
@@ -816,6 +834,12 @@ def _run_network(
             **common,
         )
     return simulate(prepared, scaffold, config, sfreq=sfreq, **common)
+
+
+def _pick_channels(inputs: Inputs, names: Sequence[str]) -> np.ndarray:
+    """The epochs' data on the channels ``names``, in that order (as Epochs.get_data(picks))."""
+    ch_names = list(inputs.info["ch_names"])
+    return np.take(inputs.data, [ch_names.index(name) for name in names], axis=1)
 
 
 def featurizer_params() -> Sequence[str]:
