@@ -154,7 +154,7 @@ def test_one_peer_twice_with_other_parameters(quick, tmp_path):
     assert (peers.groupby("method").size() == spec.cv.n_splits).all()
 
 
-def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path):
+def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path, monkeypatch):
     spec, base, _ = quick
     out = tmp_path / "out"
     run_pipeline(
@@ -162,13 +162,15 @@ def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path):
         log=lambda _: None,
     )  # fmt: skip
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    broken = spec.model_dump()
-    broken["peers"] = [{"name": spec.peers[0].name, "params": {"no_such_parameter": 1}}]
-    with pytest.raises(RuntimeError, match="failed"):
+    # a unit that fails where it runs: the simulations' kernel cache is a file, not a folder
+    not_a_folder = tmp_path / "cache-file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("S2DECODE_CACHE", str(not_a_folder))
+    with pytest.raises(RuntimeError, match=r"S2 features .* failed") as failed:
         run_pipeline(
-            PipelineSpec.from_dict(broken, source="test"), out, workers=0,
-            cache_dir=base / "cache", report=False, progress=False, log=lambda _: None,
-        )  # fmt: skip
+            spec, out, workers=0, cache=False, report=False, progress=False, log=lambda _: None
+        )
+    assert isinstance(failed.value.__cause__, OSError)  # the worker's error, kept as the cause
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
 

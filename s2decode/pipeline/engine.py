@@ -119,6 +119,11 @@ def dask_client(
             env=dict(WORKER_ENV),
         )
     client = Client(cluster)
+    # The run cancels the rest of its tasks when one fails or on Ctrl+C; the workers of a
+    # local cluster would log a warning per cancelled task around the one error the run reports.
+    if n_workers > 0:
+        client.run(quiet_cancellations)
+    quiet_cancellations()  # the client's side, and in-process workers
     kind = "in this process" if n_workers == 0 else f"{n_workers} worker process(es)"
     log(f"Dask: local cluster, {kind}; dashboard {_local_dashboard(client)}")
     try:
@@ -126,6 +131,18 @@ def dask_client(
     finally:
         client.close()
         cluster.close()
+
+
+def quiet_cancellations() -> None:
+    """Log only errors from Dask's worker state machine and comms in this process.
+
+    Their warnings on a local cluster are about tasks cancelled on purpose (a failed unit, Ctrl+C)
+    and connections closed at shutdown; memory and other worker warnings are kept.
+    """
+    import logging
+
+    for name in ("distributed.worker.state_machine", "distributed.core", "distributed.comm"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _local_dashboard(client) -> str:

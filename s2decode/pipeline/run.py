@@ -110,6 +110,65 @@ class PipelineResult:
 
 
 # ---------------------------------------------------------------------------- worker tasks
+@dataclass(frozen=True)
+class TaskFailure:
+    """A worker task's exception, returned as its result instead of raised.
+
+    Dask logs every raised task exception on the worker ("Compute Failed" and its traceback)
+    before the client sees it; the run reports its units' errors itself, once, so the tasks
+    return them (:func:`guarded`) and the client raises them with the unit's name.
+
+    Attributes
+    ----------
+    error : Exception
+        The exception (a ``RuntimeError`` with its text where it does not pickle).
+    traceback : str
+        Its traceback on the worker, for ``s2decode --debug``.
+    """
+
+    error: BaseException
+    traceback: str
+
+    def raise_for(self, what: str) -> None:
+        """Raise ``RuntimeError("<what> failed: <error>")`` from the error, with the worker's
+        traceback as a note."""
+        err = RuntimeError(f"{what} failed: {self.error}")
+        err.add_note(f"On the worker:\n{self.traceback}")
+        raise err from self.error
+
+
+def submit_guarded(client, func, *args, key: str | None = None, **options):
+    """``client.submit`` of ``func`` through :func:`guarded`, keyed by ``func``'s name (as
+    Dask names tasks) so that the dashboard and logs tell the units apart. ``options`` go to
+    ``client.submit`` (``workers=``, ...)."""
+    import uuid
+
+    key = key or f"{func.__name__}-{uuid.uuid4().hex}"
+    return client.submit(guarded, func, *args, key=key, **options)
+
+
+def guarded(func, *args, **kwargs):
+    """Run ``func(*args, **kwargs)`` as a worker task that returns its exception.
+
+    An input that is itself a :class:`TaskFailure` (a failed load) is passed on unchanged.
+    """
+    import pickle
+    import traceback
+
+    for arg in args:
+        if isinstance(arg, TaskFailure):
+            return arg
+    try:
+        return func(*args, **kwargs)
+    except Exception as err:
+        text = traceback.format_exc()
+        try:
+            pickle.dumps(err)
+        except Exception:
+            err = RuntimeError(f"{type(err).__name__}: {err}")
+        return TaskFailure(err, text)
+
+
 def _input_kind(trials: xr.DataArray) -> str:
     from ..estimators import S2Featurizer
     from ..estimators._validation import check_input
@@ -183,6 +242,30 @@ def peer_unit(
         estimator.fit(X[train], y[train])
         y_pred = np.asarray(estimator.predict(X[test])).astype(str)
     return {"label": label, "y_pred": y_pred, "seconds": time.perf_counter() - start}
+
+
+def warm_up(spec, trials: xr.DataArray, per_class: int = 2) -> dict[str, Any]:
+    """Compile (or load from the cache) the kernels of the pipeline's S2-Net on this worker.
+
+    S2Featurizer is fitted on, and featurizes, ``per_class`` trials of each class: the same
+    equations and feature code as the units, at a small cost.
+
+    Returns
+    -------
+    done : dict
+        ``seconds`` it took, and whether it ``compiled`` (new files in the Brian2 cache).
+    """
+    from ..config import get_cache_dir
+
+    start = time.perf_counter()
+    kernels = get_cache_dir() / "brian2"
+    before = sum(1 for _ in kernels.rglob("*")) if kernels.is_dir() else 0
+    y = np.asarray(trials.coords["y"].values).astype(str)
+    pick = np.sort(np.concatenate([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)]))
+    few = trials[pick]
+    _featurizer(spec, few).fit(few).transform(few)
+    after = sum(1 for _ in kernels.rglob("*")) if kernels.is_dir() else 0
+    return {"seconds": time.perf_counter() - start, "compiled": after > before}
 
 
 def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dataset:
@@ -459,11 +542,17 @@ def run_pipeline(
 
         token = _token(spec, data_path)
         loads = {
-            s: client.submit(load_subject, spec, s, data_path, key=f"load-{spec.name}-{s}-{token}")
+            s: submit_guarded(
+                client, load_subject, spec, s, data_path, key=f"load-{spec.name}-{s}-{token}"
+            )
             for s in subjects
         }
-        described = client.map(describe, [loads[s] for s in subjects], pure=False)
-        info = dict(zip(subjects, _gather(client, described, "loading", progress), strict=True))
+        described = [submit_guarded(client, describe, loads[s]) for s in subjects]
+        info = {}
+        for s, value in zip(subjects, _gather(client, described, "loading", progress), strict=True):
+            if isinstance(value, TaskFailure):
+                value.raise_for(f"loading subject {s} of {spec.dataset.name!r}")
+            info[s] = value
         splits = plan_splits(spec, subjects, info)
         ex_subject = _example_subject(spec, subjects) if report else None
         if report and spec.report.example_trial >= info[ex_subject]["shape"][0]:
@@ -474,7 +563,7 @@ def run_pipeline(
 
         pooled = None
         if spec.cv.scheme == "leave_one_subject_out":
-            pooled = client.submit(concat_subjects, *[loads[s] for s in subjects], pure=False)
+            pooled = submit_guarded(client, concat_subjects, *[loads[s] for s in subjects])
 
         def data_of(split: Split):
             return pooled if pooled is not None else loads[split.subject]
@@ -493,45 +582,43 @@ def run_pipeline(
             )
             for split in splits
         ]
-        results: dict[int, dict] = {}
-        pending = {}
-        for i, (split, key) in enumerate(zip(splits, keys, strict=True)):
-            hit = store.get(key)
-            if hit is not None:
-                results[i] = hit
-            else:
-                future = client.submit(
-                    s2_unit, spec, data_of(split), split.train, split.test, pure=False
-                )
-                pending[future] = ("s2", i)
+        results: dict[int, dict] = {i: store.get(key) for i, key in enumerate(keys)}
+        results = {i: hit for i, hit in results.items() if hit is not None}
         n_cached = len(results)
         if store.enabled:
             log(f"feature cache {store.directory}: {n_cached} of {len(splits)} units finished")
+        if n_cached < len(splits) or report:
+            # compilation apart, so that the units' progress and time estimate are their own
+            _warm_up(client, spec, subjects[0], loads[subjects[0]], progress, log)
+        pending = {}
+        for i, split in enumerate(splits):
+            if i not in results:
+                future = submit_guarded(
+                    client, s2_unit, spec, data_of(split), split.train, split.test
+                )
+                pending[future] = ("s2", i)
         for j, peer in enumerate(spec.peers):
             for i, split in enumerate(splits):
-                future = client.submit(
-                    peer_unit, peer, data_of(split), split.train, split.test, spec.seed,
-                    pure=False,
-                )  # fmt: skip
+                future = submit_guarded(
+                    client, peer_unit, peer, data_of(split), split.train, split.test, spec.seed
+                )
                 pending[future] = ("peer", i, j)
         example = None
         if report:
-            example = client.submit(
-                example_unit, spec, loads[ex_subject], spec.report.example_trial, ex_subject,
-                pure=False,
-            )  # fmt: skip
+            example = submit_guarded(
+                client, example_unit, spec, loads[ex_subject], spec.report.example_trial, ex_subject
+            )
 
         peer_results: dict[tuple[int, int], dict] = {}
         bar = tqdm(total=len(pending), desc="S2 units and peers", disable=not progress)
         try:
             for future in as_completed(list(pending)):
                 what = pending[future]
-                try:
-                    value = future.result()
-                except Exception as err:
+                value = future.result()
+                if isinstance(value, TaskFailure):
                     split = splits[what[1]]
                     unit = "S2 features" if what[0] == "s2" else f"peer {spec.peers[what[2]].name}"
-                    raise RuntimeError(f"{unit} of {split.name} failed: {err}") from err
+                    value.raise_for(f"{unit} of {split.name}")
                 if what[0] == "s2":
                     results[what[1]] = value
                     try:
@@ -552,6 +639,8 @@ def run_pipeline(
         finally:
             bar.close()
         example_ds = example.result() if example is not None else None
+        if isinstance(example_ds, TaskFailure):
+            example_ds.raise_for(f"the report's example trial of subject {ex_subject}")
 
     # scoring on the client: cheap, deterministic, the same whatever ran where
     score_rows, pred_frames = [], []
@@ -624,6 +713,22 @@ def run_pipeline(
     log(_table(summary))
     log(f"results in {out}" + (f"; report: {report_path}" if report_path else ""))
     return PipelineResult(out, scores, summary, report_path, predictions)
+
+
+def _warm_up(client, spec, subject: str, trials, progress: bool, log) -> None:
+    """Compile S2-Net's kernels (or load them from the cache) on every worker, with a message."""
+    workers = list(client.scheduler_info()["workers"])
+    futures = [
+        submit_guarded(client, warm_up, spec, trials, workers=[w], allow_other_workers=False)
+        for w in workers
+    ]
+    done = _gather(client, futures, "S2-Net kernels (compiled on the first run only)", progress)
+    for value in done:
+        if isinstance(value, TaskFailure):
+            value.raise_for(f"S2 features of the first trials of subject {subject}")
+    if any(d["compiled"] for d in done):
+        seconds = max(d["seconds"] for d in done)
+        log(f"S2-Net kernels compiled in {seconds:.0f} s (once: later runs load them)")
 
 
 def _token(spec, data_path: str) -> str:
