@@ -207,7 +207,8 @@ def test_data_scaffold_reorders_and_checks_nodes(small_atlas):
     reordered = trials.isel(parcel=[5, 4, 3, 2, 1, 0])
     a = Scaffold.from_atlas(small_atlas, method="data", trials=trials)
     b = Scaffold.from_atlas(small_atlas, method="data", trials=reordered)
-    np.testing.assert_allclose(a.weights, b.weights)
+    # reordered nodes: the same correlations summed in another order, to rounding
+    np.testing.assert_allclose(a.weights, b.weights, rtol=1e-10, atol=1e-12 * a.weights.max())
     with pytest.raises(ValueError, match="6 parcels"):
         Scaffold.from_atlas(small_atlas, method="data", trials=trials.isel(parcel=slice(0, 5)))
     renamed = trials.assign_coords(parcel=[f"q{i}" for i in range(6)])

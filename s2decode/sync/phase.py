@@ -31,8 +31,12 @@ from numba import njit, prange
 from ..spiketrains import SpikeTrains
 from ._utils import check_positive, check_spike_trains, check_windows
 
-
 # --------------------------------------------------------------------------- spike phases
+# The largest double below 2 pi: a sample an ulp before a spike can round 2 pi (t - t_k) /
+# (t_{k+1} - t_k) up to 2 pi itself, outside the documented [0, 2 pi).
+_BELOW_TWO_PI = float(np.nextafter(2 * np.pi, 0.0))
+
+
 @njit(cache=True, error_model="numpy")
 def _linear_phase(train: np.ndarray, samples: np.ndarray, out: np.ndarray) -> None:
     n = train.shape[0]
@@ -47,7 +51,7 @@ def _linear_phase(train: np.ndarray, samples: np.ndarray, out: np.ndarray) -> No
             out[s] = 0.0  # on the last spike: a cycle ends, the phase wraps to 0
         else:
             prev = train[k - 1]
-            out[s] = 2 * np.pi * (t - prev) / (train[k] - prev)
+            out[s] = min(2 * np.pi * (t - prev) / (train[k] - prev), _BELOW_TWO_PI)
 
 
 @njit(cache=True, error_model="numpy")
@@ -67,8 +71,10 @@ def _history_phase(
             k += 1
         z *= np.exp(rate * (t - t_z))
         t_z = t
-        # NaN before the first spike (and where the trace has decayed to exactly 0).
-        out[s] = np.angle(z) if z != 0 else np.nan
+        # NaN before the first spike (and where the trace has decayed to exactly 0). atan2
+        # gives -pi for a tiny negative imaginary part; -pi is pi in the documented (-pi, pi].
+        phi = np.angle(z) if z != 0 else np.nan
+        out[s] = np.pi if phi == -np.pi else phi
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -163,7 +169,7 @@ class KuramotoOrder(NamedTuple):
     Attributes
     ----------
     order : ndarray, shape (..., n_times)
-        ``R(t)`` over all neurons with a defined phase (NaN where none).
+        ``R(t)`` in ``[0, 1]`` over all neurons with a defined phase (NaN where none).
     mean : ndarray, shape (...[, n_windows])
         Mean of ``R(t)`` over time (per window if windows were given).
     metastability : ndarray, shape (...[, n_windows])
@@ -211,7 +217,9 @@ def _kuramoto_kernel(phases: np.ndarray, labels: np.ndarray, n_groups: int) -> n
         for g in range(n_groups + 1):
             for t in range(n_times):
                 if count[g, t] > 0:
-                    out[b, g, t] = np.sqrt(re[g, t] ** 2 + im[g, t] ** 2) / count[g, t]
+                    # At most 1 as |mean exp(i phi)| is; rounding alone could overshoot.
+                    r = np.sqrt(re[g, t] ** 2 + im[g, t] ** 2) / count[g, t]
+                    out[b, g, t] = min(r, 1.0)
                 else:
                     out[b, g, t] = np.nan
     return out
@@ -319,7 +327,12 @@ def kuramoto_order(
 
 # --------------------------------------------------------------------------- PLV
 def _plv_one(phases: np.ndarray) -> np.ndarray:
-    """PLV matrix of one (n_neurons, n_times) block by matrix products (BLAS)."""
+    """PLV matrix of one (n_neurons, n_times) block by matrix products (BLAS).
+
+    Symmetric, 1 on the diagonal and at most 1 by construction: BLAS sums entry ``(i, j)``
+    and ``(j, i)`` in orders that depend on the CPU's kernels, so the upper triangle is
+    mirrored rather than trusted to come out equal.
+    """
     valid = np.isfinite(phases)
     filled = np.where(valid, phases, 0.0)
     c = np.where(valid, np.cos(filled), 0.0)
@@ -330,9 +343,13 @@ def _plv_one(phases: np.ndarray) -> np.ndarray:
     im = s @ c.T - c @ s.T
     count = m @ m.T
     with np.errstate(invalid="ignore", divide="ignore"):
-        plv = np.hypot(re, im) / count
+        plv = np.minimum(np.hypot(re, im) / count, 1.0)
     plv[count == 0] = np.nan
-    return np.minimum(plv, 1.0)
+    lower = np.tril_indices(plv.shape[0], -1)
+    plv[lower] = plv.T[lower]
+    # |mean_t exp(0)| = 1 for a neuron with a defined phase (its count is its own diagonal).
+    np.fill_diagonal(plv, np.where(np.diag(count) > 0, 1.0, np.nan))
+    return plv
 
 
 def phase_locking_matrix(
@@ -356,7 +373,8 @@ def phase_locking_matrix(
     Returns
     -------
     plv : ndarray, shape (...[, n_windows], n_neurons, n_neurons)
-        Symmetric, in ``[0, 1]``; NaN for pairs with no common sample.
+        Symmetric, in ``[0, 1]``, 1 on the diagonal; NaN for pairs with no common sample
+        (and on the diagonal for a neuron whose phase is never defined).
     """
     phases = _check_phases(phases)
     lead = phases.shape[:-2]

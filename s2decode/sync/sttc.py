@@ -39,7 +39,8 @@ def _tiled_time(s: np.ndarray, dt: float, t_start: float, t_stop: float) -> floa
         covered += min(s[k + 1] - s[k], 2 * dt)
     covered += s[0] - t_start if s[0] - t_start < dt else dt
     covered += t_stop - s[n - 1] if t_stop - s[n - 1] < dt else dt
-    return covered / (t_stop - t_start)
+    # The pieces tile at most the recording; their rounded sum may exceed it by an ulp.
+    return min(covered / (t_stop - t_start), 1.0)
 
 
 @njit(cache=True, error_model="numpy")
@@ -64,10 +65,13 @@ def _sttc_from_parts(pa: float, pb: float, ta: float, tb: float) -> float:
     if pa * tb == 1 and pb * ta == 1:
         return 1.0
     if pa * tb == 1:
-        return 0.5 + 0.5 * (pb - ta) / (1 - pb * ta)
-    if pb * ta == 1:
-        return 0.5 + 0.5 * (pa - tb) / (1 - pa * tb)
-    return 0.5 * (pa - tb) / (1 - pa * tb) + 0.5 * (pb - ta) / (1 - pb * ta)
+        value = 0.5 + 0.5 * (pb - ta) / (1 - pb * ta)
+    elif pb * ta == 1:
+        value = 0.5 + 0.5 * (pa - tb) / (1 - pa * tb)
+    else:
+        value = 0.5 * (pa - tb) / (1 - pa * tb) + 0.5 * (pb - ta) / (1 - pb * ta)
+    # Each term is in [-1, 1] for P, T in [0, 1]; rounding near P T = 1 could step outside.
+    return max(-1.0, min(value, 1.0))
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
