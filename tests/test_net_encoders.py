@@ -120,3 +120,12 @@ def test_encoder_input_mismatch_errors():
         encode(np.zeros((1, 1, 10)), 10.0, S2NetConfig(encoder="spikes"), _rng())
     with pytest.raises(ValueError, match="sfreq"):
         encode(np.zeros((1, 1, 10)), None, S2NetConfig(), _rng())
+
+
+def test_standardize_constant_signals_become_zero_whatever_the_rounding():
+    """A constant of 0.1 over 7 samples has a rounded mean and a std of ~1e-17, not 0."""
+    x = np.stack([np.full(7, 0.1), np.zeros(7), np.arange(7.0)])
+    z = standardize(x)
+    assert np.array_equal(z[:2], np.zeros((2, 7)))
+    np.testing.assert_allclose(z[2].mean(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(z[2].std(), 1.0, rtol=1e-12)

@@ -87,7 +87,9 @@ def standardize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     mean = x.mean(axis=-1, keepdims=True)
     std = x.std(axis=-1, keepdims=True)
-    return np.divide(x - mean, std, out=np.zeros_like(x), where=std > 0)
+    # constant means equal samples: a rounded mean leaves a std of ~1e-17 that must not count
+    varies = (np.ptp(x, axis=-1, keepdims=True) > 0) & (std > 0)
+    return np.divide(x - mean, std, out=np.zeros_like(x), where=varies)
 
 
 def _empty_events():
