@@ -253,6 +253,121 @@ def test_other_checks():
         PipelineSpec.from_dict({"dataset": "synthetic"}, source="p.yaml")
 
 
+# --------------------------------------------------------------------------- ranges
+@pytest.mark.parametrize(
+    "changes, key, fragment",
+    [
+        ({"preprocessing__h_freq": float("inf")}, "preprocessing.h_freq", "finite"),
+        ({"preprocessing__tmin": float("nan")}, "preprocessing.tmin", "finite"),
+        ({"decoder": {"estimator": "svc", "C": float("inf")}}, "decoder.C", "finite"),
+        ({"features__windows": float("inf")}, "features.windows", "is not allowed"),
+        ({"features__windows": [[0, float("inf")]]}, "features.windows", "[start, stop] pair"),
+        ({"features__static_duration": 0}, "features.static_duration", "greater than 0"),
+        ({"seed": 2**32}, "seed", "4294967295"),
+        ({"report__example_trial": -1}, "report.example_trial", "greater than or equal to 0"),
+        ({"scaffold__k": 0}, "scaffold.k", "greater than 0"),
+        ({"compute__batch_size": 0}, "compute.batch_size", "greater than 0"),
+        ({"peers": [{"name": "bandpower_lr", "params": {"bins": 3}}]}, "peers[0].params", "'bins'"),
+    ],
+)
+def test_numbers_are_finite_and_in_range(changes, key, fragment):
+    errors = dict(_errors(**changes))
+    assert key in errors, errors
+    assert fragment in errors[key], errors[key]
+
+
+@pytest.mark.parametrize(
+    "dataset, key, fragments",
+    [
+        ({"name": "synthetic", "options": {"n_trials": -4}}, "n_trials", ["-4", ">= 4"]),
+        (
+            {"name": "synthetic", "options": {"n_trials": 5, "networks": ["A", "B", "C"]}},
+            "n_trials",
+            [">= 6", "3 classes"],
+        ),
+        ({"name": "synthetic", "options": {"coupling": 1.5}}, "coupling", ["[0, 1]"]),
+        ({"name": "synthetic", "options": {"duration": 0}}, "duration", ["> 0"]),
+        ({"name": "synthetic", "options": {"freq": 200}}, "freq", ["Nyquist", "125 Hz"]),
+        ({"name": "synthetic", "options": {"seed": -1}}, "seed", [">= 0"]),
+        ({"name": "eegbci", "options": {"task": "dream"}}, "task", ["'imagery'"]),
+        ({"name": "eegbci", "options": {"runs": [1, 2]}}, "runs", ["3..14"]),
+        (
+            {"name": "eegbci", "options": {"runs": [4], "task": "execution"}},
+            "runs",
+            ["contradicts"],
+        ),
+        ({"name": "eegbci", "options": {"method": "lorreta"}}, "method", ["'eloreta'"]),
+        ({"name": "eegmat", "options": {"window": 2, "overlap": 2}}, "window", ["above overlap"]),
+        ({"name": "eegmat", "options": {"window": -1}}, "window", ["> 0"]),
+        ({"name": "haxby", "options": {"categories": ["faces"]}}, "categories", ["'faces'"]),
+        ({"name": "haxby", "options": {"runs": [0, 13]}}, "runs", ["1..12"]),
+        ({"name": "haxby", "options": {"mask": "vt"}}, "mask", ["'1slice'", "'slice'"]),
+        ({"name": "haxby", "options": {"n_parcels": 0}}, "n_parcels", [">= 1"]),
+        ({"name": "kramer_stn", "options": {"tmin": -2}}, "tmin", ["[-1, 1]", "GO cue"]),
+        ({"name": "kramer_stn", "options": {"bin_size": 0.0105}}, "bin_size", ["whole number"]),
+        ({"name": "kramer_stn", "options": {"tmin": 0.5, "tmax": 0.2}}, "tmax", ["after tmin"]),
+        ({"name": "hatsopoulos2004", "options": {"label": "angle"}}, "label", ["'degrees'"]),
+    ],
+)
+def test_dataset_options_are_checked_against_the_loaders_ranges(dataset, key, fragments):
+    errors = dict(_errors(dataset=dataset))
+    assert f"dataset.options.{key}" in errors, errors
+    for fragment in fragments:
+        assert fragment in errors[f"dataset.options.{key}"]
+
+
+def test_preprocessing_the_loader_takes_is_checked_at_its_key():
+    errors = dict(_errors(dataset="kramer_stn", atlas=None, preprocessing={"tmax": 3.0}))
+    assert list(errors) == ["preprocessing.tmax"] and "[-1, 1]" in errors["preprocessing.tmax"]
+    errors = dict(_errors(dataset="eegbci", preprocessing={"l_freq": 50.0}))
+    assert "below h_freq (40.0, the loader's default)" in errors["preprocessing.l_freq"]
+    errors = dict(_errors(dataset="kramer_stn", atlas=None, preprocessing={"h_freq": 30.0}))
+    assert "'spike_counts'" in errors["preprocessing.h_freq"]
+    assert "bin_size" in errors["preprocessing.h_freq"]
+    errors = dict(_errors(dataset={"name": "kramer_stn", "options": {"return_spike_times": True}}))
+    assert "spike counts" in errors["dataset.options.return_spike_times"]
+
+
+def test_windows_lie_inside_the_crop():
+    crop = {"tmin": 0.0, "tmax": 2.0}
+    errors = dict(_errors(dataset="eegbci", preprocessing=crop, features__windows=[[1, 3]]))
+    assert "[[1.0, 3.0]]" in errors["features.windows"]
+    assert "preprocessing.tmin (0)..tmax (2) s" in errors["features.windows"]
+    errors = dict(_errors(dataset="eegbci", preprocessing=crop, features__windows=2.5))
+    assert "up to 2 s" in errors["features.windows"]
+    assert _spec(dataset="eegbci", preprocessing=crop, features__windows=[[0, 2]])
+    # static patterns: the windows are network time, not the trials' time axis
+    assert _spec(
+        dataset="hatsopoulos2004", atlas=None, preprocessing=crop, features__windows=[[0, 0.2]]
+    )
+
+
+def test_generated_trials_are_checked_statically():
+    """The four cases of issue 10, section 3, on the synthetic dataset (1 s at 250 Hz)."""
+    errors = dict(_errors(preprocessing__h_freq=200.0))
+    assert "Nyquist frequency (125 Hz)" in errors["preprocessing.h_freq"]
+    errors = dict(_errors(report__example_trial=999))
+    assert "'synthetic' has 20 trials" in errors["report.example_trial"]
+    assert _spec(report__example_trial=19).report.example_trial == 19
+    errors = dict(_errors(dataset__options={"duration": 0.5}, features__windows=[[0, 5]]))
+    assert (
+        "[[0.0, 5.0]]" in errors["features.windows"] and "0 to 0.5 s" in errors["features.windows"]
+    )
+    errors = dict(_errors(features__windows=1.5))
+    assert "longer than the trials" in errors["features.windows"]
+    assert _spec(features__windows=[[0.5, 1.0]])  # the end of the last sample is in
+    # more of what a run would find
+    errors = dict(_errors(cv__n_splits=11))
+    assert "10 trials of the rarest class" in errors["cv.n_splits"]
+    errors = dict(_errors(preprocessing={"tmin": -0.5, "tmax": 0.5}))
+    assert "a crop cannot extend them" in errors["preprocessing.tmin"]
+    errors = dict(_errors(preprocessing={"resample": 100.0, "tmin": 0.5, "tmax": 0.505}))
+    assert "keep 1 sample" in errors["preprocessing.tmax"]
+    assert _spec(preprocessing__resample=100.0, features__windows=[[0.0, 1.0]])
+    errors = dict(_errors(preprocessing={"tmin": 0.2, "tmax": 0.8}, features__windows=[[0.1, 0.5]]))
+    assert "[[0.1, 0.5]]" in errors["features.windows"]
+
+
 def test_pipeline_error_pickles():
     with pytest.raises(PipelineError) as info:
         _spec(cv__scheme="loso")
@@ -311,7 +426,7 @@ def test_featurizer_params_build_a_clonable_featurizer():
     assert params["random_state"] == 7 and params["scaffold"] == "distance" and params["k"] == 12
     assert params["features"] == ("rates", "plv") and params["backend"] == "numpy"
     assert params["windows"] == ((0.0, 0.25), (0.25, 0.5))
-    assert set(params) | {"config", "sfreq", "projection", "n_jobs", "memory"} == set(
+    assert set(params) | {"config", "sfreq", "info", "projection", "n_jobs", "memory"} == set(
         S2Featurizer().get_params()
     )
 

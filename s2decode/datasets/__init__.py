@@ -30,7 +30,15 @@ _MODULES = {
     "synthetic": "synthetic",
 }
 
-__all__ = ["DatasetNotFoundError", "available", "fetch", "list_datasets", "load"]
+__all__ = [
+    "DatasetNotFoundError",
+    "available",
+    "check_options",
+    "describe",
+    "fetch",
+    "list_datasets",
+    "load",
+]
 
 
 def list_datasets() -> list[str]:
@@ -64,6 +72,65 @@ def load(name: str, data_dir: str | os.PathLike | None = None, **options) -> xr.
         Dims ``("trial", node, "time")`` with labels ``y`` and groups ``group``.
     """
     return _module(name).load(data_dir=data_dir, **options)
+
+
+def describe(name: str, data_dir: str | os.PathLike | None = None, **options) -> dict:
+    """What :func:`load` would return, from a cheap read of the files (seconds at most).
+
+    Headers, annotations and event tables are read, not the signals: EDF headers for
+    ``eegbci`` and ``eegmat``, the events tables and NIfTI headers for ``haxby``; the small
+    MATLAB files of ``kramer_stn`` (10 kB) and ``hatsopoulos2004`` (60 kB) are loaded;
+    ``synthetic`` reads nothing.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`.
+    data_dir : path-like | None
+        Data directory; ``None`` reads ``S2DECODE_DATA``.
+    **options
+        Options of the dataset's ``load`` (those that do not change the trials' shape,
+        such as ``atlas`` or ``l_freq``, are accepted and ignored).
+
+    Returns
+    -------
+    description : dict
+        ``dataset`` (the name); ``kind`` (``"continuous"``, ``"spike_counts"`` or
+        ``"rates"``); ``sfreq`` (Hz, of the trials ``load`` returns) and
+        ``recording_sfreq`` (Hz, before the loader's own ``resample``: what its band-pass
+        sees); ``n_trials``, exact where ``n_trials_exact`` is true, else an upper bound;
+        ``classes`` (trials per label; for ``synthetic`` without ``networks``, placeholder
+        labels); ``n_groups`` (distinct values of ``group``); ``tmin`` (s, time of the
+        first sample) and ``n_times`` (samples per trial); ``n_nodes`` (``None`` where the
+        nodes are parcels of an atlas the description does not read); ``l_freq`` and
+        ``h_freq`` (Hz, the band-pass the loader applies to the recording; ``None``: none);
+        ``source`` (what was read).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where the data directory does not hold the dataset.
+    """
+    return _module(name).describe(data_dir=data_dir, **options)
+
+
+def check_options(name: str, **options) -> list[tuple[str, str]]:
+    """Check a dataset's options against the ranges its module documents, reading nothing.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`.
+    **options
+        Options of the dataset's ``load``; names it does not take are not checked here.
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs, e.g. ``("n_trials", "-4 is not allowed; give an
+        integer >= 4 ...")``; empty where the options are fine.
+    """
+    return _module(name).check_options(**options)
 
 
 def fetch(name: str, data_dir: str | os.PathLike | None = None, **options) -> Path:

@@ -284,3 +284,173 @@ def fetch(
         shutil.copyfile(src, tmp)
         os.replace(tmp, target / src.name)  # atomic: never a half file under the real name
     return target
+
+
+def check_options(**options) -> list[tuple[str, str]]:
+    """Check options of :func:`load` against their documented ranges, reading no file.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+    from ..atlas.projection import PROJECTION_METHODS
+    from ._describe import choice_problem, collect, number_problem, order_problem
+
+    problems: list[tuple[str, str]] = []
+    if "subject" in options:
+        collect(
+            problems, "subject", number_problem(options["subject"], integer=True, low=1, high=109)
+        )
+    task, classes = options.get("task"), options.get("classes")
+    collect(problems, "task", choice_problem(task, TASKS, none=True))
+    collect(problems, "classes", choice_problem(classes, tuple(CLASSES), none=True))
+    runs = options.get("runs")
+    if runs is not None:
+        listed = [runs] if isinstance(runs, int) else runs
+        if (
+            not isinstance(listed, list | tuple)
+            or not listed
+            or not all(isinstance(r, int) and not isinstance(r, bool) and r in RUNS for r in listed)
+        ):
+            problems.append(
+                (
+                    "runs",
+                    f"{runs!r} is not allowed; give task runs in 3..14 (1 and 2 are baselines "
+                    "without cues), or null for the three runs of task and classes",
+                )
+            )
+        elif not problems:
+            try:
+                select_runs(runs, task, classes)
+            except (TypeError, ValueError) as err:  # runs that contradict task/classes
+                problems.append(("runs", str(err).rstrip(".")))
+    for key in ("tmin", "tmax"):
+        if key in options:
+            collect(problems, key, number_problem(options[key]))
+    for key in ("l_freq", "h_freq", "resample"):
+        if key in options:
+            collect(problems, key, number_problem(options[key], low=0, low_open=True, none=True))
+    order_problem(problems, options, "tmin", "tmax", (0.0, 4.0), after="after")
+    order_problem(problems, options, "l_freq", "h_freq", (1.0, 40.0))
+    if "rest" in options and not isinstance(options["rest"], bool):
+        problems.append(("rest", f"{options['rest']!r} is not allowed; give true or false"))
+    if "method" in options:
+        collect(
+            problems, "method", choice_problem(options["method"], PROJECTION_METHODS, none=True)
+        )
+    if "orientation" in options:
+        collect(problems, "orientation", choice_problem(options["orientation"], ("data", "kernel")))
+    baseline = options.get("baseline")
+    if baseline is not None and not (
+        isinstance(baseline, list | tuple)
+        and len(baseline) == 2
+        and all(b is None or number_problem(b) is None for b in baseline)
+    ):
+        problems.append(
+            ("baseline", f"{baseline!r} is not allowed; give [start, stop] in s (null: an end)")
+        )
+    return problems
+
+
+def describe(
+    data_dir: str | os.PathLike | None = None,
+    subject: int = 1,
+    runs: Sequence[int] | int | None = None,
+    task: str | None = None,
+    classes: str | None = None,
+    *,
+    tmin: float = 0.0,
+    tmax: float = 4.0,
+    l_freq: float | None = 1.0,
+    h_freq: float | None = 40.0,
+    resample: float | None = None,
+    rest: bool = False,
+    method: str | None = "eloreta",
+    projector=None,
+    **options,
+) -> dict:
+    """What :func:`load` would return with these options, from the EDF headers and
+    annotations of the runs (no signal is read; well under a second).
+
+    Parameters
+    ----------
+    data_dir, subject, runs, task, classes, tmin, tmax, l_freq, h_freq, resample, rest,
+    method, projector
+        As in :func:`load`.
+    **options
+        The other options of :func:`load` (they do not change the trials' shape).
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe`. ``n_trials`` counts the cues whose window
+        lies inside its run, an upper bound (MNE may still drop an epoch);
+        ``recording_sfreq`` is the rate the band-pass sees (before ``resample``);
+        ``n_nodes`` is the EEG channels with ``method=None``, else ``None`` (the atlas is
+        not read).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If a run file is missing.
+    ValueError
+        If the runs have different sampling rates.
+    """
+    import mne
+
+    from ._describe import description, mne_epoch_times, resampled_length
+
+    subject = _check_subject(subject)
+    runs = select_runs(runs, task, classes)
+    path = dataset_path(NAME, folder(subject), data_dir)
+    missing = [run_file(subject, r) for r in runs if not (path / run_file(subject, r)).is_file()]
+    if missing:
+        raise DatasetNotFoundError(
+            f"Dataset {NAME!r}: {path} lacks {missing}. Download them with "
+            f"s2decode.datasets.fetch({NAME!r}, subject={subject}, runs={runs}) "
+            f"(or `s2decode fetch {NAME}`)."
+        )
+    rates, counts, n_eeg = set(), {}, None
+    for run in runs:
+        raw = mne.io.read_raw_edf(path / run_file(subject, run), preload=False, verbose=False)
+        sfreq = float(raw.info["sfreq"])
+        rates.add(sfreq)
+        n_eeg = len(mne.pick_types(raw.info, eeg=True, exclude="bads"))
+        first, second = CLASSES[RUNS[run][1]]
+        names = {"T1": first, "T2": second, **({"T0": "rest"} if rest else {})}
+        last = (raw.n_times - 1) / sfreq
+        tol = 1.0 / sfreq
+        for onset, desc in zip(raw.annotations.onset, raw.annotations.description, strict=True):
+            inside = onset + tmin >= -tol and onset + tmax <= last + tol
+            if desc in names and inside:
+                counts[names[desc]] = counts.get(names[desc], 0) + 1
+    if len(rates) > 1:
+        raise ValueError(
+            f"Dataset {NAME!r}: the runs {runs} of {path} have sampling rates {rates}."
+        )
+    sfreq = rates.pop()
+    start, n_times = mne_epoch_times(tmin, tmax, sfreq)
+    out_sfreq = sfreq
+    if resample is not None:
+        n_times, out_sfreq = resampled_length(n_times, sfreq, resample), float(resample)
+    return description(
+        NAME,
+        kind="continuous",
+        sfreq=out_sfreq,
+        recording_sfreq=sfreq,
+        n_times=n_times,
+        classes=counts,
+        tmin=start,
+        n_trials_exact=False,
+        n_groups=len(runs),
+        l_freq=l_freq,
+        h_freq=h_freq,
+        n_nodes=n_eeg if method is None and projector is None else None,
+        source=f"{path} runs {runs}",
+    )

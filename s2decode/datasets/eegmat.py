@@ -275,3 +275,124 @@ def fetch(
         if keep:
             download(BASE_URL + name, f"sha256:{sha}", target, fname=name)
     return target
+
+
+def check_options(**options) -> list[tuple[str, str]]:
+    """Check options of :func:`load` against their documented ranges, reading no file.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+    from ..atlas.projection import PROJECTION_METHODS
+    from ._describe import choice_problem, collect, number_problem, order_problem
+
+    problems: list[tuple[str, str]] = []
+    if "window" in options:
+        collect(problems, "window", number_problem(options["window"], low=0, low_open=True))
+    if "overlap" in options:
+        collect(problems, "overlap", number_problem(options["overlap"], low=0))
+    order_problem(problems, options, "overlap", "window", (0.0, 4.0))
+    for key in ("l_freq", "h_freq", "resample"):
+        if key in options:
+            collect(problems, key, number_problem(options[key], low=0, low_open=True, none=True))
+    order_problem(problems, options, "l_freq", "h_freq", (None, None))
+    if "method" in options:
+        collect(
+            problems, "method", choice_problem(options["method"], PROJECTION_METHODS, none=True)
+        )
+    if "orientation" in options:
+        collect(problems, "orientation", choice_problem(options["orientation"], ("data", "kernel")))
+    return problems
+
+
+def describe(
+    data_dir: str | os.PathLike | None = None,
+    subjects: int | Sequence[int] | None = None,
+    *,
+    window: float = 4.0,
+    overlap: float = 0.0,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    resample: float | None = 128.0,
+    method: str | None = "eloreta",
+    projector=None,
+    **options,
+) -> dict:
+    """What :func:`load` would return with these options, from the EDF headers (no signal
+    is read; about 10 ms a file).
+
+    Parameters
+    ----------
+    data_dir, subjects, window, overlap, l_freq, h_freq, resample, method, projector
+        As in :func:`load`.
+    **options
+        The other options of :func:`load` (they do not change the trials' shape).
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe`. ``n_trials`` counts the windows that fit in
+        the recordings, an upper bound (windows overlapping a ``BAD`` annotation are
+        dropped); ``recording_sfreq`` is the rate the band-pass sees (before
+        ``resample``); ``n_nodes`` is the EEG channels the montage places with
+        ``method=None``, else ``None`` (the atlas is not read).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If the folder or a subject's files are missing.
+    ValueError
+        If the recordings have different sampling rates.
+    """
+    from ..io.eeg import read_raw, set_montage
+    from ._describe import description, resampled_length
+
+    path = dataset_path(NAME, FOLDER, data_dir)
+    subjects = _check_subjects(subjects, subjects_in(path), path)
+    rates, counts, n_nodes = set(), dict.fromkeys(CONDITIONS, 0), None
+    out_sfreq = n_samples = None
+    for subject in subjects:
+        for condition in CONDITIONS:
+            fname = path / subject_file(subject, condition)
+            raw = read_raw(fname, preload=False, montage=None, verbose=False)
+            if n_nodes is None and method is None and projector is None:
+                with warnings.catch_warnings():  # as in load
+                    warnings.filterwarnings("ignore", "The montage has no position", RuntimeWarning)
+                    set_montage(raw, "auto", verbose=False)
+                n_nodes = len(_placed_eeg(raw))
+            sfreq = float(raw.info["sfreq"])
+            rates.add(sfreq)
+            n_times = raw.n_times
+            out_sfreq = sfreq
+            if resample is not None:
+                n_times, out_sfreq = resampled_length(n_times, sfreq, resample), float(resample)
+            n_samples = round(window * out_sfreq)
+            step = out_sfreq * (window - overlap)  # as mne.make_fixed_length_events
+            counts[condition] += len(np.arange(0, n_times - n_samples + 1, step))
+    if len(rates) > 1:
+        raise ValueError(
+            f"Dataset {NAME!r}: the recordings of subjects {subjects} in {path} have different "
+            f"sampling rates {sorted(rates)}; describe (and load) them separately."
+        )
+    return description(
+        NAME,
+        kind="continuous",
+        sfreq=out_sfreq,
+        recording_sfreq=rates.pop(),
+        n_times=n_samples,
+        classes=counts,
+        tmin=0.0,
+        n_trials_exact=False,
+        n_groups=len(subjects),
+        l_freq=l_freq,
+        h_freq=h_freq,
+        n_nodes=n_nodes,
+        source=f"{path} subjects {subjects}",
+    )

@@ -108,3 +108,50 @@ def fetch(data_dir: str | os.PathLike | None = None) -> Path:
     folder = get_data_dir(data_dir) / FOLDER
     download(_URL, f"sha256:{_SHA256}", folder, fname=FNAME)
     return folder
+
+
+def check_options(**options) -> list[tuple[str, str]]:
+    """Check options of :func:`load` against their documented ranges, reading no file.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+    from ._describe import choice_problem, collect
+
+    problems: list[tuple[str, str]] = []
+    if "label" in options:
+        collect(problems, "label", choice_problem(options["label"], LABELS))
+    return problems
+
+
+def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
+    """What :func:`load` returns with these options: the file (60 kB) is loaded.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        As in :func:`load`.
+    **options
+        Options of :func:`load`.
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe` (``kind`` is ``"rates"``: one sample per
+        trial).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where the data directory does not hold the file.
+    """
+    from ._describe import describe_trials
+
+    return describe_trials(NAME, load(data_dir, **options))

@@ -430,3 +430,176 @@ def fetch(data_dir: str | os.PathLike | None = None, *, resolution: str = "1slic
         target = folder / rel
         download(_url(rel), f"sha256:{sha}", target.parent, fname=target.name)
     return folder
+
+
+def check_options(**options) -> list[tuple[str, str]]:
+    """Check options of :func:`load` against their documented ranges, reading no file.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+    from ._describe import choice_problem, collect, number_problem
+
+    problems: list[tuple[str, str]] = []
+    resolution = options.get("resolution", "1slice")
+    collect(problems, "resolution", choice_problem(resolution, RESOLUTIONS))
+    categories = options.get("categories")
+    if categories is not None:
+        if (
+            isinstance(categories, str)
+            or not isinstance(categories, list | tuple)
+            or not categories
+        ):
+            problems.append(
+                (
+                    "categories",
+                    f"{categories!r} is not allowed; give a non-empty list of categories "
+                    f"among {', '.join(CATEGORIES)}, or null for all",
+                )
+            )
+        else:
+            unknown = [c for c in categories if str(c) not in CATEGORIES]
+            if unknown:
+                problems.append(
+                    (
+                        "categories",
+                        f"{unknown} not among the categories {', '.join(CATEGORIES)}",
+                    )
+                )
+    runs = options.get("runs")
+    if runs is not None:
+        ok = (
+            isinstance(runs, list | tuple) and runs and all(number_problem(r) is None for r in runs)
+        )
+        if not ok or not set(runs) <= set(RUNS):
+            problems.append(
+                ("runs", f"{runs!r} is not allowed; give a non-empty list of run numbers 1..12")
+            )
+    mask = options.get("mask")
+    if (
+        isinstance(mask, str)
+        and resolution in RESOLUTIONS
+        and mask not in MASKS[resolution]
+        and not (os.sep in mask or "/" in mask or mask.endswith(".gz"))
+    ):
+        problems.append(
+            (
+                "mask",
+                f"{mask!r} is not a mask of resolution {resolution!r}; choose one of "
+                f"{', '.join(map(repr, MASKS[resolution]))}, or give a NIfTI path",
+            )
+        )
+    if "n_parcels" in options:
+        collect(
+            problems,
+            "n_parcels",
+            number_problem(options["n_parcels"], integer=True, low=1, none=True),
+        )
+    if "hrf_lag" in options:
+        collect(problems, "hrf_lag", number_problem(options["hrf_lag"], low=0))
+    if "random_state" in options:
+        collect(
+            problems,
+            "random_state",
+            number_problem(options["random_state"], integer=True, low=0, high=2**32 - 1, none=True),
+        )
+    if "detrend" in options and not isinstance(options["detrend"], bool):
+        problems.append(("detrend", f"{options['detrend']!r} is not allowed; give true or false"))
+    return problems
+
+
+def describe(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    resolution: str = "1slice",
+    categories: Sequence[str] | None = None,
+    runs: Sequence[int] | None = None,
+    atlas: Any = "data-driven",
+    mask: Any = None,
+    n_parcels: int | None = None,
+    hrf_lag: float = 4.0,
+    **options,
+) -> dict:
+    """What :func:`load` would return with these options, from the events tables (or
+    ``labels.txt``) and the NIfTI headers (no volume is read).
+
+    Parameters
+    ----------
+    data_dir, resolution, categories, runs, atlas, mask, n_parcels, hrf_lag
+        As in :func:`load`.
+    **options
+        The other options of :func:`load` (they do not change the trials' shape).
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe`. ``n_trials`` counts the blocks of the
+        categories whose window lies inside its run, as :func:`load` keeps them;
+        ``n_nodes`` is ``n_parcels`` for the data-driven parcels, the mask's voxels with
+        ``atlas=None``, else ``None``.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where the data directory does not hold the dataset.
+    """
+    import nibabel
+
+    from ..io.fmri import events_from_volume_labels, read_events
+    from ._describe import description
+
+    resolution = _check_resolution(resolution)
+    must_have = "haxby2001/subj1/bold.nii.gz" if resolution == "full" else "sub001/BOLD"
+    path = dataset_path(NAME, FOLDER, data_dir, must_have=must_have)
+    categories = list(CATEGORIES) if categories is None else [str(c) for c in categories]
+    runs = list(RUNS) if runs is None else [int(r) for r in runs]
+    tables = []  # (events, n_volumes) per run
+    if resolution == "full":
+        subj = path / "haxby2001" / "subj1"
+        table = pd.read_csv(subj / "labels.txt", sep=" ")
+        for r in runs:
+            labels = table["labels"].to_numpy()[table["chunks"].to_numpy() == r - 1]
+            tables.append((events_from_volume_labels(labels, T_R), labels.size))
+    else:
+        imgs, events = _reduced_runs(path, resolution, runs)
+        for img, ev in zip(imgs, events, strict=True):
+            tables.append((read_events(ev), int(nibabel.load(img).shape[3])))
+    counts: dict[str, int] = {}
+    lengths, offsets, kept_runs = [], [], set()
+    tol = 1e-6 * T_R
+    for run, (ev, n_volumes) in zip(runs, tables, strict=True):  # as io.fmri.fmri_to_trials
+        frame_times = np.arange(n_volumes) * T_R
+        for row in ev[ev["trial_type"].isin(categories)].itertuples(index=False):
+            start = row.onset + hrf_lag
+            stop = start + row.duration
+            want = np.ceil((stop - tol) / T_R) - np.ceil((start - tol) / T_R)
+            idx = np.flatnonzero((frame_times >= start - tol) & (frame_times < stop - tol))
+            if want <= 0 or idx.size < want:
+                continue
+            counts[row.trial_type] = counts.get(row.trial_type, 0) + 1
+            kept_runs.add(run)
+            lengths.append(idx.size)
+            offsets.append(frame_times[idx[0]] - row.onset)
+    n_nodes = None
+    if isinstance(atlas, str) and atlas == "data-driven":
+        n_nodes = _DEFAULT_PARCELS[resolution] if n_parcels is None else n_parcels
+    elif atlas is None:
+        n_nodes = _mask_size(_mask_path(path, resolution, mask))
+    return description(
+        NAME,
+        kind="continuous",
+        sfreq=1.0 / T_R,
+        n_times=min(lengths) if lengths else 0,
+        classes=counts,
+        tmin=float(np.median(offsets)) if offsets else 0.0,
+        n_groups=len(kept_runs),
+        n_nodes=n_nodes,
+        source=f"{NAME} ({resolution}): {path} runs {runs}",
+    )

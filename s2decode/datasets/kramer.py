@@ -130,3 +130,63 @@ def fetch(data_dir: str | os.PathLike | None = None) -> Path:
     folder = get_data_dir(data_dir) / FOLDER
     download(_URL, f"sha256:{_SHA256}", folder, fname=FNAME)
     return folder
+
+
+def check_options(**options) -> list[tuple[str, str]]:
+    """Check options of :func:`load` against their documented ranges, reading no file.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+    from ._describe import collect, number_problem, order_problem
+
+    problems: list[tuple[str, str]] = []
+    for key in ("tmin", "tmax"):
+        if key in options:
+            message = number_problem(options[key], low=-1.0, high=1.0, none=True)
+            if message:
+                message += " (the trials span -1 to 1 s around the GO cue)"
+            collect(problems, key, message)
+    order_problem(problems, options, "tmin", "tmax", (None, None), after="after")
+    bin_size = options.get("bin_size")
+    if bin_size is not None:
+        message = number_problem(bin_size, low=0, low_open=True)
+        if message is None and abs(bin_size * 1000 - round(bin_size * 1000)) > 1e-6:
+            message = f"{bin_size!r} is not allowed; give a whole number of ms (e.g. 0.01)"
+        if message is None and bin_size > 2.0:
+            message = f"{bin_size!r} s is longer than the 2 s trials"
+        collect(problems, "bin_size", message)
+    return problems
+
+
+def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
+    """What :func:`load` returns with these options: the file (10 kB) is loaded.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        As in :func:`load`.
+    **options
+        Options of :func:`load` (``return_spike_times`` is ignored).
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe`.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where the data directory does not hold the file.
+    """
+    from ._describe import describe_trials
+
+    options.pop("return_spike_times", None)
+    return describe_trials(NAME, load(data_dir, **options))

@@ -132,3 +132,118 @@ def load(
 def fetch(data_dir: str | os.PathLike | None = None, **options) -> None:
     """Nothing to download: the synthetic dataset is generated on demand."""
     return None
+
+
+def check_options(**options) -> list[tuple[str, str]]:
+    """Check options of :func:`load` against their documented ranges, generating nothing.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+    from ._describe import collect, number_problem
+
+    problems: list[tuple[str, str]] = []
+    networks = options.get("networks")
+    n_classes = 2
+    if networks is not None:
+        if (
+            isinstance(networks, str)
+            or not isinstance(networks, list | tuple)
+            or not networks
+            or not all(isinstance(n, str) for n in networks)
+        ):
+            problems.append(
+                ("networks", f"{networks!r} is not allowed; give a list of network names or null")
+            )
+        elif len(set(networks)) != len(networks):
+            problems.append(("networks", f"{list(networks)} lists a network twice"))
+        else:
+            n_classes = len(networks)
+    if "n_trials" in options:
+        message = number_problem(options["n_trials"], integer=True, low=2 * n_classes)
+        if message:
+            message += f" (at least 2 trials for each of the {n_classes} classes)"
+        collect(problems, "n_trials", message)
+    for key in ("duration", "sfreq", "freq"):
+        if key in options:
+            collect(problems, key, number_problem(options[key], low=0, low_open=True))
+    for key in ("freq_jitter", "noise"):
+        if key in options:
+            collect(problems, key, number_problem(options[key], low=0))
+    if "coupling" in options:
+        collect(problems, "coupling", number_problem(options["coupling"], low=0, high=1))
+    if "seed" in options:
+        collect(problems, "seed", number_problem(options["seed"], integer=True, low=0))
+    if "atlas" in options and not isinstance(options["atlas"], str):
+        problems.append(("atlas", f"{options['atlas']!r} is not allowed; give an atlas name"))
+    if not {k for k, _ in problems} & {"duration", "sfreq", "freq"}:
+        duration = options.get("duration", 1.0)
+        sfreq = options.get("sfreq", 250.0)
+        freq = options.get("freq", 10.0)
+        if round(duration * sfreq) < 2:
+            problems.append(
+                (
+                    "duration",
+                    f"{duration} s at {sfreq:g} Hz is {round(duration * sfreq)} sample(s); "
+                    "give a duration of at least 2 samples",
+                )
+            )
+        if freq >= sfreq / 2:
+            problems.append(
+                (
+                    "freq",
+                    f"{freq} Hz is at or above the Nyquist frequency ({sfreq / 2:g} Hz) of "
+                    f"sfreq {sfreq:g} Hz; give a frequency below {sfreq / 2:g} Hz or raise sfreq",
+                )
+            )
+    return problems
+
+
+def describe(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    networks: tuple[str, ...] | None = None,
+    n_trials: int = 80,
+    duration: float = 1.0,
+    sfreq: float = 250.0,
+    **options,
+) -> dict:
+    """What :func:`load` would return with these options, generating nothing.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        Ignored, as in :func:`load`.
+    networks, n_trials, duration, sfreq
+        As in :func:`load`.
+    **options
+        The other options of :func:`load` (they do not change the trials' shape).
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe`. Without ``networks`` the two classes are
+        named ``"network 1"`` and ``"network 2"`` (the atlas is not read); ``n_nodes`` is
+        ``None`` for the same reason.
+    """
+    from ._describe import description
+
+    names = list(networks) if networks is not None else ["network 1", "network 2"]
+    classes = {name: len(range(k, n_trials, len(names))) for k, name in enumerate(names)}
+    return description(
+        NAME,
+        kind="continuous",
+        sfreq=sfreq,
+        n_times=round(duration * sfreq),
+        classes=classes,
+        tmin=0.0,
+        n_groups=min(4, n_trials),
+        source="generated",
+    )

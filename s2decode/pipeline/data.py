@@ -6,6 +6,8 @@ preprocessing. Preprocessing keys the dataset's loader accepts go to the loader,
 filters the continuous recording before cutting trials (no edge effects) and crops the
 trials around their events; the others are applied to the trials by
 :func:`preprocess_trials` (MNE's filters, in this order: band-pass, resample, crop).
+:func:`check_against_data` checks a pipeline against the recordings of a data directory
+from a cheap read of their headers (:func:`s2decode.datasets.describe`), before any load.
 """
 
 from __future__ import annotations
@@ -20,12 +22,18 @@ import xarray as xr
 
 from ..config import get_data_dir
 from ..datasets._base import DatasetNotFoundError, dataset_path
-from .spec import SUBJECT_OPTIONS
+from .spec import SUBJECT_OPTIONS, PipelineError
 
 if TYPE_CHECKING:
     from .spec import PipelineSpec
 
-__all__ = ["NO_SUBJECT", "dataset_subjects", "load_subject", "preprocess_trials"]
+__all__ = [
+    "NO_SUBJECT",
+    "check_against_data",
+    "dataset_subjects",
+    "load_subject",
+    "preprocess_trials",
+]
 
 #: The subject id of a dataset without subjects (one recording).
 NO_SUBJECT = "-"
@@ -118,6 +126,74 @@ def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = No
                 f"Download them with {_fetch_hint(name, missing)}."
             )
     return [_subject_id(name, n) for n in numbers]
+
+
+def check_against_data(
+    spec: PipelineSpec, data_dir: str | os.PathLike | None = None, *, source: str = "<pipeline>"
+) -> dict[str, dict[str, Any]]:
+    """Check a pipeline against the recordings of a data directory, before loading them.
+
+    Each subject's files are described cheaply (:func:`s2decode.datasets.describe`: EDF
+    headers and annotations, events tables and NIfTI headers, or the small MATLAB files;
+    seconds for all the subjects of a pipeline) and :meth:`PipelineSpec.data_problems`
+    finds what a run would fail on minutes later: band edges at or above the Nyquist
+    frequency, ``features.windows`` or a crop outside the trials, ``report.example_trial``
+    beyond the example subject's trials, ``cv.n_splits`` above the trials of a class,
+    ``leave_one_group_out`` with a single group.
+
+    Parameters
+    ----------
+    spec : PipelineSpec
+        The pipeline (already valid on its own).
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``).
+    source : str
+        Where the pipeline came from (its file), for the error messages.
+
+    Returns
+    -------
+    descriptions : dict
+        Subject id (:func:`dataset_subjects`) -> its description.
+
+    Raises
+    ------
+    PipelineError
+        Where the pipeline does not fit the data: one line per problem, naming the key
+        (a problem shared by several subjects is given once, with how many share it).
+    DatasetNotFoundError
+        Where the data directory lacks the dataset or a subject of the pipeline (the
+        message says how to fetch it).
+    """
+    from ..datasets import describe
+
+    subjects = dataset_subjects(spec, data_dir)
+    example = _example_subject(spec, subjects)
+    descriptions: dict[str, dict[str, Any]] = {}
+    found: dict[str, list] = {}  # key -> [the first subject's message, subjects with it]
+    for subject in subjects:
+        number = int(subject) if spec.dataset.name in SUBJECT_OPTIONS else None
+        desc = describe(spec.dataset.name, data_dir=data_dir, **spec.loader_options(number))
+        descriptions[subject] = desc
+        for key, message in spec.data_problems(desc, subject=subject, example=subject == example):
+            found.setdefault(key, [message, 0])[1] += 1
+    if found:
+        errors = []
+        for key, (message, n) in found.items():
+            more = f" (and {n - 1} more subject{'s' if n > 2 else ''})" if n > 1 else ""
+            errors.append((key, message + more))
+        raise PipelineError(source, errors)
+    return descriptions
+
+
+def _example_subject(spec: PipelineSpec, subjects: list[str]) -> str | None:
+    """The subject of the report's example trial (as the runner picks it), or ``None``."""
+    wanted = spec.report.example_subject
+    if wanted is None:
+        return subjects[0] if subjects else None
+    for s in subjects:
+        if s == str(wanted) or (s.isdigit() and str(wanted).isdigit() and int(s) == int(wanted)):
+            return s
+    return None
 
 
 def load_subject(

@@ -15,9 +15,18 @@ allowed>``, e.g.::
 Besides the types, validation checks what can be checked without loading data: the dataset
 exists and ``dataset.options`` are keyword arguments of its loader; ``net`` keys are
 :class:`~s2decode.net.S2NetConfig` parameters with valid values; peers exist in
-:data:`s2decode.peers.PEERS` (their parameters are checked when a run builds them);
+:data:`s2decode.peers.PEERS` and take the parameters given (their values are checked when
+a run builds them);
 ``subjects`` are given only for datasets that have subjects, and leave-one-subject-out
-has at least two of them.
+has at least two of them; numbers are finite and in range, and ``dataset.options`` (with the
+preprocessing keys the loader takes) lie in the ranges the dataset's module documents
+(:func:`s2decode.datasets.check_options`); ``features.windows`` lie inside
+``preprocessing.tmin..tmax``. For a generated dataset (``synthetic``) the trials are known
+from the options, so the checks that need the data run too (:meth:`PipelineSpec.data_problems`
+with :func:`s2decode.datasets.describe`: the band edges below Nyquist, the windows inside the
+trials, ``report.example_trial`` below the number of trials, ``cv.n_splits`` at most the
+trials of the rarest class). :func:`s2decode.pipeline.data.check_against_data` runs them on
+the recordings of a data directory.
 """
 
 from __future__ import annotations
@@ -27,12 +36,13 @@ import difflib
 import hashlib
 import inspect
 import json
+import math
 import os
 import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -40,7 +50,6 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeInt,
-    PositiveFloat,
     PositiveInt,
     ValidationError,
     field_validator,
@@ -69,10 +78,19 @@ __all__ = [
 FINGERPRINT_VERSION = 1
 
 FeatureSet = Literal[FEATURE_SETS]
+#: A finite float (YAML's ``.inf`` and ``.nan`` are refused), and one that is also > 0.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+#: Seeds go to numpy's RandomState, which takes 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
 #: Datasets with several subjects -> the keyword of their loader that selects subjects.
 SUBJECT_OPTIONS = types.MappingProxyType({"eegmat": "subjects", "eegbci": "subject"})
 #: Subject numbers each of them knows (eegmat: 36 subjects, 00-35; eegbci: S001-S109).
 SUBJECT_RANGES = types.MappingProxyType({"eegmat": range(0, 36), "eegbci": range(1, 110)})
+#: Datasets whose trials are not continuous signals -> their kind (the others: continuous).
+TRIAL_KINDS = types.MappingProxyType({"kramer_stn": "spike_counts", "hatsopoulos2004": "rates"})
+#: Datasets generated from their options (nothing on disk): the data checks run statically.
+GENERATED_DATASETS = frozenset({"synthetic"})
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -261,6 +279,10 @@ def _default_subject(name: str) -> Any:
     return inspect.signature(_module(name).load).parameters[SUBJECT_OPTIONS[name]].default
 
 
+def _bound(value: float | None, key: str) -> str:
+    return key if value is None else f"{key} ({value:g})"
+
+
 def _loader_parameters(name: str) -> list[str]:
     """Keyword arguments of a dataset's ``load``, in signature order, without ``data_dir``."""
     from ..datasets import _module
@@ -293,8 +315,8 @@ class PreprocessingSpec(_Section):
     l_freq: PositiveFloat | None = None
     h_freq: PositiveFloat | None = None
     resample: PositiveFloat | None = None
-    tmin: float | None = None
-    tmax: float | None = None
+    tmin: FiniteFloat | None = None
+    tmax: FiniteFloat | None = None
 
     @model_validator(mode="after")
     def _check_order(self) -> PreprocessingSpec:
@@ -375,7 +397,7 @@ class FeaturesSpec(_Section):
     @classmethod
     def _check_windows(cls, value: Any) -> Any:
         def number(v: Any) -> bool:
-            return isinstance(v, int | float) and not isinstance(v, bool)
+            return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
         if value is None or (number(value) and value > 0):
             return value
@@ -487,6 +509,16 @@ class PeerSpec(_Section):
             )
         return name
 
+    @model_validator(mode="after")
+    def _known_params(self) -> PeerSpec:
+        from ..peers import check_peer_params
+
+        try:  # the names; the values are checked when a run builds the peer
+            check_peer_params(self.name, self.params)
+        except ValueError as err:
+            raise _Issues([(("params",), str(err).rstrip("."))]) from None
+        return self
+
     @property
     def label(self) -> str:
         """How the scores name this peer (:func:`s2decode.peers.peer_label`)."""
@@ -570,7 +602,7 @@ class PipelineSpec(_Section):
 
     name: str
     description: str = ""
-    seed: NonNegativeInt = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     dataset: DatasetSpec
     preprocessing: PreprocessingSpec = Field(default_factory=PreprocessingSpec)
     atlas: str | None = "seitzman300"
@@ -706,8 +738,297 @@ class PipelineSpec(_Section):
                     ("report", "example_subject"),
                     f"{wanted!r} is not among dataset.subjects {listed}",
                 )
+        for loc, message in self._option_problems():
+            issues.add(loc, message)
+        if not issues.items and self.dataset.name in GENERATED_DATASETS:
+            # the trials follow from the options: check what a run would find in them
+            from ..datasets import describe
+
+            try:
+                description = describe(self.dataset.name, **self.loader_options())
+            except (TypeError, ValueError) as err:
+                issues.add(("dataset", "options"), str(err))
+            else:
+                for key, message in self.data_problems(description):
+                    issues.add(tuple(key.split(".")), message)
         issues.raise_any()
         return self
+
+    def _option_problems(self) -> list[tuple[tuple, str]]:
+        """Dataset options and loader-bound preprocessing out of their documented ranges,
+        and what the data's kind rules out, all without the data."""
+        from ..datasets import check_options
+
+        name = self.dataset.name
+        given = self.preprocessing.given()
+        out: list[tuple[tuple, str]] = []
+        for key, message in check_options(name, **self.loader_options()):
+            where = ("preprocessing", key) if key in given else ("dataset", "options", key)
+            out.append((where, message))
+        if name == "kramer_stn" and self.dataset.options.get("return_spike_times"):
+            out.append(
+                (
+                    ("dataset", "options", "return_spike_times"),
+                    "a pipeline decodes the spike counts; remove return_spike_times",
+                )
+            )
+        kind = TRIAL_KINDS.get(name, "continuous")
+        accepted = _loader_parameters(name)
+        for key in ("l_freq", "h_freq", "resample"):
+            if key in given and key not in accepted and kind != "continuous":
+                out.append(
+                    (
+                        ("preprocessing", key),
+                        f"filters or resamples continuous signals, but the trials of {name!r} "
+                        f"are {kind!r}; remove it"
+                        + (
+                            " (this dataset takes a bin_size option)"
+                            if name == "kramer_stn"
+                            else ""
+                        ),
+                    )
+                )
+        windows = self.features.windows
+        tmin, tmax = given.get("tmin"), given.get("tmax")
+        if kind != "rates" and windows is not None and (tmin is not None or tmax is not None):
+            lo = -math.inf if tmin is None else tmin
+            hi = math.inf if tmax is None else tmax
+            span = f"{_bound(tmin, 'tmin')}..{_bound(tmax, 'tmax')}"
+            if isinstance(windows, list):
+                bad = [list(w) for w in windows if w[0] < lo - 1e-9 or w[1] > hi + 1e-9]
+                if bad:
+                    out.append(
+                        (
+                            ("features", "windows"),
+                            f"{_short(bad)} not inside the trials, preprocessing.{span} s; "
+                            "give windows within that span",
+                        )
+                    )
+            elif windows > hi - lo + 1e-9:
+                out.append(
+                    (
+                        ("features", "windows"),
+                        f"{windows} s is longer than the trials, preprocessing.{span} s "
+                        f"({hi - lo:g} s); give a window length up to {hi - lo:g} s, or null "
+                        "for the whole trial",
+                    )
+                )
+        return out
+
+    # ------------------------------------------------------------------ data checks
+    def loader_options(self, subject: int | None = None) -> dict[str, Any]:
+        """Keyword arguments of the dataset's ``load`` (without ``data_dir``).
+
+        Parameters
+        ----------
+        subject : int | None
+            A subject number, for datasets with subjects (``None``: leave the subject out).
+
+        Returns
+        -------
+        options : dict
+            ``dataset.options``, the preprocessing keys the loader takes (it applies them to
+            the continuous recording), and the subject (a list for eegmat's ``subjects``).
+        """
+        accepted = _loader_parameters(self.dataset.name)
+        options = dict(self.dataset.options)
+        options.update({k: v for k, v in self.preprocessing.given().items() if k in accepted})
+        key = SUBJECT_OPTIONS.get(self.dataset.name)
+        if subject is not None and key is not None:
+            options[key] = [int(subject)] if key == "subjects" else int(subject)
+        return options
+
+    def data_problems(
+        self, description: Mapping[str, Any], *, subject: str | None = None, example: bool = True
+    ) -> list[tuple[str, str]]:
+        """What a run would find wrong with one subject's trials, from their description.
+
+        Parameters
+        ----------
+        description : mapping
+            :func:`s2decode.datasets.describe` of the subject's trials with
+            :meth:`loader_options`.
+        subject : str | None
+            The subject's id, for the messages (``None`` or ``"-"``: a dataset without
+            subjects).
+        example : bool
+            Whether this subject is the report's example subject (check
+            ``report.example_trial``).
+
+        Returns
+        -------
+        problems : list of (str, str)
+            ``(dotted key, message)`` pairs: band edges at or above the Nyquist frequency
+            (of the recording where the loader filters, else of the trials), filtering or
+            resampling trials that are not continuous, a crop outside the trials or keeping
+            fewer than 2 samples, ``features.windows`` outside the trials,
+            ``report.example_trial`` beyond the trials, ``cv.n_splits`` above the trials of
+            the rarest class, fewer than 2 classes, or fewer than 2 groups for
+            ``leave_one_group_out``.
+        """
+        d = description
+        name = self.dataset.name
+        of = f"subject {subject} of {name!r}" if subject not in (None, "-") else repr(name)
+        some = "" if d["n_trials_exact"] else "at most "
+        accepted = _loader_parameters(name)
+        given = self.preprocessing.given()
+        out: list[tuple[str, str]] = []
+
+        # band edges: the loader's band-pass sees the recording, the others the trials
+        for key in ("l_freq", "h_freq"):
+            if key in accepted:
+                value, sfreq = d.get(key), d["recording_sfreq"]
+            elif key in given and d["kind"] == "continuous":
+                value, sfreq = given[key], d["sfreq"]
+            else:
+                continue
+            if value is None or value < sfreq / 2:
+                continue
+            if key in given:
+                where, note = f"preprocessing.{key}", ""
+            elif key in self.dataset.options:
+                where, note = f"dataset.options.{key}", ""
+            else:
+                where, note = f"preprocessing.{key}", " (the loader's default)"
+            side = "low-pass" if key == "h_freq" else "high-pass"
+            out.append(
+                (
+                    where,
+                    f"{value:g} Hz{note} is at or above the Nyquist frequency "
+                    f"({sfreq / 2:g} Hz) of {of}, sampled at {sfreq:g} Hz; give a value "
+                    f"below {sfreq / 2:g} Hz, or null for no {side}",
+                )
+            )
+        generic = {k: v for k, v in given.items() if k not in accepted}
+        if d["kind"] != "continuous" and name not in TRIAL_KINDS:
+            for key in ("l_freq", "h_freq", "resample"):
+                if key in generic:
+                    out.append(
+                        (
+                            f"preprocessing.{key}",
+                            f"filters or resamples continuous signals, but the trials of {of} "
+                            f"are {d['kind']!r}; remove it",
+                        )
+                    )
+
+        # the time axis after the preprocessing the loader does not do
+        sfreq, n_times, t0 = d["sfreq"], d["n_times"], d["tmin"]
+        if "resample" in generic and d["kind"] == "continuous":
+            n_times = round(n_times * generic["resample"] / sfreq)
+            sfreq = float(generic["resample"])
+        first, last = t0, t0 + (n_times - 1) / sfreq
+        if "tmin" in generic or "tmax" in generic:
+            tmin, tmax = generic.get("tmin"), generic.get("tmax")
+            half = 0.5 / sfreq
+            if tmin is not None and tmin < first - half:
+                out.append(
+                    (
+                        "preprocessing.tmin",
+                        f"{tmin} s is before the first sample of the trials of {of} "
+                        f"({first:g} s); a crop cannot extend them: give tmin >= {first:g}",
+                    )
+                )
+            if tmax is not None and tmax > last + half:
+                out.append(
+                    (
+                        "preprocessing.tmax",
+                        f"{tmax} s is after the last sample of the trials of {of} ({last:g} s); "
+                        f"a crop cannot extend them: give tmax <= {last:g}",
+                    )
+                )
+            kept = [
+                t0 + i / sfreq
+                for i in range(n_times)
+                if (tmin is None or round((t0 + i / sfreq - tmin) * sfreq) >= 0)
+                and (tmax is None or round((tmax - t0 - i / sfreq) * sfreq) >= 0)
+            ]
+            if len(kept) < 2 and not any(k.startswith("preprocessing.t") for k, _ in out):
+                out.append(
+                    (
+                        "preprocessing.tmax",
+                        f"preprocessing.tmin/tmax ({tmin}, {tmax}) keep {len(kept)} sample(s) "
+                        f"of the trials of {of} ({first:g} to {last:g} s at {sfreq:g} Hz); "
+                        "keep at least 2",
+                    )
+                )
+            elif len(kept) >= 2:
+                first, last, n_times = kept[0], kept[-1], len(kept)
+
+        # feature windows, on the data's time axis (static patterns: network time)
+        windows = self.features.windows
+        if windows is not None:
+            if d["kind"] == "rates":
+                start, stop = 0.0, float(self.features.static_duration)
+                span = f"0 to features.static_duration ({stop:g} s) of network time"
+            else:
+                start, stop = first, first + n_times / sfreq
+                span = f"{start:g} to {stop:g} s on their time axis"
+            tol = 1e-9 * max(stop - start, 1.0)
+            if isinstance(windows, list):
+                bad = [list(w) for w in windows if w[0] < start - tol or w[1] > stop + tol]
+                if bad:
+                    out.append(
+                        (
+                            "features.windows",
+                            f"{_short(bad)} not inside the trials of {of}, which span {span}; "
+                            "give windows within that span",
+                        )
+                    )
+            elif windows > stop - start + tol:
+                out.append(
+                    (
+                        "features.windows",
+                        f"{windows} s is longer than the trials of {of} ({stop - start:g} s: "
+                        f"{span}); give a length up to {stop - start:g} s, or null for the "
+                        "whole trial",
+                    )
+                )
+
+        # trials and classes
+        n_trials, classes = d["n_trials"], d["classes"]
+        if n_trials == 0:
+            out.append(("dataset", f"no trial of {of} is left with these options"))
+            return out
+        if len(classes) < 2:
+            out.append(
+                (
+                    "dataset.options",
+                    f"the trials of {of} have one class ({', '.join(classes)}); decoding needs "
+                    "at least 2",
+                )
+            )
+        if example and self.report.example_trial >= n_trials:
+            out.append(
+                (
+                    "report.example_trial",
+                    f"{self.report.example_trial} is out of range: {of} has {some}{n_trials} "
+                    f"trials (indices 0 to {n_trials - 1}); choose an index below {n_trials}",
+                )
+            )
+        if self.cv.scheme == "kfold" and len(classes) >= 2:
+            rarest = min(classes.values())
+            if rarest < self.cv.n_splits:
+                fix = (
+                    f"lower cv.n_splits to {rarest} or fewer"
+                    if rarest >= 2
+                    else "this subject cannot be split; drop the class or the subject"
+                )
+                out.append(
+                    (
+                        "cv.n_splits",
+                        f"{self.cv.n_splits} is more than the {some}{rarest} trials of the rarest "
+                        f"class of {of}; {fix}",
+                    )
+                )
+        if self.cv.scheme == "leave_one_group_out" and (d["n_groups"] or 0) < 2:
+            out.append(
+                (
+                    "cv.scheme",
+                    f"'leave_one_group_out' needs trials of at least 2 groups (runs, sessions); "
+                    f"{of} has {d['n_groups'] or 'no'} group(s). Use 'kfold'",
+                )
+            )
+        return out
 
     # ------------------------------------------------------------------ construction
     @classmethod
