@@ -66,7 +66,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .datasets import DatasetNotFoundError
+    from .datasets import DatasetNotFoundError, available
     from .pipeline import PipelineError, load_pipeline
     from .pipeline.data import check_against_data
     from .pipeline.spec import GENERATED_DATASETS
@@ -92,6 +92,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 status = 1
                 continue
             except DatasetNotFoundError as err:
+                if spec.dataset.name in set(available(args.data_dir).query("present")["name"]):
+                    # the dataset is there but not a subject the pipeline lists: `run` fails
+                    print(
+                        f"{fname}: dataset.subjects: {' '.join(str(err).split())}", file=sys.stderr
+                    )
+                    status = 1
+                    continue
                 line += f"; data not checked: {' '.join(str(err).split())}"
             else:
                 line += f"; fits the data: {_data_summary(found)}"
@@ -131,6 +138,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from .summary import summarize
 
     options = dict(args.option or [])
+    if "data_dir" in options:
+        raise ValueError("give the data directory as --data-dir DIR, not -o data_dir=DIR")
     print(summarize(args.dataset, data_dir=args.data_dir, **options))
     return 0
 

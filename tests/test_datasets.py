@@ -23,6 +23,10 @@ def test_missing_dataset_says_how_to_fetch(tmp_path, name):
 def test_available_reports_presence(tmp_path):
     (tmp_path / "eeg" / "eegmat").mkdir(parents=True)
     table = datasets.available(tmp_path).set_index("name")
+    assert bool(table.loc["eegmat", "present"]) is False  # a folder is not the recordings
+    for condition in (1, 2):
+        (tmp_path / "eeg" / "eegmat" / f"Subject00_{condition}.edf").write_bytes(b"")
+    table = datasets.available(tmp_path).set_index("name")
     assert bool(table.loc["eegmat", "present"]) is True
     assert bool(table.loc["eegbci", "present"]) is False
     assert bool(table.loc["synthetic", "present"]) is True

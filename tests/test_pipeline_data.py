@@ -14,6 +14,7 @@ from .conftest import require
 
 
 def _spec(dataset, **sections) -> PipelineSpec:
+    sections.setdefault("cv", {"n_splits": 4})  # SYNTHETIC's 4 trials a class
     return PipelineSpec.from_dict({"name": "t", "dataset": dataset, **sections}, source="test")
 
 

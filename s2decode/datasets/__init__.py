@@ -71,7 +71,35 @@ def load(name: str, data_dir: str | os.PathLike | None = None, **options) -> xr.
     trials : xarray.DataArray
         Dims ``("trial", node, "time")`` with labels ``y`` and groups ``group``.
     """
-    return _module(name).load(data_dir=data_dir, **options)
+    mod = _module(name)
+    check_option_names(name, mod.load, options)
+    return mod.load(data_dir=data_dir, **options)
+
+
+def check_option_names(name: str, loader, options: dict) -> None:
+    """Refuse options ``loader`` (dataset ``name``'s ``load``) does not take, naming the
+    close match and every option.
+
+    Raises
+    ------
+    TypeError
+        For the first unknown option, as Python would, with a "did you mean".
+    """
+    import difflib
+    import inspect
+
+    params = inspect.signature(loader).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    known = [k for k, p in params.items() if k != "data_dir" and p.kind is not p.VAR_POSITIONAL]
+    for key in options:
+        if key not in params or key == "data_dir":
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(
+                f"Dataset {name!r} has no option {key!r}{hint}; its options are "
+                f"{', '.join(known)} (see help(s2decode.datasets.{_MODULES[name]}.load))."
+            )
 
 
 def describe(name: str, data_dir: str | os.PathLike | None = None, **options) -> dict:
@@ -147,7 +175,9 @@ def available(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     Returns
     -------
     table : pandas.DataFrame
-        One row per dataset: ``name``, ``modality``, ``present``, ``path``, ``description``.
+        One row per dataset: ``name``, ``modality``, ``present`` (the files its loader reads
+        by default are there, as each module's ``present`` checks: an empty or half-filled
+        folder does not count), ``path``, ``description``.
     """
     root = get_data_dir(data_dir)
     rows = []
@@ -158,7 +188,7 @@ def available(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
             {
                 "name": name,
                 "modality": mod.MODALITY,
-                "present": path is None or path.is_dir(),
+                "present": mod.present(root),
                 "path": "(generated)" if path is None else str(path),
                 "description": mod.DESCRIPTION,
             }

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import DATA_ENV, get_data_dir
@@ -10,6 +14,13 @@ from ..config import DATA_ENV, get_data_dir
 
 class DatasetNotFoundError(FileNotFoundError):
     """The data directory does not hold the dataset (the message says how to fetch it)."""
+
+
+class DownloadError(ConnectionError):
+    """A dataset's public source could not be reached, or sent a file that fails its checksum.
+
+    The message says where the files would go and how to place them there by hand.
+    """
 
 
 def dataset_path(
@@ -51,7 +62,81 @@ def dataset_path(
     return path
 
 
-def download(url: str, known_hash: str | None, dest_dir: Path, fname: str | None = None) -> Path:
+@contextmanager
+def staged_download(name: str, target: Path, source: str) -> Iterator[Path]:
+    """A temporary folder to download dataset ``name`` into, merged into ``target`` on success.
+
+    The folder is made beside ``target`` (same file system): when the block ends without an
+    error its files are renamed into ``target``, each in one step, keeping their relative
+    paths. When the block fails, the folder is removed and ``target`` is as it was (not made,
+    if it did not exist), so a failed download never leaves a dataset that looks present.
+
+    Parameters
+    ----------
+    name : str
+        Public name of the dataset (for the messages).
+    target : pathlib.Path
+        The dataset's folder in the data directory.
+    source : str
+        Where the files come from (a web page a person can open), for the messages.
+
+    Yields
+    ------
+    stage : pathlib.Path
+        The folder to download into.
+
+    Raises
+    ------
+    DownloadError
+        Where the source cannot be reached or a file fails its checksum.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.download-", dir=target.parent))
+    try:
+        try:
+            yield stage
+        except (OSError, ValueError) as err:  # requests' errors are OSErrors; bad sums ValueErrors
+            if isinstance(err, ValueError) and "hash" not in str(err).lower():
+                raise
+            bad_sum = isinstance(err, ValueError)
+            reason = "a file failed its checksum" if bad_sum else "cannot reach the source"
+            raise DownloadError(
+                f"Could not download {name!r}: {reason} ({_short_reason(err)}). Nothing was "
+                f"changed in {target}. Try again when {source} can be reached, or download the "
+                f"files from there by hand and place them in {target} (the layout "
+                f"`s2decode datasets` and the dataset's docstring describe)."
+            ) from err
+        for src in sorted(stage.rglob("*")):
+            if src.is_file():
+                dest = target / src.relative_to(stage)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _short_reason(err: BaseException) -> str:
+    """The gist of a download error: the host that could not be reached, or the message."""
+    from urllib.parse import urlsplit
+
+    request = getattr(err, "request", None)  # requests' errors carry the request they failed
+    host = urlsplit(getattr(request, "url", "") or "").hostname
+    if host:
+        return f"{type(err).__name__} connecting to {host}"
+    text = str(err).strip().splitlines()[-1] if str(err).strip() else ""
+    if len(text) > 160:
+        text = text[:157] + "..."
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def download(
+    url: str,
+    known_hash: str | None,
+    dest_dir: Path,
+    fname: str | None = None,
+    *,
+    present_in: Path | None = None,
+) -> Path:
     """Download one file with pooch, verifying its checksum.
 
     Parameters
@@ -61,9 +146,13 @@ def download(url: str, known_hash: str | None, dest_dir: Path, fname: str | None
     known_hash : str | None
         ``"sha256:..."`` or ``"md5:..."``; ``None`` only where the source publishes none.
     dest_dir : pathlib.Path
-        Folder to put the file in (created).
+        Folder to put the file in (created); in a :func:`staged_download`, a folder inside
+        its stage.
     fname : str | None
         File name; defaults to the last part of the URL.
+    present_in : pathlib.Path | None
+        A folder where a copy of the file with the right checksum counts as downloaded (the
+        dataset's own folder, during a staged download): that copy is returned instead.
 
     Returns
     -------
@@ -72,6 +161,12 @@ def download(url: str, known_hash: str | None, dest_dir: Path, fname: str | None
     """
     import pooch
 
+    fname = fname or url.rstrip("/").rsplit("/", 1)[-1]
+    if present_in is not None and known_hash is not None:
+        have = present_in / fname
+        alg, _, digest = known_hash.rpartition(":")
+        if have.is_file() and pooch.file_hash(str(have), alg=alg or "sha256") == digest.lower():
+            return have
     dest_dir.mkdir(parents=True, exist_ok=True)
     return Path(
         pooch.retrieve(url, known_hash=known_hash, fname=fname, path=dest_dir, progressbar=True)

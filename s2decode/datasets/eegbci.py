@@ -31,7 +31,7 @@ import xarray as xr
 
 from ..atlas.atlases import Atlas
 from ..config import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path
+from ._base import DatasetNotFoundError, dataset_path, staged_download
 
 NAME = "eegbci"
 FOLDER = "eeg/eegbci_S001"
@@ -242,6 +242,18 @@ def load(
     )
 
 
+def present(data_dir: str | os.PathLike | None = None) -> bool:
+    """Whether the data directory holds all task runs (3-14) of at least one subject."""
+    root = get_data_dir(data_dir) / "eeg"
+    if not root.is_dir():
+        return False
+    for sub in root.glob("eegbci_S[0-9][0-9][0-9]"):
+        subject = int(sub.name[-3:])
+        if 1 <= subject <= 109 and all((sub / run_file(subject, r)).is_file() for r in RUNS):
+            return True
+    return False
+
+
 def fetch(
     data_dir: str | os.PathLike | None = None,
     subject: int = 1,
@@ -275,14 +287,13 @@ def fetch(
     todo = [r for r in runs if not (target / run_file(subject, r)).is_file()]
     if not todo:
         return target
-    staging = root / "eeg" / ".mne_eegbci"
-    paths = mne_eegbci.load_data(subject, todo, path=staging, update_path=False)
-    target.mkdir(parents=True, exist_ok=True)
-    for src in paths:
-        src = Path(src)
-        tmp = target / f".{src.name}.part"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, target / src.name)  # atomic: never a half file under the real name
+    page = "https://physionet.org/content/eegmmidb/1.0.0/"
+    with staged_download(NAME, target, page) as stage:
+        # MNE's own layout (MNE-eegbci-data/files/...) in the stage; the EDF files alone move
+        paths = mne_eegbci.load_data(subject, todo, path=stage / ".mne", update_path=False)
+        for src in map(Path, paths):
+            os.replace(src, stage / src.name)
+        shutil.rmtree(stage / ".mne")
     return target
 
 

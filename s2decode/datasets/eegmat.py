@@ -34,7 +34,7 @@ import xarray as xr
 
 from ..atlas.atlases import Atlas
 from ..config import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, download
+from ._base import DatasetNotFoundError, dataset_path, download, staged_download
 
 NAME = "eegmat"
 FOLDER = "eeg/eegmat"
@@ -237,6 +237,15 @@ def _placed_eeg(raw) -> list[str]:
     return [raw.ch_names[i] for i, p in zip(picks, pos, strict=True) if np.all(np.isfinite(p))]
 
 
+def present(data_dir: str | os.PathLike | None = None) -> bool:
+    """Whether the data directory holds both recordings of at least one subject."""
+    path = get_data_dir(data_dir) / FOLDER
+    if not path.is_dir():
+        return False
+    found = {m.groups() for m in map(_FILE.match, (p.name for p in path.iterdir())) if m}
+    return any((s, "1") in found and (s, "2") in found for s, _ in found)
+
+
 def fetch(
     data_dir: str | os.PathLike | None = None,
     subjects: int | Sequence[int] | None = None,
@@ -259,21 +268,22 @@ def fetch(
         The dataset folder.
     """
     target = get_data_dir(data_dir) / FOLDER
-    # the release's own checksum list is the trust anchor (PhysioNet publishes no other)
-    sums_file = download(BASE_URL + "SHA256SUMS.txt", None, target)
-    sums = {}
-    for line in sums_file.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 2:
-            sums[parts[1].lstrip("*")] = parts[0]
     wanted = None
     if subjects is not None:
         subjects = [subjects] if isinstance(subjects, int) else list(subjects)
         wanted = {subject_file(int(s), c) for s in subjects for c in CONDITIONS}
-    for name, sha in sorted(sums.items()):
-        keep = name == INFO_FILE or (_FILE.match(name) and (wanted is None or name in wanted))
-        if keep:
-            download(BASE_URL + name, f"sha256:{sha}", target, fname=name)
+    with staged_download(NAME, target, BASE_URL) as stage:
+        # the release's own checksum list is the trust anchor (PhysioNet publishes no other)
+        sums_file = download(BASE_URL + "SHA256SUMS.txt", None, stage)
+        sums = {}
+        for line in sums_file.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                sums[parts[1].lstrip("*")] = parts[0]
+        for name, sha in sorted(sums.items()):
+            keep = name == INFO_FILE or (_FILE.match(name) and (wanted is None or name in wanted))
+            if keep:
+                download(BASE_URL + name, f"sha256:{sha}", stage, fname=name, present_in=target)
     return target
 
 

@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..config import get_data_dir
 from ..trials import make_trials
-from ._base import dataset_path, download
+from ._base import dataset_path, download, staged_download
 
 NAME = "hatsopoulos2004"
 FOLDER = "spikes/hatsopoulos2004"
@@ -97,6 +97,11 @@ def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -
     return trials
 
 
+def present(data_dir: str | os.PathLike | None = None) -> bool:
+    """Whether the data directory holds the file :func:`load` reads."""
+    return (get_data_dir(data_dir) / FOLDER / FNAME).is_file()
+
+
 def fetch(data_dir: str | os.PathLike | None = None) -> Path:
     """Download ``Dataset1.mat`` (60 kB) from the summer-school repository, checking its sha256.
 
@@ -106,7 +111,8 @@ def fetch(data_dir: str | os.PathLike | None = None) -> Path:
         The dataset folder ``<data_dir>/spikes/hatsopoulos2004``.
     """
     folder = get_data_dir(data_dir) / FOLDER
-    download(_URL, f"sha256:{_SHA256}", folder, fname=FNAME)
+    with staged_download(NAME, folder, _URL) as stage:
+        download(_URL, f"sha256:{_SHA256}", stage, fname=FNAME, present_in=folder)
     return folder
 
 

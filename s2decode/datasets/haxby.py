@@ -35,7 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from ..config import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, download
+from ._base import DatasetNotFoundError, dataset_path, download, staged_download
 
 NAME = "haxby"
 FOLDER = "fmri/haxby2001_sub001"
@@ -400,6 +400,13 @@ def load(
     return trials
 
 
+def present(data_dir: str | os.PathLike | None = None) -> bool:
+    """Whether the data directory holds the reduced copy :func:`load` reads by default (the
+    BOLD runs, events and masks of ``resolution="1slice"``)."""
+    folder = get_data_dir(data_dir) / FOLDER
+    return all((folder / rel).is_file() for rel in _SHA256 if "_25mm" not in rel)
+
+
 def fetch(data_dir: str | os.PathLike | None = None, *, resolution: str = "1slice") -> Path:
     """Download the dataset into ``<data_dir>/fmri/haxby2001_sub001``.
 
@@ -424,11 +431,20 @@ def fetch(data_dir: str | os.PathLike | None = None, *, resolution: str = "1slic
     if resolution == "full":
         from nilearn.datasets import fetch_haxby
 
-        fetch_haxby(data_dir=folder, subjects=[1])
+        with staged_download(NAME, folder, "http://data.pymvpa.org/datasets/haxby2001/") as stage:
+            fetch_haxby(data_dir=stage, subjects=[1])
         return folder
-    for rel, sha in _SHA256.items():
-        target = folder / rel
-        download(_url(rel), f"sha256:{sha}", target.parent, fname=target.name)
+    page = f"https://github.com/PyMVPA/PyMVPA/tree/{_COMMIT}/mvpa2/data/haxby2001"
+    with staged_download(NAME, folder, page) as stage:
+        for rel, sha in _SHA256.items():
+            rel = Path(rel)
+            download(
+                _url(rel.as_posix()),
+                f"sha256:{sha}",
+                stage / rel.parent,
+                fname=rel.name,
+                present_in=folder / rel.parent,
+            )
     return folder
 
 

@@ -19,7 +19,7 @@ import xarray as xr
 
 from ..config import get_data_dir
 from ..spiketrains import SpikeTrains
-from ._base import dataset_path, download
+from ._base import dataset_path, download, staged_download
 
 NAME = "kramer_stn"
 FOLDER = "spikes/kramer"
@@ -119,6 +119,11 @@ def load(
     return result
 
 
+def present(data_dir: str | os.PathLike | None = None) -> bool:
+    """Whether the data directory holds the file :func:`load` reads."""
+    return (get_data_dir(data_dir) / FOLDER / FNAME).is_file()
+
+
 def fetch(data_dir: str | os.PathLike | None = None) -> Path:
     """Download ``10_spikes-1.mat`` (10 kB) from the book's repository, checking its sha256.
 
@@ -128,7 +133,8 @@ def fetch(data_dir: str | os.PathLike | None = None) -> Path:
         The dataset folder ``<data_dir>/spikes/kramer``.
     """
     folder = get_data_dir(data_dir) / FOLDER
-    download(_URL, f"sha256:{_SHA256}", folder, fname=FNAME)
+    with staged_download(NAME, folder, _URL) as stage:
+        download(_URL, f"sha256:{_SHA256}", stage, fname=FNAME, present_in=folder)
     return folder
 
 

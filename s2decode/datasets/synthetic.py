@@ -129,6 +129,11 @@ def load(
     )
 
 
+def present(data_dir: str | os.PathLike | None = None) -> bool:
+    """Always: the trials are generated, nothing is read."""
+    return True
+
+
 def fetch(data_dir: str | os.PathLike | None = None, **options) -> None:
     """Nothing to download: the synthetic dataset is generated on demand."""
     return None

@@ -6,7 +6,8 @@ features, figures and an HTML report. One module per concept:
 
 - :mod:`~s2decode.pipeline.spec`: the pydantic schema of a pipeline file,
   :func:`load_pipeline`, :class:`PipelineSpec`, :class:`PipelineError`;
-- :mod:`~s2decode.pipeline.data`: :func:`dataset_subjects`, :func:`load_subject`;
+- :mod:`~s2decode.pipeline.data`: :func:`dataset_subjects`, :func:`load_subject`,
+  :func:`check_against_data`;
 - :mod:`~s2decode.pipeline.run`: :func:`run_pipeline`;
 - :mod:`~s2decode.pipeline.report`: :func:`write_report`.
 
@@ -23,6 +24,7 @@ _EXPORTS = {
     "load_pipeline": "spec",
     "PipelineSpec": "spec",
     "PipelineError": "spec",
+    "check_against_data": "data",
     "dataset_subjects": "data",
     "load_subject": "data",
     "run_pipeline": "run",

@@ -518,7 +518,7 @@ def run_pipeline(
     from tqdm import tqdm
 
     from ..config import get_cache_dir, get_data_dir
-    from .data import dataset_subjects, load_subject
+    from .data import check_against_data, dataset_subjects, load_subject
     from .engine import dask_client
     from .spec import PipelineSpec, load_pipeline
 
@@ -534,6 +534,9 @@ def run_pipeline(
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     subjects = dataset_subjects(spec, data_path)
+    # what the file headers tell (sampling rate, trials, lengths): seconds, before the cluster
+    source = spec.name if isinstance(pipeline, PipelineSpec) else str(pipeline)
+    check_against_data(spec, data_path, source=source)
     log(f"{spec.name}: {spec.dataset.name}, {len(subjects)} subject(s), cv {spec.cv.scheme}")
 
     engine = dask_client(workers=workers, scheduler=scheduler, log=log)
