@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from s2decode.datasets import DatasetNotFoundError, available, load
-from s2decode.datasets._base import DownloadError, staged_download
+from s2decode.datasets import DatasetNotFoundError, DownloadError, available, load
+from s2decode.datasets._base import staged_download
 
 from .cli_utils import assert_user_error, run_cli
 

@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from ..config import get_data_dir
-from ._base import DatasetNotFoundError
+from ._base import DatasetNotFoundError, DownloadError
 
 # public name -> module (a static table, not mutable state)
 _MODULES = {
@@ -32,6 +32,7 @@ _MODULES = {
 
 __all__ = [
     "DatasetNotFoundError",
+    "DownloadError",
     "available",
     "check_options",
     "describe",
