@@ -10,8 +10,11 @@ running.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Callable, Iterator
+import types
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 #: Environment of local worker processes: one thread each, so that N workers use N cores
@@ -119,30 +122,52 @@ def dask_client(
             env=dict(WORKER_ENV),
         )
     client = Client(cluster)
-    # The run cancels the rest of its tasks when one fails or on Ctrl+C; the workers of a
-    # local cluster would log a warning per cancelled task around the one error the run reports.
-    if n_workers > 0:
-        client.run(quiet_cancellations)
-    quiet_cancellations()  # the client's side, and in-process workers
-    kind = "in this process" if n_workers == 0 else f"{n_workers} worker process(es)"
-    log(f"Dask: local cluster, {kind}; dashboard {_local_dashboard(client)}")
+    with log_levels(RUN_LOG_LEVELS):  # the client's side, and in-process workers
+        if n_workers > 0:
+            client.run(set_log_levels, RUN_LOG_LEVELS)
+        kind = "in this process" if n_workers == 0 else f"{n_workers} worker process(es)"
+        log(f"Dask: local cluster, {kind}; dashboard {_local_dashboard(client)}")
+        try:
+            yield client
+        finally:
+            # what a local cluster logs while it stops (heartbeats to a scheduler already
+            # gone, workers killed after the close timeout) is about its own teardown
+            with log_levels({"distributed": logging.CRITICAL}):
+                if n_workers > 0:
+                    with contextlib.suppress(Exception):
+                        client.run(set_log_levels, {"distributed": logging.CRITICAL})
+                client.close()
+                cluster.close()
+
+
+#: Log levels of a local cluster while it runs. The run cancels the rest of its tasks when
+#: one fails or on Ctrl+C, and Dask's state machine and comms would log a warning per
+#: cancelled task around the one error the run reports; memory and other worker warnings
+#: are kept.
+RUN_LOG_LEVELS = types.MappingProxyType(
+    {
+        "distributed.worker.state_machine": logging.ERROR,
+        "distributed.core": logging.ERROR,
+        "distributed.comm": logging.ERROR,
+    }
+)
+
+
+def set_log_levels(levels: Mapping[str, int]) -> None:
+    """Set the level of each named logger in this process (run on the workers)."""
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def log_levels(levels: Mapping[str, int]) -> Iterator[None]:
+    """Set the level of each named logger for the duration of the block, then restore it."""
+    old = {name: logging.getLogger(name).level for name in levels}
+    set_log_levels(levels)
     try:
-        yield client
+        yield
     finally:
-        client.close()
-        cluster.close()
-
-
-def quiet_cancellations() -> None:
-    """Log only errors from Dask's worker state machine and comms in this process.
-
-    Their warnings on a local cluster are about tasks cancelled on purpose (a failed unit, Ctrl+C)
-    and connections closed at shutdown; memory and other worker warnings are kept.
-    """
-    import logging
-
-    for name in ("distributed.worker.state_machine", "distributed.core", "distributed.comm"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        set_log_levels(old)
 
 
 def _local_dashboard(client) -> str:
