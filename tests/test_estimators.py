@@ -283,8 +283,10 @@ def test_features_of_a_trial_do_not_depend_on_the_others(trials8):
     feat = S2Featurizer(random_state=0).fit(trials8)
     full = feat.transform(trials8)
     np.testing.assert_array_equal(feat.transform(trials8), full)
-    np.testing.assert_allclose(feat.transform(trials8[::-1])[::-1], full)
-    np.testing.assert_allclose(feat.transform(trials8[3:5]), full[3:5])
+    # other batches sum in another order: equal up to rounding, on the features' own scale
+    atol = 1e-9 * np.abs(full).max()
+    np.testing.assert_allclose(feat.transform(trials8[::-1])[::-1], full, rtol=1e-7, atol=atol)
+    np.testing.assert_allclose(feat.transform(trials8[3:5]), full[3:5], rtol=1e-7, atol=atol)
 
 
 def test_random_state_drives_the_random_parts(trials8):
