@@ -304,8 +304,9 @@ def test_eegmat_fetch_checks_physionet_sums(tmp_path, monkeypatch):
     )
     calls = []
 
-    def fake_download(url, known_hash, dest_dir, fname=None):
+    def fake_download(url, known_hash, dest_dir, fname=None, present_in=None):
         calls.append((url, known_hash, fname))
+        assert dest_dir != tmp_path / "eeg" / "eegmat"  # into a staging folder, moved at the end
         dest_dir.mkdir(parents=True, exist_ok=True)
         path = dest_dir / (fname or url.rsplit("/", 1)[-1])
         path.write_text(sums if path.name == "SHA256SUMS.txt" else "x")
@@ -320,6 +321,9 @@ def test_eegmat_fetch_checks_physionet_sums(tmp_path, monkeypatch):
         (eegmat.BASE_URL + "Subject01_2.edf", "sha256:dd44", "Subject01_2.edf"),
         (eegmat.BASE_URL + "subject-info.csv", "sha256:ee55", "subject-info.csv"),
     ]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["SHA256SUMS.txt", "Subject01_1.edf", "Subject01_2.edf", "subject-info.csv"]
+    assert [p.name for p in folder.parent.iterdir()] == ["eegmat"]  # no staging folder left
 
 
 def test_unknown_dataset_name():
