@@ -9,8 +9,10 @@ options against the ranges the module documents, without reading anything, and r
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -68,6 +70,26 @@ def description(
         "h_freq": None if h_freq is None else float(h_freq),
         "source": str(source),
     }
+
+
+def load_arguments(load: Callable, data_dir: Any, options: Mapping[str, Any]) -> SimpleNamespace:
+    """The arguments ``load`` would run with: ``options`` it takes, its defaults for the rest.
+
+    ``describe`` takes the options of its module's ``load`` and reads their defaults from
+    ``load``'s signature, so the two never disagree on them. Options ``load`` does not take
+    are left out (``describe`` ignores them).
+
+    Returns
+    -------
+    arguments : types.SimpleNamespace
+        One attribute per parameter of ``load``, ``data_dir`` included.
+    """
+    params = inspect.signature(load).parameters
+    bound = inspect.signature(load).bind(
+        data_dir, **{k: v for k, v in options.items() if k in params and k != "data_dir"}
+    )
+    bound.apply_defaults()
+    return SimpleNamespace(**bound.arguments)
 
 
 def describe_trials(dataset: str, trials: Any, *, source: str = "") -> dict[str, Any]:

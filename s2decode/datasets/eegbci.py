@@ -107,6 +107,27 @@ def select_runs(
     return sorted(set(runs))
 
 
+def _subject_runs(data_dir, subject, runs, task, classes) -> tuple[int, list[int], Path]:
+    """``(subject, runs, folder)`` of a load, checked: every run's file is in the folder."""
+    subject = _check_subject(subject)
+    runs = select_runs(runs, task, classes)
+    path = dataset_path(NAME, folder(subject), data_dir)
+    missing = [run_file(subject, r) for r in runs if not (path / run_file(subject, r)).is_file()]
+    if missing:
+        raise DatasetNotFoundError(
+            f"Dataset {NAME!r}: {path} lacks {missing}. Download them with "
+            f"s2decode.datasets.fetch({NAME!r}, subject={subject}, runs={runs}) "
+            f"(or `s2decode fetch {NAME}`)."
+        )
+    return subject, runs, path
+
+
+def _event_names(run: int, rest: bool) -> dict[str, str]:
+    """The run's annotation -> class name (``T0`` -> ``"rest"`` only with ``rest``)."""
+    first, second = CLASSES[RUNS[run][1]]
+    return {"T1": first, "T2": second, **({"T0": "rest"} if rest else {})}
+
+
 def load(
     data_dir: str | os.PathLike | None = None,
     subject: int = 1,
@@ -186,28 +207,16 @@ def load(
 
     from ..io.eeg import epochs_from_raw, epochs_to_trials, read_raw, set_montage
 
-    subject = _check_subject(subject)
-    runs = select_runs(runs, task, classes)
-    path = dataset_path(NAME, folder(subject), data_dir)
-    missing = [run_file(subject, r) for r in runs if not (path / run_file(subject, r)).is_file()]
-    if missing:
-        raise DatasetNotFoundError(
-            f"Dataset {NAME!r}: {path} lacks {missing}. Download them with "
-            f"s2decode.datasets.fetch({NAME!r}, subject={subject}, runs={runs}) "
-            f"(or `s2decode fetch {NAME}`)."
-        )
-
+    subject, runs, path = _subject_runs(data_dir, subject, runs, task, classes)
     parts = []
     for run in runs:
         fname = path / run_file(subject, run)
         raw = read_raw(fname, montage=None, verbose=verbose)
         mne.datasets.eegbci.standardize(raw)
         set_montage(raw, "auto", verbose=verbose)
-        first, second = CLASSES[RUNS[run][1]]
-        event_id = {"T1": first, "T2": second, **({"T0": "rest"} if rest else {})}
         epochs = epochs_from_raw(
             raw,
-            event_id,
+            _event_names(run, rest),
             tmin,
             tmax,
             l_freq=l_freq,
@@ -369,33 +378,17 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
-def describe(
-    data_dir: str | os.PathLike | None = None,
-    subject: int = 1,
-    runs: Sequence[int] | int | None = None,
-    task: str | None = None,
-    classes: str | None = None,
-    *,
-    tmin: float = 0.0,
-    tmax: float = 4.0,
-    l_freq: float | None = 1.0,
-    h_freq: float | None = 40.0,
-    resample: float | None = None,
-    rest: bool = False,
-    method: str | None = "eloreta",
-    projector=None,
-    **options,
-) -> dict:
+def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, from the EDF headers and
     annotations of the runs (no signal is read; well under a second).
 
     Parameters
     ----------
-    data_dir, subject, runs, task, classes, tmin, tmax, l_freq, h_freq, resample, rest,
-    method, projector
+    data_dir : path-like | None
         As in :func:`load`.
     **options
-        The other options of :func:`load` (they do not change the trials' shape).
+        Options of :func:`load`, with its defaults (those that do not change the trials'
+        shape, and names it does not take, are ignored).
 
     Returns
     -------
@@ -415,30 +408,21 @@ def describe(
     """
     import mne
 
-    from ._describe import description, mne_epoch_times, resampled_length
+    from ._describe import description, load_arguments, mne_epoch_times, resampled_length
 
-    subject = _check_subject(subject)
-    runs = select_runs(runs, task, classes)
-    path = dataset_path(NAME, folder(subject), data_dir)
-    missing = [run_file(subject, r) for r in runs if not (path / run_file(subject, r)).is_file()]
-    if missing:
-        raise DatasetNotFoundError(
-            f"Dataset {NAME!r}: {path} lacks {missing}. Download them with "
-            f"s2decode.datasets.fetch({NAME!r}, subject={subject}, runs={runs}) "
-            f"(or `s2decode fetch {NAME}`)."
-        )
+    o = load_arguments(load, data_dir, options)
+    subject, runs, path = _subject_runs(o.data_dir, o.subject, o.runs, o.task, o.classes)
     rates, counts, n_eeg = set(), {}, None
     for run in runs:
         raw = mne.io.read_raw_edf(path / run_file(subject, run), preload=False, verbose=False)
         sfreq = float(raw.info["sfreq"])
         rates.add(sfreq)
         n_eeg = len(mne.pick_types(raw.info, eeg=True, exclude="bads"))
-        first, second = CLASSES[RUNS[run][1]]
-        names = {"T1": first, "T2": second, **({"T0": "rest"} if rest else {})}
+        names = _event_names(run, o.rest)
         last = (raw.n_times - 1) / sfreq
         tol = 1.0 / sfreq
         for onset, desc in zip(raw.annotations.onset, raw.annotations.description, strict=True):
-            inside = onset + tmin >= -tol and onset + tmax <= last + tol
+            inside = onset + o.tmin >= -tol and onset + o.tmax <= last + tol
             if desc in names and inside:
                 counts[names[desc]] = counts.get(names[desc], 0) + 1
     if len(rates) > 1:
@@ -446,10 +430,10 @@ def describe(
             f"Dataset {NAME!r}: the runs {runs} of {path} have sampling rates {rates}."
         )
     sfreq = rates.pop()
-    start, n_times = mne_epoch_times(tmin, tmax, sfreq)
+    start, n_times = mne_epoch_times(o.tmin, o.tmax, sfreq)
     out_sfreq = sfreq
-    if resample is not None:
-        n_times, out_sfreq = resampled_length(n_times, sfreq, resample), float(resample)
+    if o.resample is not None:
+        n_times, out_sfreq = resampled_length(n_times, sfreq, o.resample), float(o.resample)
     return description(
         NAME,
         kind="continuous",
@@ -460,8 +444,8 @@ def describe(
         tmin=start,
         n_trials_exact=False,
         n_groups=len(runs),
-        l_freq=l_freq,
-        h_freq=h_freq,
-        n_nodes=n_eeg if method is None and projector is None else None,
+        l_freq=o.l_freq,
+        h_freq=o.h_freq,
+        n_nodes=n_eeg if o.method is None and o.projector is None else None,
         source=f"{path} runs {runs}",
     )

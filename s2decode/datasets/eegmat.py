@@ -322,28 +322,17 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
-def describe(
-    data_dir: str | os.PathLike | None = None,
-    subjects: int | Sequence[int] | None = None,
-    *,
-    window: float = 4.0,
-    overlap: float = 0.0,
-    l_freq: float | None = None,
-    h_freq: float | None = None,
-    resample: float | None = 128.0,
-    method: str | None = "eloreta",
-    projector=None,
-    **options,
-) -> dict:
+def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, from the EDF headers (no signal
     is read; about 10 ms a file).
 
     Parameters
     ----------
-    data_dir, subjects, window, overlap, l_freq, h_freq, resample, method, projector
+    data_dir : path-like | None
         As in :func:`load`.
     **options
-        The other options of :func:`load` (they do not change the trials' shape).
+        Options of :func:`load`, with its defaults (those that do not change the trials'
+        shape, and names it does not take, are ignored).
 
     Returns
     -------
@@ -362,17 +351,18 @@ def describe(
         If the recordings have different sampling rates.
     """
     from ..io.eeg import read_raw, set_montage
-    from ._describe import description, resampled_length
+    from ._describe import description, load_arguments, resampled_length
 
-    path = dataset_path(NAME, FOLDER, data_dir)
-    subjects = _check_subjects(subjects, subjects_in(path), path)
+    o = load_arguments(load, data_dir, options)
+    path = dataset_path(NAME, FOLDER, o.data_dir)
+    subjects = _check_subjects(o.subjects, subjects_in(path), path)
     rates, counts, n_nodes = set(), dict.fromkeys(CONDITIONS, 0), None
     out_sfreq = n_samples = None
     for subject in subjects:
         for condition in CONDITIONS:
             fname = path / subject_file(subject, condition)
             raw = read_raw(fname, preload=False, montage=None, verbose=False)
-            if n_nodes is None and method is None and projector is None:
+            if n_nodes is None and o.method is None and o.projector is None:
                 with warnings.catch_warnings():  # as in load
                     warnings.filterwarnings("ignore", "The montage has no position", RuntimeWarning)
                     set_montage(raw, "auto", verbose=False)
@@ -381,10 +371,10 @@ def describe(
             rates.add(sfreq)
             n_times = raw.n_times
             out_sfreq = sfreq
-            if resample is not None:
-                n_times, out_sfreq = resampled_length(n_times, sfreq, resample), float(resample)
-            n_samples = round(window * out_sfreq)
-            step = out_sfreq * (window - overlap)  # as mne.make_fixed_length_events
+            if o.resample is not None:
+                n_times, out_sfreq = resampled_length(n_times, sfreq, o.resample), float(o.resample)
+            n_samples = round(o.window * out_sfreq)
+            step = out_sfreq * (o.window - o.overlap)  # as mne.make_fixed_length_events
             counts[condition] += len(np.arange(0, n_times - n_samples + 1, step))
     if len(rates) > 1:
         raise ValueError(
@@ -401,8 +391,8 @@ def describe(
         tmin=0.0,
         n_trials_exact=False,
         n_groups=len(subjects),
-        l_freq=l_freq,
-        h_freq=h_freq,
+        l_freq=o.l_freq,
+        h_freq=o.h_freq,
         n_nodes=n_nodes,
         source=f"{path} subjects {subjects}",
     )

@@ -531,27 +531,17 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
-def describe(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    resolution: str = "1slice",
-    categories: Sequence[str] | None = None,
-    runs: Sequence[int] | None = None,
-    atlas: Any = "data-driven",
-    mask: Any = None,
-    n_parcels: int | None = None,
-    hrf_lag: float = 4.0,
-    **options,
-) -> dict:
+def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, from the events tables (or
     ``labels.txt``) and the NIfTI headers (no volume is read).
 
     Parameters
     ----------
-    data_dir, resolution, categories, runs, atlas, mask, n_parcels, hrf_lag
+    data_dir : path-like | None
         As in :func:`load`.
     **options
-        The other options of :func:`load` (they do not change the trials' shape).
+        Options of :func:`load`, with its defaults (those that do not change the trials'
+        shape, and names it does not take, are ignored).
 
     Returns
     -------
@@ -569,13 +559,14 @@ def describe(
     import nibabel
 
     from ..io.fmri import events_from_volume_labels, read_events
-    from ._describe import description
+    from ._describe import description, load_arguments
 
-    resolution = _check_resolution(resolution)
+    o = load_arguments(load, data_dir, options)
+    resolution = _check_resolution(o.resolution)
     must_have = "haxby2001/subj1/bold.nii.gz" if resolution == "full" else "sub001/BOLD"
-    path = dataset_path(NAME, FOLDER, data_dir, must_have=must_have)
-    categories = list(CATEGORIES) if categories is None else [str(c) for c in categories]
-    runs = list(RUNS) if runs is None else [int(r) for r in runs]
+    path = dataset_path(NAME, FOLDER, o.data_dir, must_have=must_have)
+    categories = list(CATEGORIES) if o.categories is None else [str(c) for c in o.categories]
+    runs = list(RUNS) if o.runs is None else [int(r) for r in o.runs]
     tables = []  # (events, n_volumes) per run
     if resolution == "full":
         subj = path / "haxby2001" / "subj1"
@@ -593,7 +584,7 @@ def describe(
     for run, (ev, n_volumes) in zip(runs, tables, strict=True):  # as io.fmri.fmri_to_trials
         frame_times = np.arange(n_volumes) * T_R
         for row in ev[ev["trial_type"].isin(categories)].itertuples(index=False):
-            start = row.onset + hrf_lag
+            start = row.onset + o.hrf_lag
             stop = start + row.duration
             want = np.ceil((stop - tol) / T_R) - np.ceil((start - tol) / T_R)
             idx = np.flatnonzero((frame_times >= start - tol) & (frame_times < stop - tol))
@@ -604,10 +595,10 @@ def describe(
             lengths.append(idx.size)
             offsets.append(frame_times[idx[0]] - row.onset)
     n_nodes = None
-    if isinstance(atlas, str) and atlas == "data-driven":
-        n_nodes = _DEFAULT_PARCELS[resolution] if n_parcels is None else n_parcels
-    elif atlas is None:
-        n_nodes = _mask_size(_mask_path(path, resolution, mask))
+    if isinstance(o.atlas, str) and o.atlas == "data-driven":
+        n_nodes = _DEFAULT_PARCELS[resolution] if o.n_parcels is None else o.n_parcels
+    elif o.atlas is None:
+        n_nodes = _mask_size(_mask_path(path, resolution, o.mask))
     return description(
         NAME,
         kind="continuous",

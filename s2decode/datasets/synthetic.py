@@ -211,25 +211,16 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
-def describe(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    networks: tuple[str, ...] | None = None,
-    n_trials: int = 80,
-    duration: float = 1.0,
-    sfreq: float = 250.0,
-    **options,
-) -> dict:
+def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, generating nothing.
 
     Parameters
     ----------
     data_dir : path-like | None
         Ignored, as in :func:`load`.
-    networks, n_trials, duration, sfreq
-        As in :func:`load`.
     **options
-        The other options of :func:`load` (they do not change the trials' shape).
+        Options of :func:`load`, with its defaults (those that do not change the trials'
+        shape, and names it does not take, are ignored).
 
     Returns
     -------
@@ -238,17 +229,18 @@ def describe(
         named ``"network 1"`` and ``"network 2"`` (the atlas is not read); ``n_nodes`` is
         ``None`` for the same reason.
     """
-    from ._describe import description
+    from ._describe import description, load_arguments
 
-    names = list(networks) if networks is not None else ["network 1", "network 2"]
-    classes = {name: len(range(k, n_trials, len(names))) for k, name in enumerate(names)}
+    o = load_arguments(load, data_dir, options)
+    names = list(o.networks) if o.networks is not None else ["network 1", "network 2"]
+    classes = {name: len(range(k, o.n_trials, len(names))) for k, name in enumerate(names)}
     return description(
         NAME,
         kind="continuous",
-        sfreq=sfreq,
-        n_times=round(duration * sfreq),
+        sfreq=o.sfreq,
+        n_times=round(o.duration * o.sfreq),
         classes=classes,
         tmin=0.0,
-        n_groups=min(4, n_trials),
+        n_groups=min(4, o.n_trials),
         source="generated",
     )
