@@ -167,7 +167,7 @@ def check_against_data(
     from ..datasets import describe
 
     subjects = dataset_subjects(spec, data_dir)
-    example = _example_subject(spec, subjects)
+    example = example_subject(spec, subjects)
     descriptions: dict[str, dict[str, Any]] = {}
     found: dict[str, list] = {}  # key -> [the first subject's message, subjects with it]
     for subject in subjects:
@@ -185,8 +185,10 @@ def check_against_data(
     return descriptions
 
 
-def _example_subject(spec: PipelineSpec, subjects: list[str]) -> str | None:
-    """The subject of the report's example trial (as the runner picks it), or ``None``."""
+def example_subject(spec: PipelineSpec, subjects: list[str]) -> str | None:
+    """The subject of the report's example trial: ``report.example_subject`` among
+    ``subjects`` (``3`` matches ``"03"``), the first subject where it is not set, ``None``
+    where it is not among them."""
     wanted = spec.report.example_subject
     if wanted is None:
         return subjects[0] if subjects else None

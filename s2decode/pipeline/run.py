@@ -585,8 +585,7 @@ def run_pipeline(
             )
             for split in splits
         ]
-        results: dict[int, dict] = {i: store.get(key) for i, key in enumerate(keys)}
-        results = {i: hit for i, hit in results.items() if hit is not None}
+        results = {i: hit for i, key in enumerate(keys) if (hit := store.get(key)) is not None}
         n_cached = len(results)
         if store.enabled:
             log(f"feature cache {store.directory}: {n_cached} of {len(splits)} units finished")
@@ -752,15 +751,15 @@ def _gather(client, futures, desc: str, progress: bool) -> list:
 
 
 def _example_subject(spec, subjects: list[str]) -> str:
-    wanted = spec.report.example_subject
-    if wanted is None:
-        return subjects[0]
-    for s in subjects:
-        if s == str(wanted) or (s.isdigit() and str(wanted).isdigit() and int(s) == int(wanted)):
-            return s
-    raise ValueError(
-        f"report.example_subject={wanted!r} is not among the pipeline's subjects {subjects}."
-    )
+    from .data import example_subject
+
+    found = example_subject(spec, subjects)
+    if found is None:
+        raise ValueError(
+            f"report.example_subject={spec.report.example_subject!r} is not among the "
+            f"pipeline's subjects {subjects}."
+        )
+    return found
 
 
 def _describe_cv(spec) -> str:
