@@ -17,21 +17,23 @@ hatsopoulos2004             stratified 5-fold                   firing rates + L
 
 Every method of a task sees the same trials in the same order and the same splits: the
 splits are drawn once per task (explicit scikit-learn splitters, seeded) and given to
-:func:`sklearn.model_selection.cross_validate` for each method. The peers read the data
-as their users would (EEG sensors, fMRI voxels, recorded units); S2-Net reads the same
-trials on atlas parcels (eegbci: eLORETA onto the 300 Seitzman parcels; haxby: data-driven
-parcels), on the electrodes (eegmat's 8 channels; ``--eegmat-parcels`` for 300 parcels)
-or on the units; the two loads are checked to give the same labels, groups and onsets.
-Each task's notes (in the report) say what S2-Net gets and why.
+:func:`sklearn.model_selection.cross_validate` for each method. Every method reads the same
+loaded trials (same band, same window): the EEG sensors (S2-Net gets eegbci's 64-channel
+array with its MNE info, so projection, orientation and CSP components are learned inside
+each training fold), fMRI voxels or recorded units. Whatever a method learns from data, it
+learns in ``fit`` on the training trials. Each task's notes (in the report) say what S2-Net
+gets and why.
 
-S2-Net rows (when :mod:`s2decode.estimators` is importable): the default S2Decoder, its
-ablations (``kappa = 0``, conduction delays off, shuffled scaffold) and the S2 features
-stacked with the features of the best peer of the task (a ColumnTransformer over the two
-views of the same trials, each block standardised and scaled to the same total variance,
-then a logistic regression whose penalty an inner cross-validation chooses). Nothing is ever
-filled in for a method that did not run. Simulations run with Brian2's C++ standalone
-backend; their binaries are cached in ``S2DECODE_CACHE`` (a first run compiles them), the
-spike trains only within a run.
+S2-Net rows (when :mod:`s2decode.estimators` is importable): the S2Decoder with its defaults
+for the input (plus, for motor imagery, the peers' band), the task's variants, each changing
+one thing (rates-only features, the signal itself instead of band amplitudes, the nodes as
+given instead of learned components, ``kappa = 0``, conduction delays off, shuffled
+scaffold), and the late fusion :class:`s2decode.estimators.S2StackingClassifier` of
+S2Decoder with the task's peers (an inner 3-fold cross-validation on each training fold
+chooses the peer and the weight of S2's probabilities). Nothing is ever filled in for a
+method that did not run. Simulations run with Brian2's C++ standalone backend; their
+binaries are cached in ``S2DECODE_CACHE`` (a first run compiles them), the spike trains only
+within a run.
 
 Scores: each task's metric (accuracy, or balanced accuracy where classes are imbalanced:
 eegmat) as mean +- sd over the test folds; for ``eegmat_within`` the mean +- sd over
@@ -42,7 +44,9 @@ Outputs (written atomically, after every task so an interrupted run keeps what i
 ``<out>`` is ``benchmarks/results``, or a temporary folder for ``--quick``):
 ``<out>/decoding.csv`` (one row per task and method, with the fold scores) and
 ``<out>/decoding.md`` (summary table, per-task tables, machine, run time). The Markdown is
-also printed; the last line is ``tasks_at_or_above_best_peer: <k>/<n tasks>``.
+also printed; its last two lines are the counts of the goals: S2Decoder within 3 points
+of the best peer and the stacked row at or above the best peer minus 1 point, then
+``tasks_at_or_above_best_peer: <k>/<n tasks>``.
 
 Usage::
 
@@ -76,11 +80,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegressionCV
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_validate
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 HERE = Path(__file__).resolve().parent
@@ -93,14 +94,22 @@ QUICK_OUT = Path(tempfile.gettempdir()) / "s2decode-bench-quick"
 SCORINGS = ("accuracy", "balanced_accuracy")
 QUICK_SPLITS = 2
 QUICK_EEGMAT_SUBJECTS = (0, 1, 2, 3)
-#: S2 method name -> ablation of :meth:`s2decode.net.S2NetConfig.ablation` (None: default).
-S2_VARIANTS = {
-    "S2Decoder": None,
-    "S2Decoder kappa=0": "kappa",
-    "S2Decoder delays off": "delays",
-    "S2Decoder shuffled scaffold": "scaffold",
+#: S2 row -> (ablation of :meth:`s2decode.net.S2NetConfig.ablation` or None, parameter
+#: changes of S2Decoder). Each changes one thing of the task's S2Decoder.
+S2_VARIANTS: dict[str, tuple[str | None, dict[str, Any]]] = {
+    "S2Decoder": (None, {}),
+    "S2Decoder rates only": (None, {"features": ("rates",)}),
+    "S2Decoder signal itself (bands=None)": (None, {"bands": None}),
+    "S2Decoder nodes as given (spatial='none')": (None, {"spatial": "none"}),
+    "S2Decoder learned components (spatial='csp')": (None, {"spatial": "csp"}),
+    "S2Decoder kappa=0": ("kappa", {}),
+    "S2Decoder delays off": ("delays", {}),
+    "S2Decoder shuffled scaffold": ("scaffold", {}),
 }
-STACKED = "S2 + best peer (stacked)"
+_MECHANISM = ("S2Decoder kappa=0", "S2Decoder delays off", "S2Decoder shuffled scaffold")
+#: Inner folds of the stacked row (S2StackingClassifier's cross-validation).
+STACKING_CV = 3
+STACKED = "S2 + peer (late fusion, inner CV)"
 
 
 # --------------------------------------------------------------------------- tasks
@@ -132,6 +141,13 @@ class Task:
         Changes to the S2-Net configuration of the input kind (:func:`s2_config`).
     n_folds : int
         Folds of ``"kfold"`` and ``"within"``.
+    s2_params : mapping
+        S2Decoder parameters of every S2 row of the task (e.g. the peers' band).
+    s2_epochs : bool
+        S2-Net reads the peers' sensor array with its ``info`` (EEG epochs: projector,
+        orientation and spatial filters are then learned inside each training fold).
+    variants : sequence of str
+        The S2 rows (keys of :data:`S2_VARIANTS`) besides the default S2Decoder.
     """
 
     key: str
@@ -145,6 +161,9 @@ class Task:
     notes: str = ""
     s2_config: Mapping[str, Any] = field(default_factory=dict)
     n_folds: int = 5
+    s2_params: Mapping[str, Any] = field(default_factory=dict)
+    s2_epochs: bool = False
+    variants: Sequence[str] = ()
 
 
 def _eeg_peers(
@@ -189,16 +208,34 @@ def _rate_peers(trials: xr.DataArray) -> dict[str, BaseEstimator]:
 
 
 HAXBY_VOXELS = {"atlas": None, "resolution": "1slice", "mask": "slice"}
-_EEGBCI_S2 = "S2-Net on the 300 Seitzman parcels (eLORETA of the same epochs), the whole 4 s trial."
+#: The standard bands within the peers' 7-30 Hz (motor imagery): S2-Net gets no band the
+#: CSP and tangent-space peers do not.
+MI_BANDS = ((7.0, 13.0), (13.0, 20.0), (20.0, 30.0))
+_EEGBCI_S2 = (
+    "S2-Net reads the same 64-channel epochs (with their MNE info): inside each training "
+    "fold it learns 4 CSP components in each of the bands 7-13, 13-20 and 20-30 Hz (the "
+    "peers' 7-30 Hz), places each at the centroid of its pattern's eLORETA projection onto "
+    "the 300 Seitzman parcels, and drives one neuron with each band's amplitude. The "
+    "'nodes as given' row projects onto the 300 parcels instead (eLORETA and parcel "
+    "orientation learned in the training fold), 900 neurons."
+)
 _EEGMAT_S2 = (
     "S2-Net on the 8 electrodes as nodes (their MNI positions give the distance scaffold and "
-    "the delays): with 8 channels the 300 eLORETA parcels span at most 7 dimensions, and "
-    "simulating them costs about 40 times more (`--eegmat-parcels` runs them)."
+    "the delays), one neuron per electrode and band of the log-band-power peer's bands "
+    "(1-4, 4-8, 8-13, 13-20, 20-30, 30-40 Hz), driven by the band's amplitude. The kappa, "
+    "delay and scaffold ablations run on the other tasks (cost)."
 )
 _HAXBY_S2 = (
-    "S2-Net on 100 data-driven (ward) parcels of the same slice, fitted without labels on "
-    "all runs; each 2.5 s volume is 50 ms of network time (`time_scale=0.02`, fixed before "
+    "S2-Net on the same 530 voxels (native-space positions give the scaffold and delays); "
+    "inside each training fold an ANOVA screen keeps 20 % of them (106, as the ANOVA + SVC "
+    "peer); each 2.5 s volume is 50 ms of network time (`time_scale=0.02`, fixed before "
     "any run, not tuned)."
+)
+_EEG_VARIANTS = (
+    "S2Decoder rates only",
+    "S2Decoder signal itself (bands=None)",
+    "S2Decoder nodes as given (spatial='none')",
+    *_MECHANISM,
 )
 TASKS: tuple[Task, ...] = (
     Task(
@@ -206,22 +243,28 @@ TASKS: tuple[Task, ...] = (
         "eegbci S001 imagined both fists vs both feet (runs 6, 10, 14; 0-4 s after the cue)",
         "eegbci",
         {"task": "imagery", "classes": "hands_feet", "method": None},
-        {"task": "imagery", "classes": "hands_feet"},
+        None,
         "kfold",
         "accuracy",
         _eegbci_peers,
         notes=f"Peers on the 64 electrodes (CSP and covariances band-passed 7-30 Hz). {_EEGBCI_S2}",
+        s2_params={"bands": MI_BANDS},
+        s2_epochs=True,
+        variants=_EEG_VARIANTS,
     ),
     Task(
         "eegbci_left_right",
         "eegbci S001 imagined left vs right fist (runs 4, 8, 12; 0-4 s after the cue)",
         "eegbci",
         {"task": "imagery", "classes": "left_right", "method": None},
-        {"task": "imagery", "classes": "left_right"},
+        None,
         "kfold",
         "accuracy",
         _eegbci_peers,
         notes=f"Peers on the 64 electrodes (CSP and covariances band-passed 7-30 Hz). {_EEGBCI_S2}",
+        s2_params={"bands": MI_BANDS},
+        s2_epochs=True,
+        variants=_EEG_VARIANTS,
     ),
     Task(
         "eegmat_within",
@@ -234,6 +277,11 @@ TASKS: tuple[Task, ...] = (
         _eegmat_peers,
         notes="Classes about 3:1 (rest:arithmetic): balanced accuracy; the band-power "
         f"logistic regression uses balanced class weights. {_EEGMAT_S2}",
+        variants=(
+            "S2Decoder rates only",
+            "S2Decoder signal itself (bands=None)",
+            "S2Decoder learned components (spatial='csp')",
+        ),
     ),
     Task(
         "eegmat_loso",
@@ -245,28 +293,32 @@ TASKS: tuple[Task, ...] = (
         "balanced_accuracy",
         _eegmat_peers,
         notes="Classes about 3:1 (rest:arithmetic): balanced accuracy; the band-power "
-        f"logistic regression uses balanced class weights. {_EEGMAT_S2}",
+        f"logistic regression uses balanced class weights. {_EEGMAT_S2} The front-end "
+        "ablations run within subject (cost).",
+        variants=("S2Decoder rates only",),
     ),
     Task(
         "haxby_face_house",
         "Haxby 2001 subject 1, face vs house blocks (one slice)",
         "haxby",
         {**HAXBY_VOXELS, "categories": ("face", "house")},
-        {"resolution": "1slice", "categories": ("face", "house")},
+        None,
         "groups",
         "accuracy",
         _fmri_peers,
         notes="One trial per block (9 volumes, 4 s haemodynamic lag), each voxel z-scored "
         "within its run by the loader; peers on the block-mean pattern of the 530 voxels. "
-        f"{_HAXBY_S2}",
+        f"{_HAXBY_S2} Every method is at ceiling here: the mechanism ablations run on the "
+        "8-way task.",
         s2_config={"time_scale": 0.02},
+        variants=("S2Decoder rates only", "S2Decoder nodes as given (spatial='none')"),
     ),
     Task(
         "haxby_8way",
         "Haxby 2001 subject 1, 8 object categories (one slice)",
         "haxby",
         dict(HAXBY_VOXELS),
-        {"resolution": "1slice"},
+        None,
         "groups",
         "accuracy",
         _fmri_peers,
@@ -274,6 +326,11 @@ TASKS: tuple[Task, ...] = (
         "within its run by the loader; peers on the block-mean pattern of the 530 voxels. "
         f"{_HAXBY_S2}",
         s2_config={"time_scale": 0.02},
+        variants=(
+            "S2Decoder rates only",
+            "S2Decoder nodes as given (spatial='none')",
+            *_MECHANISM,
+        ),
     ),
     Task(
         "kramer_stn",
@@ -285,7 +342,8 @@ TASKS: tuple[Task, ...] = (
         "accuracy",
         _spike_peers,
         notes="A single unit: its spikes drive one S2-Net neuron, which has no neighbour, so "
-        "the kappa, delay and scaffold ablations cannot change anything here.",
+        "the kappa, delay and scaffold ablations cannot change anything here (not run).",
+        variants=("S2Decoder rates only",),
     ),
     Task(
         "hatsopoulos2004",
@@ -298,7 +356,8 @@ TASKS: tuple[Task, ...] = (
         _rate_peers,
         notes="One rate per neuron and trial (no spike times in the file): S2-Net gets each "
         "rate vector as a static pattern (a constant current per node for 0.25 s) on a "
-        "data-driven scaffold (the units have no positions).",
+        "data-driven scaffold (the units have no positions), learned on the training trials.",
+        variants=("S2Decoder rates only", *_MECHANISM),
     ),
 )
 TASK_KEYS = tuple(t.key for t in TASKS)
@@ -428,7 +487,7 @@ class Unflatten(TransformerMixin, BaseEstimator):
     """Turn flat rows back into trials ``(n, *shape)``, as an array or a DataArray.
 
     Lets one 2-D ``X`` carry two views of the same trials (sensor and parcel signals side
-    by side) through a :class:`~sklearn.compose.ColumnTransformer`.
+    by side) to two decoders (:class:`View`).
 
     Parameters
     ----------
@@ -487,61 +546,6 @@ def stacked_X(data: TaskData) -> np.ndarray:
     return np.hstack([data.peer.values.reshape(n, -1), data.s2.values.reshape(n, -1)])
 
 
-def _unit_block(X: np.ndarray) -> np.ndarray:
-    return np.asarray(X) / np.sqrt(max(np.shape(X)[1], 1))
-
-
-def block_scaled(features: BaseEstimator) -> Pipeline:
-    """A feature block standardised, then divided by the square root of its width, so that
-    every block enters the concatenation with the same total variance (4 CSP features are
-    not drowned by hundreds of S2 features)."""
-    return Pipeline(
-        [
-            ("features", features),
-            ("scale", StandardScaler()),
-            ("block", FunctionTransformer(_unit_block)),
-        ]
-    )
-
-
-def stacked_estimator(
-    data: TaskData, peer: BaseEstimator, s2_featurizer: BaseEstimator
-) -> Pipeline:
-    """S2-Net features and a peer's features of the same trials, then logistic regression.
-
-    The input is :func:`stacked_X`; each branch un-flattens its view (the S2 branch back
-    into a DataArray with the parcel coordinates), extracts its features (learned from the
-    training trials only) and scales them as one block (:func:`block_scaled`). The final
-    class-balanced logistic regression chooses its penalty by an inner 5-fold
-    cross-validation on the training trials.
-    """
-    n_peer = int(np.prod(data.peer.shape[1:]))
-    n_s2 = int(np.prod(data.s2.shape[1:]))
-    peer_branch = [
-        ("view", Unflatten(data.peer.shape[1:])),
-        ("block", block_scaled(peers.features_of(peer))),
-    ]
-    s2_branch = [
-        ("view", Unflatten(data.s2.shape[1:], template=_template(data.s2))),
-        ("block", block_scaled(clone(s2_featurizer))),
-    ]
-    union = ColumnTransformer(
-        [
-            ("peer", Pipeline(peer_branch), np.arange(n_peer)),
-            ("s2", Pipeline(s2_branch), np.arange(n_peer, n_peer + n_s2)),
-        ]
-    )
-    final = LogisticRegressionCV(
-        Cs=np.logspace(-3, 3, 13),
-        l1_ratios=(0.0,),  # L2 (scikit-learn >= 1.8 spells the penalty this way)
-        cv=5,
-        scoring="neg_log_loss",
-        class_weight="balanced",
-        max_iter=2000,
-    )
-    return Pipeline([("union", union), ("lr", final)])
-
-
 # --------------------------------------------------------------------------- S2-Net
 def s2_available() -> str | None:
     """``None`` if S2Decoder and S2Featurizer can be imported, else the reason."""
@@ -571,6 +575,34 @@ def s2_config(task: Task, trials: xr.DataArray):
     return default_config(s2_input_kind(trials)).replace(**dict(task.s2_config))
 
 
+def eeg_info(trials: xr.DataArray):
+    """The :class:`mne.Info` of a channel DataArray of EEG epochs (names, rate, positions).
+
+    eegbci's channel names are standardised by its loader, so the 10-05 montage on the
+    fsaverage head places them (the positions the loader's own projection uses).
+    """
+    import mne
+
+    from s2decode.atlas.projection import default_montage
+
+    info = mne.create_info(
+        [str(c) for c in trials["channel"].values], float(trials.attrs["sfreq"]), "eeg"
+    )
+    info.set_montage(default_montage(), verbose=False)
+    return info
+
+
+def s2_input(task: Task, data: TaskData) -> tuple[Any, dict[str, Any]]:
+    """What the S2 rows of a task are evaluated on, and the S2Decoder parameters it needs.
+
+    EEG epochs (``task.s2_epochs``): the peers' very array, with its ``info``; otherwise
+    S2-Net's DataArray view (its nodes' coordinates and networks).
+    """
+    if task.s2_epochs:
+        return np.asarray(data.peer.values), {"info": eeg_info(data.peer)}
+    return data.s2, {}
+
+
 def s2_estimators(
     task: Task,
     data: TaskData,
@@ -579,29 +611,87 @@ def s2_estimators(
     memory: Any = None,
     batch_size: int | None = None,
 ) -> dict[str, BaseEstimator]:
-    """S2Decoder, its ablations (:data:`S2_VARIANTS`) and the featurizer for stacking.
+    """S2Decoder and the task's variants (:data:`S2_VARIANTS`, ``task.variants``).
 
-    Every estimator gets the same seed, backend (Brian2 C++ standalone, batches of
-    ``batch_size`` trials in ``n_jobs`` processes) and ``memory`` (where simulated spike
-    trains are cached, so the stacked pipeline reuses the S2Decoder's simulations of the
-    same fold).
+    Every estimator gets the task's parameters (``task.s2_params``), the same seed, backend
+    (Brian2 C++ standalone, batches of ``batch_size`` trials in ``n_jobs`` processes) and
+    ``memory`` (where simulated spike trains are cached, so a variant that only changes the
+    features, and the stacked row's final refit, reuse the S2Decoder's simulations).
     """
-    from s2decode.estimators import S2Decoder, S2Featurizer
+    from s2decode.estimators import S2Decoder
 
     base = s2_config(task, data.s2)
+    _, input_params = s2_input(task, data)
     common = {
         "random_state": seed,
         "backend": "cpp_standalone",
         "n_jobs": n_jobs,
         "memory": memory,
         "batch_size": batch_size,
+        **input_params,
+        **dict(task.s2_params),
     }
     out: dict[str, BaseEstimator] = {}
-    for name, ablation in S2_VARIANTS.items():
+    for name in ("S2Decoder", *task.variants):
+        ablation, params = S2_VARIANTS[name]
         config = base if ablation is None else base.ablation(ablation)
-        out[name] = S2Decoder(config=config, **common)
-    out["featurizer"] = S2Featurizer(config=base, **common)
+        out[name] = S2Decoder(config=config, **{**common, **params})
     return out
+
+
+class View(TransformerMixin, BaseEstimator):
+    """Columns ``[start, start + prod(shape))`` of flat rows, as trials (:class:`Unflatten`).
+
+    Lets one 2-D ``X`` carry two views of the same trials (sensor and parcel signals side
+    by side) to two decoders.
+    """
+
+    def __init__(self, start: int, shape: tuple[int, ...], template: xr.DataArray | None = None):
+        self.start = start
+        self.shape = shape
+        self.template = template
+
+    def _columns(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        return X[:, self.start : self.start + int(np.prod(self.shape))]
+
+    def fit(self, X, y=None):
+        """Check the rows and fit the un-flattening."""
+        self.unflatten_ = Unflatten(self.shape, self.template).fit(self._columns(X))
+        return self
+
+    def transform(self, X):
+        """The trials of the view."""
+        check_is_fitted(self)
+        return self.unflatten_.transform(self._columns(X))
+
+
+def stacked_row(
+    task: Task,
+    data: TaskData,
+    s2: BaseEstimator,
+    peers_of_task: Mapping[str, BaseEstimator],
+    seed: int,
+) -> tuple[BaseEstimator, Any]:
+    """The late-fusion row: :class:`s2decode.estimators.S2StackingClassifier` of the task's
+    S2Decoder with its peers (the inner cross-validation of each training fold chooses the
+    peer and the weight), and the ``X`` it is evaluated on."""
+    from s2decode.estimators import S2StackingClassifier
+
+    if task.s2_epochs:  # both read the same sensor array
+        named = [(name, clone(est)) for name, est in peers_of_task.items()]
+        X = np.asarray(data.peer.values)
+        s2_est = clone(s2)
+    else:
+        n_peer = int(np.prod(data.peer.shape[1:]))
+        named = [
+            (name, Pipeline([("view", View(0, data.peer.shape[1:])), ("peer", clone(est))]))
+            for name, est in peers_of_task.items()
+        ]
+        s2_view = View(n_peer, data.s2.shape[1:], template=_template(data.s2))
+        s2_est = Pipeline([("view", s2_view), ("s2", clone(s2))])
+        X = stacked_X(data)
+    return S2StackingClassifier(s2_est, named, cv=STACKING_CV, random_state=seed), X
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -749,20 +839,14 @@ def run_task(
     # depend on the batching).
     batch_size = min(len(te) for _, _, splits in units for _, te in splits)
     s2_est = s2_estimators(task, data, seed, n_jobs, memory, batch_size)
-    for name in S2_VARIANTS:
-        family = "s2" if S2_VARIANTS[name] is None else "ablation"
-        run(name, family, s2_est[name], data.s2, _view(data.s2), 1)
-    best = max((r for r in results if r.family == "peer"), key=lambda r: r.mean())
-    peer_estimator = task.peers(data.peer)[best.method]
-    stacked = stacked_estimator(data, peer_estimator, s2_est["featurizer"])
-    run(
-        f"{STACKED}: {best.method}",
-        "stacked",
-        stacked,
-        stacked_X(data),
-        f"{_view(data.peer)} + {_view(data.s2)}",
-        1,
-    )
+    X_s2, _ = s2_input(task, data)
+    view = _view(data.s2)
+    for name, estimator in s2_est.items():
+        family = "s2" if name == "S2Decoder" else "ablation"
+        run(name, family, estimator, X_s2, view, 1)
+    peers_of_task = task.peers(data.peer)
+    stacked, X_stacked = stacked_row(task, data, s2_est["S2Decoder"], peers_of_task, seed)
+    run(STACKED, "stacked", stacked, X_stacked, f"{_view(data.peer)} + {view}", 1)
     return results
 
 
@@ -866,7 +950,7 @@ def _fmt(mean: float, sd: float) -> str:
 
 def goals(results: Sequence[Result], tasks: Sequence[Task]) -> dict[str, Any]:
     """Per task: best peer, S2Decoder, stacked; counts of the issue's goals."""
-    rows, at_or_above, within3, stacked_above, with_s2 = [], 0, 0, 0, 0
+    rows, at_or_above, within3, stacked_above, stacked_within1, with_s2 = [], 0, 0, 0, 0, 0
     for task in tasks:
         res = [r for r in results if r.task == task.key]
         if not res:
@@ -883,6 +967,7 @@ def goals(results: Sequence[Result], tasks: Sequence[Task]) -> dict[str, Any]:
             within3 += s2.mean() >= best.mean() - 0.03
         if stacked is not None:
             stacked_above += round(stacked.mean(), 3) > round(best.mean(), 3)
+            stacked_within1 += round(stacked.mean(), 3) >= round(best.mean() - 0.01, 3)
         rows.append(row)
     return {
         "rows": rows,
@@ -891,6 +976,7 @@ def goals(results: Sequence[Result], tasks: Sequence[Task]) -> dict[str, Any]:
         "at_or_above": at_or_above,
         "within3": within3,
         "stacked_above": stacked_above,
+        "stacked_within1": stacked_within1,
     }
 
 
@@ -909,15 +995,18 @@ def markdown(
         "Scores are mean +- sd over the test folds (eegmat_within: over subjects, of each "
         "subject's 5-fold mean). Chance: majority-class rate for accuracy, 1 / n_classes "
         "for balanced accuracy. Every method of a task is scored on the same splits. "
-        "S2Decoder: the estimators' defaults for the input kind (S2-Net default "
-        "configuration, intrinsic frequencies learned from a pilot simulation of training "
-        "trials, per-node scaling learned on the training trials, synchrony features, "
-        "standardised features and shrinkage LDA), Brian2 C++ standalone. Ablations change one "
-        "parameter of that configuration. The stacked row concatenates the S2 features "
-        "with the features of the task's best peer (chosen on these same folds), each block "
-        "standardised and scaled to the same total variance, before a class-balanced "
-        "logistic regression whose penalty an inner 5-fold cross-validation (log loss) on "
-        "the training trials chooses.",
+        "S2Decoder: the estimators' defaults for the input (front end learned in each "
+        "training fold: CSP components per band for many EEG channels, an ANOVA screen for "
+        "fMRI voxels, the nodes as given otherwise; band amplitudes of the filter bank; "
+        "S2-Net default configuration; intrinsic frequencies from a pilot simulation of "
+        "training trials; per-node scaling; synchrony features; standardised features and "
+        "shrinkage LDA), Brian2 C++ standalone; for motor imagery its bands lie in the "
+        "peers' 7-30 Hz. Nothing was tuned on these tasks (see docs/estimators.md for how the "
+        "defaults were set). Variants change one thing of that S2Decoder. The stacked row is "
+        "the late fusion S2StackingClassifier of that S2Decoder with the task's peers: an "
+        "inner 3-fold cross-validation on the training trials chooses the peer and the "
+        "weight (0, 0.25, ..., 1) of S2's probabilities by log loss; weight 0 is the peer "
+        "alone.",
         "",
         "## Summary",
         "",
@@ -957,15 +1046,15 @@ def markdown(
                 f"{r.seconds:.1f} |"
             )
         lines.append("")
-    lines += ["## Goals (issue 5)", ""]
+    lines += ["## Goals (issue 11)", ""]
     if g["with_s2"]:
         lines += [
             f"- S2Decoder at or above the best peer: {g['at_or_above']}/{g['n_tasks']} tasks "
-            "(goal: at least 3 of 8)",
+            "(goal: at least 4 of 8)",
             f"- S2Decoder within 3 points of the best peer: {g['within3']}/{g['n_tasks']} "
-            "(goal: all)",
-            f"- stacked S2 + best peer above the best peer alone: {g['stacked_above']}/"
-            f"{g['n_tasks']} (goal: at least half)",
+            "(goal: at least 6 of 8)",
+            f"- stacked at or above the best peer minus 1 point: {g['stacked_within1']}/"
+            f"{g['n_tasks']} (goal: all 8)",
         ]
     else:
         lines.append("- S2-Net was not run: no S2 goal can be assessed.")
@@ -976,11 +1065,17 @@ def markdown(
 
 
 def last_line(results: Sequence[Result], tasks: Sequence[Task]) -> str:
-    """``tasks_at_or_above_best_peer: <k>/<n>`` (``n/a`` where S2-Net did not run)."""
+    """The goal counts: ``s2_within_3_points: <a>/<n>  stacked_within_1_point: <b>/<n>``,
+    then ``tasks_at_or_above_best_peer: <k>/<n>`` (``n/a`` where S2-Net did not run)."""
     g = goals(results, tasks)
     if not g["with_s2"]:
         return "tasks_at_or_above_best_peer: n/a (S2Decoder not run)"
-    return f"tasks_at_or_above_best_peer: {g['at_or_above']}/{g['n_tasks']}"
+    n = g["n_tasks"]
+    return (
+        f"s2_within_3_points: {g['within3']}/{n}  stacked_within_1_point: "
+        f"{g['stacked_within1']}/{n}\n"
+        f"tasks_at_or_above_best_peer: {g['at_or_above']}/{n}"
+    )
 
 
 def write_outputs(out: Path, results: Sequence[Result], tasks, machine, run_info) -> str:

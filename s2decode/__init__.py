@@ -18,12 +18,13 @@ from .trials import check_trials, make_trials
 
 _SUBMODULES = frozenset({"atlas", "cli", "datasets", "estimators", "io", "net", "summary", "sync"})
 # scikit-learn estimators, imported on first use (scikit-learn takes ~0.5 s to import)
-_ESTIMATORS = frozenset({"S2Decoder", "S2Featurizer", "S2Regressor"})
+_ESTIMATORS = frozenset({"S2Decoder", "S2Featurizer", "S2Regressor", "S2StackingClassifier"})
 
 __all__ = [
     "S2Decoder",
     "S2Featurizer",
     "S2Regressor",
+    "S2StackingClassifier",
     "SpikeTrains",
     "__version__",
     "check_trials",

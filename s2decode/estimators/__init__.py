@@ -12,6 +12,7 @@ scikit-learn estimators (``clone``, pipelines, grid search, pickling). See
 from .decoder import S2Decoder, S2Regressor, default_classifier, default_regressor
 from .features import DEFAULT_FEATURES, FEATURE_SETS, compute_features, feature_layout
 from .featurizer import S2Featurizer, default_config
+from .stacking import S2StackingClassifier
 
 __all__ = [
     "DEFAULT_FEATURES",
@@ -19,6 +20,7 @@ __all__ = [
     "S2Decoder",
     "S2Featurizer",
     "S2Regressor",
+    "S2StackingClassifier",
     "compute_features",
     "default_classifier",
     "default_config",

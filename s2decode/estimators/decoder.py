@@ -43,6 +43,88 @@ def default_regressor():
     return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
 
 
+def feature_set_columns(featurizer: S2Featurizer) -> dict[str, np.ndarray]:
+    """Column indices of each feature set in a fitted featurizer's output."""
+    out, start = {}, 0
+    n_windows = len(featurizer.windows_)
+    for name in _features.check_features(featurizer.features):
+        blocks = _features.feature_layout(
+            (name,), featurizer.node_names_, featurizer.node_networks_, featurizer.pairs
+        )
+        width = sum(len(b.elements) for b in blocks) * n_windows
+        out[name] = np.arange(start, start + width)
+        start += width
+    return out
+
+
+def feature_set_candidates(names) -> list[tuple[str, ...]]:
+    """The feature-set combinations ``select_features=True`` chooses from.
+
+    All the sets; the rates alone; rates and first-spike latencies; the synchrony sets
+    (everything but rates and latencies): each where it differs from the others.
+    """
+    names = tuple(names)
+    candidates = [names, ("rates",), ("rates", "latency")]
+    candidates.append(tuple(n for n in names if n not in ("rates", "latency")))
+    out = []
+    for cand in candidates:
+        cand = tuple(n for n in names if n in cand)
+        if cand and cand not in out:
+            out.append(cand)
+    return out
+
+
+def choose_feature_sets(
+    estimator,
+    features: np.ndarray,
+    y: np.ndarray,
+    columns: dict[str, np.ndarray],
+    *,
+    classification: bool,
+    random_state=None,
+    cv: int = 5,
+) -> tuple[tuple[str, ...], dict[tuple[str, ...], float]]:
+    """Choose feature sets by an inner cross-validation of the final estimator.
+
+    The candidates (:func:`feature_set_candidates`) are scored by the estimator's own
+    ``score`` (accuracy, R^2) over ``cv`` folds of the training trials (stratified for
+    classes); the best mean wins, ties going to the earlier candidate (all sets first).
+
+    Returns
+    -------
+    sets : tuple of str
+        The chosen feature sets.
+    scores : dict
+        Mean inner score of every candidate.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+
+    if classification:
+        n_splits = min(cv, int(np.unique(y, return_counts=True)[1].min()))
+        splitter = StratifiedKFold(n_splits, shuffle=True, random_state=_seed(random_state))
+    else:
+        n_splits = min(cv, len(y))
+        splitter = KFold(n_splits, shuffle=True, random_state=_seed(random_state))
+    candidates = feature_set_candidates(columns)
+    if n_splits < 2:
+        return candidates[0], {}
+    scores = {}
+    for cand in candidates:
+        cols = np.concatenate([columns[name] for name in cand])
+        scores[cand] = float(
+            np.mean(cross_val_score(clone(estimator), features[:, cols], y, cv=splitter))
+        )
+    best = max(candidates, key=lambda c: (round(scores[c], 9), -candidates.index(c)))
+    return best, scores
+
+
+def _seed(random_state) -> int | None:
+    """An int seed for the inner folds (a RandomState is not consumed)."""
+    if random_state is None or isinstance(random_state, int | np.integer):
+        return random_state
+    return 0
+
+
 def _final_has(method: str):
     """available_if check: the (fitted, or else the given / default) final estimator has it."""
 
@@ -72,6 +154,10 @@ class _S2Supervised(BaseEstimator):
         encoder=None,
         sfreq=None,
         info=None,
+        spatial="auto",
+        bands="auto",
+        band_coding="amplitude",
+        n_components=None,
         omega="rates",
         standardize=True,
         static_duration=0.25,
@@ -83,6 +169,7 @@ class _S2Supervised(BaseEstimator):
         memory=None,
         random_state=None,
         estimator=None,
+        select_features=True,
     ):
         self.atlas = atlas
         self.scaffold = scaffold
@@ -94,6 +181,10 @@ class _S2Supervised(BaseEstimator):
         self.encoder = encoder
         self.sfreq = sfreq
         self.info = info
+        self.spatial = spatial
+        self.bands = bands
+        self.band_coding = band_coding
+        self.n_components = n_components
         self.omega = omega
         self.standardize = standardize
         self.static_duration = static_duration
@@ -105,6 +196,7 @@ class _S2Supervised(BaseEstimator):
         self.memory = memory
         self.random_state = random_state
         self.estimator = estimator
+        self.select_features = select_features
 
     @staticmethod
     def _default_estimator():
@@ -118,7 +210,9 @@ class _S2Supervised(BaseEstimator):
         if y is None and inputs.y is not None:
             y = inputs.y  # a trials DataArray carries its labels
         y = check_target(y, inputs.n_trials, classification=self._classification)
-        featurizer = self._featurizer()._fit_inputs(inputs)
+        # class labels drive a supervised front end (spatial="auto": CSP, ANOVA screen)
+        labels = y if self._classification else None
+        featurizer = self._featurizer()._fit_inputs(inputs, labels)
         # the fitted featurizer can be used on its own on the same kind of X
         featurizer.n_features_in_ = self.n_features_in_
         if hasattr(self, "feature_names_in_"):
@@ -126,13 +220,32 @@ class _S2Supervised(BaseEstimator):
         features = _features.stack_blocks(featurizer._transform_inputs(inputs))
         estimator = self.estimator if self.estimator is not None else self._default_estimator()
         self.featurizer_ = featurizer
-        self.estimator_ = clone(estimator).fit(features, y)
+        columns = feature_set_columns(featurizer)
+        if not isinstance(self.select_features, bool | np.bool_):
+            raise TypeError(
+                f"`select_features` must be True or False, got {self.select_features!r}."
+            )
+        if self.select_features and len(columns) > 1:
+            self.feature_sets_, self.selection_scores_ = choose_feature_sets(
+                estimator,
+                features,
+                y,
+                columns,
+                classification=self._classification,
+                random_state=self.random_state,
+            )
+        else:
+            self.feature_sets_ = tuple(columns)
+            self.selection_scores_ = None
+        self.columns_ = np.concatenate([columns[name] for name in self.feature_sets_])
+        self.estimator_ = clone(estimator).fit(features[:, self.columns_], y)
         return self
 
     def _features(self, X) -> np.ndarray:
         check_is_fitted(self)
         inputs = check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info)
-        return _features.stack_blocks(self.featurizer_._transform_inputs(inputs))
+        features = _features.stack_blocks(self.featurizer_._transform_inputs(inputs))
+        return features[:, self.columns_]
 
     def predict(self, X) -> np.ndarray:
         """Predict the target of each trial.
@@ -150,9 +263,9 @@ class _S2Supervised(BaseEstimator):
         return self.estimator_.predict(features)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the S2 features the final estimator sees (:class:`S2Featurizer`)."""
+        """Names of the S2 features the final estimator sees (the chosen feature sets)."""
         check_is_fitted(self)
-        return self.featurizer_.get_feature_names_out(input_features)
+        return self.featurizer_.get_feature_names_out(input_features)[self.columns_]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -183,6 +296,11 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     estimator : classifier | None
         Final estimator fitted on the S2 features (cloned); ``None``:
         :func:`default_classifier`.
+    select_features : bool
+        Choose which of the feature sets the final estimator gets (all; rates; rates and
+        latencies; the synchrony sets) by an inner stratified 5-fold cross-validation of the
+        final estimator on the training trials' features (:func:`choose_feature_sets`);
+        ``False`` gives it every set of ``features``.
 
     Attributes
     ----------
@@ -192,6 +310,12 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
         The fitted featurizer.
     estimator_ : classifier
         The fitted final estimator.
+    feature_sets_ : tuple of str
+        The feature sets the final estimator gets.
+    selection_scores_ : dict | None
+        Inner cross-validated score of each candidate (``select_features=True``).
+    columns_ : ndarray of int
+        Their columns in the featurizer's output.
     n_features_in_ : int
         Number of nodes (channels for EEG epochs).
     feature_names_in_ : ndarray of str
@@ -272,6 +396,9 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     estimator : regressor | None
         Final estimator fitted on the S2 features (cloned); ``None``:
         :func:`default_regressor`.
+    select_features : bool
+        Choose the feature sets by an inner 5-fold cross-validation of the final estimator
+        (R^2) on the training trials, as :class:`S2Decoder` does.
 
     Attributes
     ----------
@@ -279,6 +406,12 @@ class S2Regressor(RegressorMixin, _S2Supervised):
         The fitted featurizer.
     estimator_ : regressor
         The fitted final estimator.
+    feature_sets_ : tuple of str
+        The feature sets the final estimator gets.
+    selection_scores_ : dict | None
+        Inner cross-validated score of each candidate (``select_features=True``).
+    columns_ : ndarray of int
+        Their columns in the featurizer's output.
     n_features_in_ : int
         Number of nodes (channels for EEG epochs).
     feature_names_in_ : ndarray of str

@@ -14,7 +14,8 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ..spiketrains import SpikeTrains
 from . import features as _features
-from ._validation import Inputs, check_input, check_same_kind
+from . import front_end as _front
+from ._validation import Inputs, check_input, check_same_kind, check_target
 
 #: Values of ``omega``.
 OMEGA_MODES = ("rates", "spectral", "config")
@@ -44,6 +45,8 @@ _PHASE_STEP = 2e-3
 _STTC_DT = 5e-3
 # Fitted attributes that only some kinds of input set.
 _CONDITIONAL_ATTRIBUTES = ("projector_", "sfreq_", "n_times_", "spike_duration_")
+# spatial front ends that learn filters on the sensors of EEG epochs (instead of parcels)
+_SENSOR_FILTERS = ("csp", "xdawn")
 
 
 def default_config(kind: str):
@@ -134,6 +137,30 @@ _PARAMS_DOC = """
         With mne.Epochs input, ``info`` must be ``None`` or agree with ``epochs.info`` (same
         channels and sampling rate: the epochs' own info is used); other inputs (DataArray,
         2-D arrays, spike trains) refuse it. Stored as given.
+    spatial : {"auto", "none", "csp", "xdawn", "anova"}
+        Spatial front end of time series (:mod:`s2decode.estimators.front_end`), learned in
+        ``fit`` from the training trials and their labels: ``"csp"`` common spatial
+        patterns (per band of ``bands``; band power, two or more classes), ``"xdawn"``
+        spatial filters of the evoked responses (time-locked waveforms), ``"anova"`` the
+        nodes whose time-mean best separates the classes (an F-test screen, e.g. fMRI
+        voxels). Each component becomes a neuron at the MNI centroid of its pattern (for EEG
+        epochs, of the pattern projected onto the atlas), so the scaffold and the delays
+        keep their anatomy. ``"none"``: the nodes as given. ``"auto"``: with labels and more
+        than 16 nodes, CSP for electrophysiology (where ``bands`` gives a filter bank) and
+        the ANOVA screen for slow signals (fMRI); the nodes as given otherwise (and when
+        ``fit`` gets no labels).
+    bands : None | "auto" | (float, float) | sequence of (float, float)
+        Filter bank of time series (Hz of the data): every (node or component, band) pair
+        becomes one neuron. ``"auto"``: delta to low gamma (1-4, 4-8, 8-13, 13-20, 20-30,
+        30-40 Hz; the bands of the log-band-power baseline) below 90 % of the Nyquist
+        frequency, so none for fMRI; ``None``: the signals as given.
+    band_coding : {"amplitude", "signal"}
+        What a band gives its neuron as input current: its analytic amplitude (envelope;
+        the neuron's rate and synchrony follow the band's power) or the band-limited signal
+        itself (the neuron follows the rhythm's phase).
+    n_components : int | None
+        Components per band (CSP; default 4) or per class (xDAWN; default 4), or nodes kept
+        by the ANOVA screen (default 20 % of them, at least 16).
     omega : {"rates", "spectral", "config"}
         Intrinsic frequencies of the neurons' spike-history traces, learned in ``fit``:
         ``"rates"`` the mean firing rate of each neuron in a pilot simulation of (up to 16)
@@ -223,6 +250,10 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         Seed of the simulations.
     projector_ : SourceProjector | SensorDistanceProjector
         Projector of EEG epochs (mne.Epochs, or a 3-D array with ``info``).
+    front_end_ : FrontEnd | None
+        The fitted front end of time series (spatial filters or screened nodes, filter
+        bank, coding; :class:`~s2decode.estimators.front_end.FrontEnd`); ``None`` for
+        static patterns and spike trains.
     feature_names_out_ : ndarray of str
         ``"<metric>_<element>_w<window>"`` for each output column.
 
@@ -246,6 +277,10 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         encoder=None,
         sfreq=None,
         info=None,
+        spatial="auto",
+        bands="auto",
+        band_coding="amplitude",
+        n_components=None,
         omega="rates",
         standardize=True,
         static_duration=0.25,
@@ -267,6 +302,10 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         self.encoder = encoder
         self.sfreq = sfreq
         self.info = info
+        self.spatial = spatial
+        self.bands = bands
+        self.band_coding = band_coding
+        self.n_components = n_components
         self.omega = omega
         self.standardize = standardize
         self.static_duration = static_duration
@@ -286,14 +325,19 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         ----------
         X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
             Training trials (see the class docstring).
-        y : None
-            Ignored.
+        y : array-like, shape (n_trials,) | None
+            Labels of the training trials, used by a supervised front end (``spatial``);
+            ``None`` takes them from a trials DataArray's ``y`` coordinate, if any. Without
+            labels, ``spatial="auto"`` keeps the nodes as given.
 
         Returns
         -------
         self : S2Featurizer
         """
-        self._fit_inputs(check_input(self, X, reset=True, sfreq=self.sfreq, info=self.info))
+        inputs = check_input(self, X, reset=True, sfreq=self.sfreq, info=self.info)
+        if y is None:
+            y = inputs.y
+        self._fit_inputs(inputs, _class_labels(y, inputs.n_trials))
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -398,16 +442,16 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fitting
-    def _fit_inputs(self, inputs: Inputs) -> S2Featurizer:
-        """Fit on checked inputs (the decoders call this with their own checked X)."""
+    def _fit_inputs(self, inputs: Inputs, y=None) -> S2Featurizer:
+        """Fit on checked inputs (the decoders call this with their own checked X and y)."""
         self._check_params()
         for name in _CONDITIONAL_ATTRIBUTES:  # left by an earlier fit on another kind of X
             self.__dict__.pop(name, None)
         kind = inputs.kind
-        if kind == "epochs":
-            self.projector_ = self._fit_projector(inputs)
-            inputs = self._project(inputs)
         self.input_kind_ = kind
+        self.front_end_ = None
+        if kind in ("epochs", "signals"):
+            inputs = self._fit_front_end(inputs, y)
         nodes = self._resolve_nodes(inputs)
         self.node_names_ = nodes.names
         self.node_networks_ = nodes.networks
@@ -483,6 +527,74 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         )
         return self
 
+    def _fit_front_end(self, inputs: Inputs, y) -> Inputs:
+        """Fit the projector (EEG epochs) and the front end; the network's input signals."""
+        sfreq = inputs.sfreq
+        bands = _front.resolve_bands(self.bands, sfreq)
+        spatial = _front.choose_spatial(
+            self.spatial,
+            n_nodes=inputs.n_nodes,
+            has_bands=bands is not None,
+            supervised=y is not None,
+        )
+        pattern_coords = None
+        if inputs.kind == "epochs":
+            self.projector_ = self._fit_projector(inputs)
+            if spatial in _SENSOR_FILTERS:
+                # filters on the sensors; each pattern placed through the source projection
+                projector = self.projector_
+                inputs = self._sensors(inputs)
+                coords = np.asarray(projector.atlas_.coords, float)
+
+                def pattern_coords(patterns):
+                    parcels = projector.transform(np.asarray(patterns)[:, :, np.newaxis])
+                    return _front.pattern_centroids(parcels[:, :, 0], coords)
+            else:
+                inputs = self._project(inputs)
+        nodes = self._resolve_nodes(inputs)
+        front = _front.fit_front_end(
+            inputs.data,
+            y,
+            sfreq=sfreq,
+            names=nodes.names,
+            coords=nodes.coords,
+            networks=nodes.networks,
+            spatial=spatial,
+            bands=bands,
+            coding=self.band_coding,
+            n_components=self.n_components,
+            pattern_coords=pattern_coords,
+        )
+        if _front.is_identity(front):
+            return inputs
+        self.front_end_ = front
+        return self._through_front_end(inputs)
+
+    def _through_front_end(self, inputs: Inputs) -> Inputs:
+        front = self.front_end_
+        return Inputs(
+            "signals",
+            front.transform(inputs.data),
+            inputs.sfreq,
+            inputs.t_start,
+            names=list(front.names),
+            coords=front.coords,
+            networks=front.networks,
+            source="front_end",
+        )
+
+    def _sensors(self, inputs: Inputs) -> Inputs:
+        """EEG epochs on the projector's channels, as time series (for sensor filters)."""
+        names = list(self.projector_.ch_names_)
+        return Inputs(
+            "signals",
+            _pick_channels(inputs, names),
+            inputs.sfreq,
+            inputs.t_start,
+            names=names,
+            source="sensors",
+        )
+
     def _check_params(self) -> None:
         from ..net import S2NetConfig
 
@@ -534,11 +646,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     def _project(self, inputs: Inputs) -> Inputs:
         projector = self.projector_
         if not projector.compatible_with(inputs.info):
-            raise ValueError(
-                "These epochs have other EEG channels (or positions) than the training epochs; "
-                f"the projector uses {len(projector.ch_names_)} channels: "
-                f"{projector.ch_names_[:5]}..."
-            )
+            raise ValueError(self._other_channels_message())
         data = projector.transform(_pick_channels(inputs, projector.ch_names_))
         atlas = projector.atlas_
         return Inputs(
@@ -550,6 +658,13 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             coords=np.asarray(atlas.coords, float),
             networks=None if atlas.networks is None else list(atlas.networks),
             source="epochs",
+        )
+
+    def _other_channels_message(self) -> str:
+        names = self.projector_.ch_names_
+        return (
+            "These epochs have other EEG channels (or positions) than the training epochs; "
+            f"the projector uses {len(names)} channels: {names[:5]}..."
         )
 
     def _resolve_nodes(self, inputs: Inputs) -> _Nodes:
@@ -756,8 +871,21 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     def _ready(self, inputs: Inputs) -> Inputs:
         """Checked inputs of the fitted kind and trial geometry (epochs projected)."""
         check_same_kind(self, inputs)
+        front = getattr(self, "front_end_", None)
         if inputs.kind == "epochs":
-            inputs = self._project(inputs)
+            if front is not None and front.spatial in _SENSOR_FILTERS:
+                if not self.projector_.compatible_with(inputs.info):
+                    raise ValueError(self._other_channels_message())
+                inputs = self._sensors(inputs)
+            else:
+                inputs = self._project(inputs)
+        if front is not None and inputs.kind == "signals":
+            if inputs.n_nodes != front.n_inputs:
+                raise ValueError(
+                    f"X has {inputs.n_nodes} nodes but the featurizer's front end was fitted "
+                    f"on {front.n_inputs}; give trials on the same nodes."
+                )
+            inputs = self._through_front_end(inputs)
         if inputs.kind == "signals" and (
             inputs.n_times != self.n_times_ or not np.isclose(inputs.sfreq, self.sfreq_)
         ):
@@ -834,6 +962,19 @@ def _run_network(
             **common,
         )
     return simulate(prepared, scaffold, config, sfreq=sfreq, **common)
+
+
+def _class_labels(y, n_trials: int):
+    """``y`` checked, if it holds class labels; ``None`` for no or continuous targets (a
+    featurizer in a regression pipeline learns no supervised front end)."""
+    from sklearn.utils.multiclass import type_of_target
+
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.ndim != 1 or type_of_target(y) not in ("binary", "multiclass"):
+        return None
+    return check_target(y, n_trials, classification=True)
 
 
 def _pick_channels(inputs: Inputs, names: Sequence[str]) -> np.ndarray:
