@@ -85,6 +85,7 @@ __all__ = [
     "spike_counts_lr",
     "tangent_space_lr",
     "time_mean",
+    "xdawn_tangent_space_lr",
 ]
 
 
@@ -427,6 +428,36 @@ def tangent_space_lr(
         [
             *_band_pass(sfreq, band),
             ("cov", Covariances(estimator=estimator)),
+            ("ts", TangentSpace(metric="riemann")),
+            ("scale", StandardScaler()),
+            ("lr", LogisticRegression(C=C, max_iter=2000)),
+        ]
+    )
+
+
+def xdawn_tangent_space_lr(n_filters: int = 2, C: float = 1.0) -> Pipeline:
+    """pyRiemann xDAWN covariances + TangentSpace + logistic regression: the usual decoder
+    of evoked responses (P300, oddball), as in pyRiemann's ERP examples.
+
+    Parameters
+    ----------
+    n_filters : int
+        xDAWN filters per class.
+    C : float
+        Inverse regularisation of the logistic regression.
+    """
+    try:
+        from pyriemann.estimation import XdawnCovariances
+        from pyriemann.tangentspace import TangentSpace
+    except ImportError as err:
+        raise ImportError(
+            "The xdawn_tangent_space_lr peer needs pyRiemann, which is not installed: "
+            "`pip install pyriemann`."
+        ) from err
+
+    return Pipeline(
+        [
+            ("xdawn", XdawnCovariances(nfilter=n_filters, estimator="oas")),
             ("ts", TangentSpace(metric="riemann")),
             ("scale", StandardScaler()),
             ("lr", LogisticRegression(C=C, max_iter=2000)),

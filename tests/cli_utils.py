@@ -23,9 +23,7 @@ def run_cli(
     )
 
 
-def assert_user_error(
-    done: subprocess.CompletedProcess, *needles: str, max_lines: int = 4
-) -> str:
+def assert_user_error(done: subprocess.CompletedProcess, *needles: str, max_lines: int = 4) -> str:
     """The command failed with a short message (no traceback) that contains every needle.
 
     Returns stderr. ``max_lines`` allows "one short paragraph" (a message and its fix).

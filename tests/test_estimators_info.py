@@ -86,8 +86,8 @@ def _scores_on_epochs(make, epochs, y, cv) -> np.ndarray:
 # ---------------------------------------------------------------------------- same input
 def test_arrays_with_info_are_the_epochs(xy, info, epochs, cheap):
     X, _ = xy
-    from_epochs = S2Featurizer(**cheap).fit(epochs)
-    from_arrays = S2Featurizer(info=info, **cheap).fit(X)
+    from_epochs = S2Featurizer(bands=None, **cheap).fit(epochs)
+    from_arrays = S2Featurizer(bands=None, info=info, **cheap).fit(X)
     assert from_arrays.input_kind_ == from_epochs.input_kind_ == "epochs"
     assert from_arrays.n_features_in_ == 8
     assert from_arrays.node_names_ == from_epochs.node_names_
@@ -98,7 +98,7 @@ def test_arrays_with_info_are_the_epochs(xy, info, epochs, cheap):
     # fitted on arrays, the featurizer takes the Epochs too (same channels), and back
     np.testing.assert_array_equal(from_arrays.transform(epochs), features)
     np.testing.assert_array_equal(
-        S2Featurizer(info=info, **cheap).fit(epochs).transform(X), features
+        S2Featurizer(bands=None, info=info, **cheap).fit(epochs).transform(X), features
     )
 
 
@@ -106,65 +106,72 @@ def test_inverse_projection_orients_parcels_the_same_way(xy, info, epochs, atlas
     """A SourceProjector's parcel orientation comes from the training data: same for both."""
     X, _ = xy
     params = dict(atlas=atlas8, projection="dspm", features=("rates",), random_state=0)
-    a = S2Featurizer(info=info, **params)
-    b = S2Featurizer(**params)
+    a = S2Featurizer(bands=None, info=info, **params)
+    b = S2Featurizer(**{"bands": None, **params})
     np.testing.assert_array_equal(a.fit_transform(X), b.fit_transform(epochs))
     np.testing.assert_array_equal(a.projector_.filters_, b.projector_.filters_)
 
 
 def test_cross_val_score_on_arrays_equals_fitting_on_epochs(xy, info, epochs, cheap):
     X, y = xy
-    scores = cross_val_score(S2Decoder(info=info, **cheap), X, y, cv=2)
-    expected = _scores_on_epochs(lambda: S2Decoder(**cheap), epochs, y, StratifiedKFold(2))
+    scores = cross_val_score(S2Decoder(bands=None, info=info, **cheap), X, y, cv=2)
+    expected = _scores_on_epochs(
+        lambda: S2Decoder(bands=None, **cheap), epochs, y, StratifiedKFold(2)
+    )
     np.testing.assert_array_equal(scores, expected)
 
 
 def test_every_cv_helper_and_pipeline(xy, info, cheap, tmp_path):
     X, y = xy
     cached = dict(cheap, memory=tmp_path)
-    res = cross_validate(S2Decoder(info=info, **cached), X, y, cv=2, error_score="raise")
+    res = cross_validate(
+        S2Decoder(bands=None, info=info, **cached), X, y, cv=2, error_score="raise"
+    )
     assert np.all(np.isfinite(res["test_score"]))
-    pipe = make_pipeline(S2Featurizer(info=info, **cached), LogisticRegression())
+    pipe = make_pipeline(S2Featurizer(bands=None, info=info, **cached), LogisticRegression())
     assert np.all(np.isfinite(cross_val_score(pipe, X, y, cv=2, error_score="raise")))
     grid = GridSearchCV(
-        S2Decoder(info=info, **cached),
+        S2Decoder(bands=None, info=info, **cached),
         {"estimator": [None, LogisticRegression()]},
         cv=2,
         error_score="raise",
     ).fit(X, y)
     assert grid.best_estimator_.featurizer_.input_kind_ == "epochs"
     assert grid.predict(X).shape == (12,)
-    reg = S2Regressor(info=info, **cached)
+    reg = S2Regressor(bands=None, info=info, **cached)
     r2 = cross_val_score(reg, X, y.astype(float), cv=2, error_score="raise")
     assert np.all(np.isfinite(r2))
 
 
 def test_info_is_a_plain_parameter(info, cheap):
-    dec = S2Decoder(info=info, **cheap)
+    dec = S2Decoder(bands=None, info=info, **cheap)
     assert dec.get_params()["info"] is info  # stored as given
     copy = clone(dec)
     assert copy.info["ch_names"] == CHANNELS
     assert copy.set_params(info=None).info is None
     assert pickle.loads(pickle.dumps(dec)).info["sfreq"] == SFREQ
-    assert S2Featurizer().info is None
+    assert S2Featurizer(bands=None).info is None
 
 
 # ---------------------------------------------------------------------------- errors
 def test_mismatched_info_names_info(xy, info, epochs):
     X, _ = xy
     with pytest.raises(ValueError, match=r"`info` has 8 channels but X has 7 along axis 1"):
-        S2Decoder(info=info).fit(X[:, :7], np.arange(12) % 2)
+        S2Decoder(bands=None, info=info).fit(X[:, :7], np.arange(12) % 2)
     with pytest.raises(TypeError, match=r"`info` must be an mne\.Info"):
-        S2Featurizer(info=dict(info)).fit(X)
+        S2Featurizer(bands=None, info=dict(info)).fit(X)
     with pytest.raises(ValueError, match=r"`sfreq`=100.0 disagrees with info\['sfreq'\]=160"):
-        S2Featurizer(info=info, sfreq=100.0).fit(X)
+        S2Featurizer(bands=None, info=info, sfreq=100.0).fit(X)
     # an agreeing sfreq is fine
-    assert check_input(S2Featurizer(), X, reset=True, sfreq=SFREQ, info=info).kind == "epochs"
+    assert (
+        check_input(S2Featurizer(bands=None), X, reset=True, sfreq=SFREQ, info=info).kind
+        == "epochs"
+    )
     # Epochs bring their own info: another one is refused, the same one accepted
     other = mne.create_info(CHANNELS[::-1], SFREQ, "eeg")
     with pytest.raises(ValueError, match=r"`info` .* disagrees with the epochs' own info"):
-        check_input(S2Featurizer(), epochs, reset=True, info=other)
-    assert check_input(S2Featurizer(), epochs, reset=True, info=info).kind == "epochs"
+        check_input(S2Featurizer(bands=None), epochs, reset=True, info=other)
+    assert check_input(S2Featurizer(bands=None), epochs, reset=True, info=info).kind == "epochs"
 
 
 def test_info_refused_where_the_input_carries_its_own_nodes(xy, info):
@@ -173,27 +180,27 @@ def test_info_refused_where_the_input_carries_its_own_nodes(xy, info):
 
     trials = make_trials(X, sfreq=SFREQ)
     with pytest.raises(ValueError, match=r"`info` describes .*trials DataArray.*info=None"):
-        S2Featurizer(info=info).fit(trials)
+        S2Featurizer(bands=None, info=info).fit(trials)
     with pytest.raises(ValueError, match=r"`info` describes .*2-D array.*info=None"):
-        S2Featurizer(info=info).fit(X[:, :, 0])
+        S2Featurizer(bands=None, info=info).fit(X[:, :, 0])
 
 
 def test_4d_input_points_at_get_data_with_info(xy):
     X, y = xy
     with pytest.raises(ValueError, match=r"got 4 dimensions\. .*" + FIX):
-        S2Decoder().fit(X[:, :, :, None], y)
+        S2Decoder(bands=None).fit(X[:, :, :, None], y)
     # a 3-D array without sfreq or info (e.g. epochs.get_data() alone)
     with pytest.raises(ValueError, match=r"needs `sfreq`.*" + FIX):
-        S2Decoder(atlas=None).fit(X, y)
+        S2Decoder(bands=None, atlas=None).fit(X, y)
     # with sfreq but channels, not parcels, on axis 1
     with pytest.raises(ValueError, match=r"8 parcels but the atlas 'seitzman300' has 300.*" + FIX):
-        S2Decoder(sfreq=SFREQ).fit(X, y)
+        S2Decoder(bands=None, sfreq=SFREQ).fit(X, y)
 
 
 def test_epochs_handed_to_a_cv_helper_point_at_the_fix(epochs, cheap):
     y = epochs.events[:, 2]
     with pytest.raises(TypeError, match=r"list of 6 mne\.Epochs.*" + FIX):
-        cross_val_score(S2Decoder(**cheap), epochs, y, cv=2, error_score="raise")
+        cross_val_score(S2Decoder(bands=None, **cheap), epochs, y, cv=2, error_score="raise")
 
 
 # ---------------------------------------------------------------------------- real data
@@ -214,8 +221,14 @@ def test_eegbci_cross_val_score_on_arrays_equals_fitting_on_epochs(data_dir, che
     assert epochs.get_data().shape[1:] == (64, 49)
 
     scores = cross_val_score(
-        S2Decoder(info=epochs.info, **cheap), epochs.get_data(), y, cv=2, error_score="raise"
+        S2Decoder(bands=None, info=epochs.info, **cheap),
+        epochs.get_data(),
+        y,
+        cv=2,
+        error_score="raise",
     )
-    expected = _scores_on_epochs(lambda: S2Decoder(**cheap), epochs, y, StratifiedKFold(2))
+    expected = _scores_on_epochs(
+        lambda: S2Decoder(bands=None, **cheap), epochs, y, StratifiedKFold(2)
+    )
     np.testing.assert_array_equal(scores, expected)
     assert np.all((scores >= 0) & (scores <= 1))

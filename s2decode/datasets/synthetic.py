@@ -43,8 +43,10 @@ def load(
     coupling: float = 0.8,
     noise: float = 0.5,
     seed: int = 0,
+    design: str = "coupling",
+    evoked_amplitude: float = 1.0,
 ) -> xr.DataArray:
-    """Generate trials of coupled parcel oscillations on an atlas.
+    """Generate trials of coupled parcel oscillations on an atlas (or evoked responses).
 
     Parameters
     ----------
@@ -69,13 +71,32 @@ def load(
         Standard deviation of the additive white noise.
     seed : int
         Random seed; the same seed gives the same trials.
+    design : {"coupling", "evoked"}
+        ``"coupling"``: the model above. ``"evoked"``: an oddball-like evoked response on 4
+        electrodes (Fz, Cz, Pz, Oz at approximate MNI positions), classes ``"target"`` and
+        ``"nontarget"``: every trial has a time-locked waveform (for targets a negative
+        deflection at 200 ms and a positive one at 350 ms, scaled per electrode: 0.5, 0.8,
+        1, 0.6; for nontargets the same waveform with the opposite sign) in a background of
+        an alpha rhythm at ``freq`` (random phase, mixed over the electrodes) and white noise
+        of sd ``noise``. Both classes have the same power spectrum and the same spatial
+        covariance of the response: only its time course (its sign relative to the
+        stimulus) carries the label. ``atlas``, ``networks``, ``freq_jitter`` and
+        ``coupling`` are not used.
+    evoked_amplitude : float
+        Peak amplitude of the response's late deflection at the electrode of largest gain
+        (``design="evoked"``), in units of the alpha rhythm's amplitude.
 
     Returns
     -------
     trials : xarray.DataArray
-        ``("trial", "parcel", "time")``; ``y`` is the name of the coupled network, ``group``
-        alternates over 4 pseudo-sessions.
+        ``("trial", "parcel", "time")`` (``"channel"`` for ``design="evoked"``); ``y`` is the
+        name of the coupled network (``"target"``/``"nontarget"``), ``group`` alternates
+        over 4 pseudo-sessions.
     """
+    if design == "evoked":
+        return _evoked(n_trials, duration, sfreq, freq, noise, seed, evoked_amplitude)
+    if design != "coupling":
+        raise ValueError(f"`design` must be 'coupling' or 'evoked', got {design!r}.")
     from ..atlas import Atlas, load_atlas
 
     atlas = atlas if isinstance(atlas, Atlas) else load_atlas(atlas)
@@ -126,6 +147,58 @@ def load(
         modality="synthetic",
         units="a.u.",
         source=f"s2decode.datasets.synthetic(atlas={atlas.name}, seed={seed})",
+    )
+
+
+#: Electrodes of ``design="evoked"``: name -> (approximate MNI position in mm, gain).
+EVOKED_CHANNELS = {
+    "Fz": ((0.0, 39.0, 52.0), 0.5),
+    "Cz": ((0.0, -9.0, 75.0), 0.8),
+    "Pz": ((0.0, -62.0, 57.0), 1.0),
+    "Oz": ((0.0, -100.0, 12.0), 0.6),
+}
+EVOKED_CLASSES = ("target", "nontarget")
+
+
+def _bump(t: np.ndarray, latency: float, width: float) -> np.ndarray:
+    return np.exp(-0.5 * ((t - latency) / width) ** 2)
+
+
+def _evoked(n_trials, duration, sfreq, freq, noise, seed, amplitude) -> xr.DataArray:
+    """Trials of ``design="evoked"`` (see :func:`load`)."""
+    if n_trials < 4:
+        raise ValueError(f"`n_trials` must be at least 4, got {n_trials}.")
+    rng = np.random.default_rng(seed)
+    names = list(EVOKED_CHANNELS)
+    gains = np.array([g for _, g in EVOKED_CHANNELS.values()])
+    n_times = round(duration * sfreq)
+    t = np.arange(n_times) / sfreq
+    y = np.array([EVOKED_CLASSES[k % 2] for k in range(n_trials)])
+    rng.shuffle(y)
+    early = -0.5 * _bump(t, 0.2, 0.03)
+    late = _bump(t, 0.35, 0.08)
+    data = np.empty((n_trials, len(names), n_times))
+    for k in range(n_trials):
+        wave = amplitude * (early + late) * (1.0 if y[k] == "target" else -1.0)
+        phase = rng.uniform(0, 2 * np.pi)
+        alpha = np.sin(2 * np.pi * freq * t + phase)
+        mixing = rng.uniform(0.5, 1.0, size=len(names))
+        data[k] = (
+            gains[:, None] * wave
+            + mixing[:, None] * alpha
+            + noise * rng.standard_normal((len(names), n_times))
+        )
+    return make_trials(
+        data,
+        sfreq=sfreq,
+        y=y,
+        group=np.arange(n_trials) % 4,
+        names=names,
+        coords=np.array([c for c, _ in EVOKED_CHANNELS.values()]),
+        node_dim="channel",
+        modality="synthetic",
+        units="a.u.",
+        source=f"s2decode.datasets.synthetic(design='evoked', seed={seed})",
     )
 
 
@@ -186,6 +259,12 @@ def check_options(**options) -> list[tuple[str, str]]:
         collect(problems, "coupling", number_problem(options["coupling"], low=0, high=1))
     if "seed" in options:
         collect(problems, "seed", number_problem(options["seed"], integer=True, low=0))
+    if options.get("design", "coupling") not in ("coupling", "evoked"):
+        problems.append(
+            ("design", f"{options['design']!r} is not allowed; give 'coupling' or 'evoked'")
+        )
+    if "evoked_amplitude" in options:
+        collect(problems, "evoked_amplitude", number_problem(options["evoked_amplitude"], low=0))
     if "atlas" in options and not isinstance(options["atlas"], str):
         problems.append(("atlas", f"{options['atlas']!r} is not allowed; give an atlas name"))
     if not {k for k, _ in problems} & {"duration", "sfreq", "freq"}:
@@ -232,7 +311,10 @@ def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     from ._describe import description, load_arguments
 
     o = load_arguments(load, data_dir, options)
-    names = list(o.networks) if o.networks is not None else ["network 1", "network 2"]
+    if o.design == "evoked":
+        names = list(EVOKED_CLASSES)
+    else:
+        names = list(o.networks) if o.networks is not None else ["network 1", "network 2"]
     classes = {name: len(range(k, o.n_trials, len(names))) for k, name in enumerate(names)}
     return description(
         NAME,

@@ -83,7 +83,7 @@ def choose_feature_sets(
     classification: bool,
     random_state=None,
     cv: int = 5,
-) -> tuple[tuple[str, ...], dict[tuple[str, ...], float]]:
+) -> tuple[tuple[str, ...], dict[str, float]]:
     """Choose feature sets by an inner cross-validation of the final estimator.
 
     The candidates (:func:`feature_set_candidates`) are scored by the estimator's own
@@ -95,7 +95,7 @@ def choose_feature_sets(
     sets : tuple of str
         The chosen feature sets.
     scores : dict
-        Mean inner score of every candidate.
+        Mean inner score of every candidate, keyed ``"rates+latency"`` etc.
     """
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
@@ -115,7 +115,7 @@ def choose_feature_sets(
             np.mean(cross_val_score(clone(estimator), features[:, cols], y, cv=splitter))
         )
     best = max(candidates, key=lambda c: (round(scores[c], 9), -candidates.index(c)))
-    return best, scores
+    return best, {"+".join(cand): score for cand, score in scores.items()}
 
 
 def _seed(random_state) -> int | None:
@@ -313,7 +313,8 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     feature_sets_ : tuple of str
         The feature sets the final estimator gets.
     selection_scores_ : dict | None
-        Inner cross-validated score of each candidate (``select_features=True``).
+        Inner cross-validated score of each candidate, keyed by its sets joined with
+        ``"+"`` (``select_features=True``).
     columns_ : ndarray of int
         Their columns in the featurizer's output.
     n_features_in_ : int
@@ -409,7 +410,8 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     feature_sets_ : tuple of str
         The feature sets the final estimator gets.
     selection_scores_ : dict | None
-        Inner cross-validated score of each candidate (``select_features=True``).
+        Inner cross-validated score of each candidate, keyed by its sets joined with
+        ``"+"`` (``select_features=True``).
     columns_ : ndarray of int
         Their columns in the featurizer's output.
     n_features_in_ : int

@@ -153,7 +153,11 @@ _PARAMS_DOC = """
         Filter bank of time series (Hz of the data): every (node or component, band) pair
         becomes one neuron. ``"auto"``: delta to low gamma (1-4, 4-8, 8-13, 13-20, 20-30,
         30-40 Hz; the bands of the log-band-power baseline) below 90 % of the Nyquist
-        frequency, so none for fMRI; ``None``: the signals as given.
+        frequency, so none for fMRI; unless, with labels, an inner cross-validation on the
+        training trials finds the labels in a time-locked waveform rather than in band power
+        (:func:`~s2decode.estimators.front_end.choose_coding`): then the signals themselves
+        drive the neurons, features come in 8 equal windows (where ``windows=None``) and
+        many channels get xDAWN components. ``None``: the signals as given.
     band_coding : {"amplitude", "signal"}
         What a band gives its neuron as input current: its analytic amplitude (envelope;
         the neuron's rate and synchrony follow the band's power) or the band-limited signal
@@ -250,6 +254,13 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         Seed of the simulations.
     projector_ : SourceProjector | SensorDistanceProjector
         Projector of EEG epochs (mne.Epochs, or a 3-D array with ``info``).
+    coding_ : {"power", "evoked", "signal"} | None
+        What the neurons get: band power (a filter bank), the signal of an evoked response
+        (``bands="auto"`` chose it), or the signals as given; ``None`` for static patterns
+        and spike trains.
+    coding_scores_ : dict | None
+        Inner cross-validated accuracy of the band-power and evoked proxies behind that
+        choice (``bands="auto"`` with labels).
     front_end_ : FrontEnd | None
         The fitted front end of time series (spatial filters or screened nodes, filter
         bank, coding; :class:`~s2decode.estimators.front_end.FrontEnd`); ``None`` for
@@ -452,6 +463,9 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         self.front_end_ = None
         if kind in ("epochs", "signals"):
             inputs = self._fit_front_end(inputs, y)
+        else:
+            _check_no_front_end(self.spatial, self.bands, kind)
+            self.coding_, self.coding_scores_ = None, None
         nodes = self._resolve_nodes(inputs)
         self.node_names_ = nodes.names
         self.node_networks_ = nodes.networks
@@ -486,7 +500,12 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                     f"config.dt={base.dt:g} s; hold static patterns longer."
                 )
         self.duration_ = duration
-        self.windows_ = self._resolve_windows(inputs, duration, scale)
+        if self.windows is None and getattr(self, "coding_", None) == "evoked":
+            from ..sync import sliding_windows
+
+            self.windows_ = sliding_windows(0.0, duration, duration / _front.EVOKED_WINDOWS)
+        else:
+            self.windows_ = self._resolve_windows(inputs, duration, scale)
 
         # per-node scaling
         self.mean_, self.scale_ = None, None
@@ -531,11 +550,22 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         """Fit the projector (EEG epochs) and the front end; the network's input signals."""
         sfreq = inputs.sfreq
         bands = _front.resolve_bands(self.bands, sfreq)
+        self.coding_ = "power" if bands is not None else "signal"
+        self.coding_scores_ = None
+        if isinstance(self.bands, str) and bands is not None and y is not None:
+            # bands="auto": a filter bank of band power, unless the training trials' labels
+            # live in a time-locked waveform (inner CV of linear proxies, no simulation)
+            self.coding_, self.coding_scores_ = _front.choose_coding(
+                inputs.data, y, sfreq, bands, random_state=_inner_seed(self.random_state)
+            )
+            if self.coding_ == "evoked":
+                bands = None
         spatial = _front.choose_spatial(
             self.spatial,
             n_nodes=inputs.n_nodes,
             has_bands=bands is not None,
             supervised=y is not None,
+            evoked=self.coding_ == "evoked",
         )
         pattern_coords = None
         if inputs.kind == "epochs":
@@ -606,6 +636,14 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         _features.check_features(self.features)
         if self.pairs not in _features.PAIR_MODES:
             raise ValueError(f"`pairs` must be one of {_features.PAIR_MODES}, got {self.pairs!r}.")
+        if self.spatial not in _front.SPATIAL_METHODS:
+            raise ValueError(
+                f"`spatial` must be one of {_front.SPATIAL_METHODS}, got {self.spatial!r}."
+            )
+        if self.band_coding not in _front.BAND_CODINGS:
+            raise ValueError(
+                f"`band_coding` must be one of {_front.BAND_CODINGS}, got {self.band_coding!r}."
+            )
         if self.omega not in OMEGA_MODES:
             raise ValueError(f"`omega` must be one of {OMEGA_MODES}, got {self.omega!r}.")
         if self.initial_state not in INITIAL_STATES:
@@ -962,6 +1000,26 @@ def _run_network(
             **common,
         )
     return simulate(prepared, scaffold, config, sfreq=sfreq, **common)
+
+
+def _inner_seed(random_state) -> int | None:
+    """An int seed for inner folds (a RandomState is not consumed)."""
+    if random_state is None or isinstance(random_state, int | np.integer):
+        return random_state
+    return 0
+
+
+def _check_no_front_end(spatial, bands, kind: str) -> None:
+    """Static patterns and spike trains have no front end: refuse one that was asked for."""
+    if spatial not in ("auto", "none"):
+        raise ValueError(
+            f"spatial={spatial!r} learns components of time series; these are {kind} "
+            "inputs. Leave spatial='auto' (or 'none')."
+        )
+    if bands is not None and not (isinstance(bands, str) and bands == "auto"):
+        raise ValueError(
+            f"`bands` filters time series; these are {kind} inputs. Leave bands='auto' (or None)."
+        )
 
 
 def _class_labels(y, n_trials: int):

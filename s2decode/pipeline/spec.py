@@ -373,6 +373,14 @@ class FeaturesSpec(_Section):
         Network seconds a static pattern is held for.
     initial_state : {"rest", "random"}
         Initial membrane potentials of each trial.
+    spatial : {"auto", "none", "csp", "xdawn", "anova"}
+        Spatial front end of time series, learned on the training trials of each fold.
+    bands : "auto" | None | list of [low, high]
+        Filter bank of time series (Hz); ``"auto"``: 1-4 ... 30-40 Hz below Nyquist.
+    band_coding : {"amplitude", "signal"}
+        A band's envelope or the band-limited signal as the input current.
+    n_components : int | None
+        Components per band (CSP) or class (xDAWN), or nodes kept by the ANOVA screen.
     """
 
     sets: list[FeatureSet] = Field(default_factory=lambda: list(DEFAULT_FEATURES), min_length=1)
@@ -383,6 +391,21 @@ class FeaturesSpec(_Section):
     encoder: Literal["current", "delta", "poisson", "spikes"] | None = None
     static_duration: PositiveFloat = 0.25
     initial_state: Literal["rest", "random"] = "rest"
+    spatial: Literal["auto", "none", "csp", "xdawn", "anova"] = "auto"
+    bands: Literal["auto"] | list[tuple[PositiveFloat, PositiveFloat]] | None = "auto"
+    band_coding: Literal["amplitude", "signal"] = "amplitude"
+    n_components: PositiveInt | None = None
+
+    @field_validator("bands")
+    @classmethod
+    def _check_bands(cls, bands: Any) -> Any:
+        if isinstance(bands, list):
+            if not bands:
+                raise ValueError("give at least one [low, high] band, or null for none")
+            for low, high in bands:
+                if not low < high:
+                    raise ValueError(f"band [{low}, {high}] must have low < high")
+        return bands
 
     @field_validator("sets")
     @classmethod
@@ -1086,6 +1109,12 @@ class PipelineSpec(_Section):
             "standardize": self.features.standardize,
             "static_duration": self.features.static_duration,
             "initial_state": self.features.initial_state,
+            "spatial": self.features.spatial,
+            "bands": self.features.bands
+            if not isinstance(self.features.bands, list)
+            else tuple(tuple(b) for b in self.features.bands),
+            "band_coding": self.features.band_coding,
+            "n_components": self.features.n_components,
             "backend": self.compute.backend,
             "batch_size": self.compute.batch_size,
             "random_state": self.seed,

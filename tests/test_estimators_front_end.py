@@ -1,0 +1,365 @@
+"""Front ends (filter bank, CSP / xDAWN / ANOVA), feature-set choice and late fusion.
+
+The maths are compared with the libraries users know (MNE's filter, scikit-learn's F-test)
+and with plain reference computations; the estimator tests use networks of at most a few
+dozen neurons and trials of a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from s2decode.atlas import Atlas, load_atlas
+from s2decode.estimators import S2Decoder, S2Featurizer, S2StackingClassifier, default_config
+from s2decode.estimators import front_end as fe
+from s2decode.estimators.decoder import feature_set_candidates
+from s2decode.estimators.stacking import blend_weight
+from s2decode.trials import make_trials
+
+SFREQ = 100.0
+
+
+def _power_trials(n_trials=24, n_nodes=20, n_times=60, seed=0):
+    """Two classes that differ in the 10 Hz power of nodes 0-2 (and nothing else)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_trials) % 2
+    t = np.arange(n_times) / SFREQ
+    X = rng.standard_normal((n_trials, n_nodes, n_times))
+    phase = rng.uniform(0, 2 * np.pi, (n_trials, 1, 1))
+    burst = np.sin(2 * np.pi * 10 * t + phase)
+    X[:, :3] += 3.0 * y[:, None, None] * burst
+    return X, y
+
+
+def _coords(n):
+    full = load_atlas("seitzman300")
+    return np.asarray(full.coords[:n], float), [str(s) for s in full.labels[:n]]
+
+
+# ---------------------------------------------------------------------------- maths
+@pytest.mark.parametrize("band", [(1.0, 4.0), (8.0, 13.0), (30.0, 40.0)])
+@pytest.mark.parametrize("n_times", [60, 641])
+def test_band_pass_is_mnes_filter(band, n_times):
+    from mne.filter import filter_data
+
+    x = np.random.default_rng(1).standard_normal((3, 4, n_times))
+    ours = fe.band_pass(x, 160.0, band)
+    with pytest.warns(RuntimeWarning) if n_times < 300 and band[0] < 2 else _nothing():
+        theirs = filter_data(x, 160.0, *band, verbose=False)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10 * np.abs(theirs).max())
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_analytic_amplitude_of_a_sinusoid_is_its_amplitude():
+    t = np.arange(1000) / 1000.0
+    x = 2.5 * np.sin(2 * np.pi * 20 * t)
+    amp = fe.analytic_amplitude(x[np.newaxis])[0]
+    np.testing.assert_allclose(amp[100:-100], 2.5, rtol=1e-3)
+
+
+def test_resolve_bands():
+    assert fe.resolve_bands(None, 160.0) is None
+    assert fe.resolve_bands("auto", 160.0) == fe.STANDARD_BANDS
+    # 50 Hz data: bands must end below 90 % of the 25 Hz Nyquist frequency
+    assert fe.resolve_bands("auto", 50.0) == fe.STANDARD_BANDS[:4]
+    assert fe.resolve_bands("auto", 0.4) is None  # fMRI
+    assert fe.resolve_bands((7, 30), 160.0) == ((7.0, 30.0),)
+    with pytest.raises(ValueError, match=r"Band \(7, 90\) Hz .* Nyquist frequency \(80 Hz"):
+        fe.resolve_bands([(7, 30), (7, 90)], 160.0)
+    with pytest.raises(ValueError, match="'auto'"):
+        fe.resolve_bands("alpha", 160.0)
+    with pytest.raises(ValueError, match="filters time series; these inputs are not"):
+        fe.resolve_bands((7, 30), None)
+
+
+def test_csp_finds_the_nodes_whose_power_differs():
+    X, y = _power_trials()
+    filtered = fe.band_pass(X, SFREQ, (8.0, 13.0))
+    filters, patterns = fe.csp_filters(filtered, y, 2)
+    assert filters.shape == patterns.shape == (2, 20)
+    # the first component's pattern lives on nodes 0-2
+    top = np.argsort(-np.abs(patterns[0]))[:3]
+    assert set(top) == {0, 1, 2}
+    logvar = np.log(np.einsum("cn,tns->tcs", filters, filtered).var(axis=-1))[:, 0]
+    assert abs(logvar[y == 1].mean() - logvar[y == 0].mean()) > 2 * logvar.std() / 2
+
+
+def test_anova_screen_is_sklearns_f_test():
+    from sklearn.feature_selection import SelectKBest, f_classif
+
+    X, y = _power_trials()
+    X[:, 5] += 2.0 * y[:, None]  # a mean difference on node 5
+    kept = fe.anova_screen(X, y, 4)
+    ref = SelectKBest(f_classif, k=4).fit(X.mean(axis=-1), y).get_support(indices=True)
+    np.testing.assert_array_equal(kept, np.sort(ref))
+    assert 5 in kept
+
+
+def test_pattern_centroids_weight_positions_by_the_pattern():
+    coords = np.array([[0.0, 0, 0], [10, 0, 0], [0, 10, 0]])
+    patterns = np.array([[1.0, -1.0, 0.0], [0.0, 0.0, -2.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(
+        fe.pattern_centroids(patterns, coords), [[5, 0, 0], [0, 10, 0], [10 / 3, 10 / 3, 0]]
+    )
+
+
+def test_fit_front_end_names_and_places_the_neurons():
+    X, y = _power_trials()
+    coords, names = _coords(20)
+    bands = ((8.0, 13.0), (13.0, 20.0))
+    kwargs = dict(sfreq=SFREQ, names=names, coords=coords, networks=None, bands=bands)
+    csp = fe.fit_front_end(X, y, spatial="auto", n_components=3, **kwargs)
+    assert csp.spatial == "csp"  # 20 > 16 nodes, labels, a filter bank
+    assert csp.names == [f"csp{k}@{b}" for b in ("8-13Hz", "13-20Hz") for k in range(3)]
+    assert csp.networks == ["8-13Hz"] * 3 + ["13-20Hz"] * 3
+    np.testing.assert_allclose(csp.coords[0], fe.pattern_centroids(csp.patterns[0], coords)[0])
+    out = csp.transform(X)
+    assert out.shape == (len(X), 6, X.shape[2]) and np.all(out >= 0)  # amplitudes
+    # without labels: the nodes as given, one neuron per node and band
+    plain = fe.fit_front_end(X, None, spatial="auto", **kwargs)
+    assert plain.spatial == "none" and len(plain.names) == 40
+    np.testing.assert_allclose(plain.coords, np.vstack([coords, coords]))
+    with pytest.raises(ValueError, match="learns its components from the labels"):
+        fe.fit_front_end(X, None, spatial="csp", **kwargs)
+    # slow signals: the ANOVA screen, no bands
+    slow = fe.fit_front_end(
+        X, y, spatial="auto", sfreq=0.4, names=names, coords=coords, networks=None, bands="auto"
+    )
+    assert slow.spatial == "anova" and slow.bands is None
+    assert len(slow.names) == fe.MAX_NODES_AS_GIVEN
+
+
+# ---------------------------------------------------------------------------- estimators
+@pytest.fixture(scope="module")
+def power_trials():
+    X, y = _power_trials(n_trials=20)
+    coords, names = _coords(20)
+    return make_trials(X, sfreq=SFREQ, y=y, names=names, coords=coords)
+
+
+def test_featurizer_learns_components_with_labels_and_not_without(power_trials):
+    y = power_trials.y.values
+    kwargs = dict(bands=((8.0, 13.0),), features=("rates",), random_state=0)
+    sup = S2Featurizer(n_components=2, **kwargs).fit(power_trials, y)
+    assert sup.front_end_.spatial == "csp"
+    assert sup.node_names_ == ["csp0@8-13Hz", "csp1@8-13Hz"]
+    assert sup.scaffold_.n_nodes == 2 and sup.node_coords_.shape == (2, 3)
+    assert sup.transform(power_trials).shape == (20, 2)
+    # a DataArray brings its labels; continuous targets are not labels
+    assert S2Featurizer(n_components=2, **kwargs).fit(power_trials).front_end_.spatial == "csp"
+    unsup = S2Featurizer(atlas=None, sfreq=SFREQ, **kwargs).fit(power_trials.values)
+    assert unsup.front_end_.spatial == "none" and len(unsup.node_names_) == 20
+    with pytest.raises(ValueError, match="X has 19 features, but S2Featurizer is expecting 20"):
+        sup.transform(power_trials.isel(parcel=slice(1, None)))
+
+
+def test_decoder_reads_band_power_through_the_front_end(power_trials):
+    y = power_trials.y.values
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    dec = S2Decoder(bands=((8.0, 13.0),), n_components=2, random_state=0)
+    scores = cross_validate(dec, power_trials, y, cv=cv)["test_score"]
+    assert scores.mean() >= 0.85
+
+
+def test_feature_sets_are_chosen_inside_fit(power_trials):
+    y = power_trials.y.values
+    dec = S2Decoder(bands=((8.0, 13.0),), n_components=2, random_state=0).fit(power_trials, y)
+    candidates = feature_set_candidates(dec.features)
+    assert dec.feature_sets_ in candidates
+    assert list(dec.selection_scores_) == ["+".join(c) for c in candidates]
+    names = dec.get_feature_names_out()
+    assert len(names) == len(dec.columns_) == dec.estimator_[-1].coef_.shape[-1]
+    every = S2Decoder(
+        bands=((8.0, 13.0),), n_components=2, select_features=False, random_state=0
+    ).fit(power_trials, y)
+    assert len(every.get_feature_names_out()) == len(every.featurizer_.get_feature_names_out())
+    assert every.selection_scores_ is None
+    assert feature_set_candidates(("rates", "plv")) == [("rates", "plv"), ("rates",), ("plv",)]
+
+
+# ---------------------------------------------------------------------------- leakage
+def _fold_attributes(est) -> dict:
+    """Every learned array of a fitted S2 decoder's featurizer, by name."""
+    feat = est.featurizer_
+    out = {
+        "mean_": feat.mean_,
+        "scale_": feat.scale_,
+        "f_omega_": feat.f_omega_,
+        "weights": feat.scaffold_.weights,
+        "delays": feat.scaffold_.delays,
+        "seed_": np.array(feat.seed_),
+        "columns_": est.columns_,
+        "coef": est.estimator_[-1].coef_,
+    }
+    front = feat.front_end_
+    if front is not None:
+        for b, f in enumerate(front.filters or []):
+            out[f"filters{b}"] = f
+        if front.selected is not None:
+            out["selected"] = front.selected
+        out["coords"] = front.coords
+    projector = getattr(feat, "projector_", None)
+    if projector is not None:
+        out["projector"] = projector.transform(np.eye(len(projector.ch_names_))[:, :, None])
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _epochs_input():
+    mne = pytest.importorskip("mne")
+    from s2decode.atlas.projection import default_montage
+
+    chs = [
+        "C3",
+        "C4",
+        "Cz",
+        "O1",
+        "O2",
+        "Pz",
+        "F3",
+        "F4",
+        "FC1",
+        "FC2",
+        "CP1",
+        "CP2",
+        "P3",
+        "P4",
+        "T7",
+        "T8",
+        "Fz",
+        "Oz",
+    ]
+    info = mne.create_info(chs, SFREQ, "eeg").set_montage(default_montage())
+    X, y = _power_trials(n_trials=15, n_nodes=len(chs))
+    return X * 1e-5, y, {"info": info, "atlas": _sub_atlas(12), "bands": ((8.0, 13.0),)}
+
+
+def _sub_atlas(n):
+    full = load_atlas("seitzman300")
+    return Atlas("sub", full.labels[:n], full.coords[:n], full.networks[:n])
+
+
+def _inputs(kind):
+    X, y = _power_trials(n_trials=15)
+    if kind == "signals":
+        coords, names = _coords(20)
+        return (
+            make_trials(X, sfreq=SFREQ, y=y, names=names, coords=coords),
+            y,
+            {"bands": ((8.0, 13.0),), "n_components": 2},
+        )
+    if kind == "fmri":
+        coords, names = _coords(20)
+        slow = make_trials(X[:, :, :6], sfreq=0.4, y=y, names=names, coords=coords)
+        return slow, y, {"config": default_config("signals").replace(time_scale=0.02)}
+    if kind == "epochs":
+        return _epochs_input()
+    if kind == "static":
+        return (
+            X.mean(axis=-1) * 3,
+            y,
+            {"config": default_config("static").replace(dt=5e-4), "static_duration": 0.1},
+        )
+    rng = np.random.default_rng(0)
+    rates = 0.02 + 0.04 * (y[:, None, None] * (np.arange(5) < 2)[None, :, None])
+    counts = rng.poisson(rates, size=(15, 5, 300))
+    spikes = make_trials(
+        counts, sfreq=1000.0, kind="spike_counts", modality="spikes", node_dim="unit", y=y
+    )
+    return spikes, y, {"atlas": None}
+
+
+@pytest.mark.parametrize("kind", ["signals", "fmri", "epochs", "static", "spikes"])
+def test_test_trials_never_shape_a_fold(kind, tmp_path):
+    """Changing the test trials' values leaves every fitted attribute of each fold unchanged
+    (projector, scaling, omega, filters or screen, scaffold, feature choice, classifier)."""
+    X, y, params = _inputs(kind)
+    cv = list(StratifiedKFold(3, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+    dec = S2Decoder(random_state=0, memory=tmp_path, **params)
+    first = cross_validate(dec, X, y, cv=cv[:1], return_estimator=True)["estimator"][0]
+    test = cv[0][1]
+    changed = _with_test_trials_changed(X, test)
+    second = cross_validate(dec, changed, y, cv=cv[:1], return_estimator=True)["estimator"][0]
+    a, b = _fold_attributes(first), _fold_attributes(second)
+    assert a.keys() == b.keys()
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=f"{kind}: {name}")
+
+
+def _with_test_trials_changed(X, test):
+    """A copy of X whose test trials hold other values (spike counts: other counts)."""
+    changed = X.copy()
+    values = changed if isinstance(changed, np.ndarray) else changed.values
+    if getattr(X, "attrs", {}).get("kind") == "spike_counts":
+        values[test] = values[test][:, :, ::-1]
+    else:
+        values[test] = values[test][::-1] * 5.0 + 1.0
+    return changed
+
+
+# ---------------------------------------------------------------------------- late fusion
+def test_blend_weight_prefers_the_peer_unless_s2_helps():
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    sure = np.eye(2)[y] * 0.8 + 0.1
+    coin = np.full((40, 2), 0.5)
+    w, losses = blend_weight(coin, sure, y, (0.0, 0.5, 1.0))
+    assert w == 0.0 and np.argmin(losses) == 0
+    noisy = np.clip(sure + rng.normal(0, 0.35, sure.shape), 0.01, 0.99)
+    noisy /= noisy.sum(axis=1, keepdims=True)
+    assert blend_weight(sure, noisy, y, (0.0, 0.5, 1.0))[0] > 0
+    # equal losses: the peer
+    assert blend_weight(coin, coin, y, (1.0, 0.5, 0.0))[0] == 0.0
+
+
+def _columns(start, stop):
+    return FunctionTransformer(lambda X: np.asarray(X)[:, start:stop])
+
+
+def test_stacking_chooses_peer_and_weight_inside_each_fit():
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    X = rng.standard_normal((60, 4))
+    X[:, 0] += 3.0 * y  # what the "S2" stand-in reads
+    X[:, 2] += 0.3 * y  # a weak peer
+    s2 = make_pipeline(_columns(0, 1), LogisticRegression())
+    weak = make_pipeline(_columns(2, 3), LogisticRegression())
+    blind = make_pipeline(_columns(3, 4), LogisticRegression())
+    clf = S2StackingClassifier(s2, [("weak", weak), ("blind", blind)], cv=3, random_state=0)
+    fitted = clone(clf).fit(X, y)
+    assert fitted.weight_ > 0.5  # S2 carries the information
+    assert fitted.peer_name_ in ("weak", "blind") and fitted.losses_.shape == (2, 5)
+    proba = fitted.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (fitted.predict(X) == y).mean() > 0.85
+    # an S2 that knows nothing gets weight 0: the fused decoder is the peer
+    X_peer = X.copy()
+    X_peer[:, 0] = rng.standard_normal(60)
+    X_peer[:, 2] += 2.0 * y
+    alone = clone(clf).fit(X_peer, y)
+    assert alone.weight_ == 0.0 and alone.s2_ is None and alone.peer_name_ == "weak"
+    np.testing.assert_allclose(
+        alone.predict_proba(X_peer), clone(weak).fit(X_peer, y).predict_proba(X_peer)
+    )
+
+
+def test_stacking_errors_say_what_to_do():
+    X, y = np.zeros((6, 2)), np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="needs `peer`"):
+        S2StackingClassifier().fit(X, y)
+    with pytest.raises(ValueError, match=r"`weights` must be numbers in \[0, 1\]"):
+        S2StackingClassifier(peer=LogisticRegression(), weights=(2.0,)).fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 training trials"):
+        S2StackingClassifier(LogisticRegression(), LogisticRegression()).fit(X[2:], y[2:])
