@@ -99,11 +99,14 @@ def choose_feature_sets(
     """
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
+    from .front_end import MIN_TRIALS_TO_CHOOSE
+
     if classification:
-        n_splits = min(cv, int(np.unique(y, return_counts=True)[1].min()))
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        n_splits = min(cv, smallest) if smallest >= MIN_TRIALS_TO_CHOOSE else 1
         splitter = StratifiedKFold(n_splits, shuffle=True, random_state=_seed(random_state))
     else:
-        n_splits = min(cv, len(y))
+        n_splits = min(cv, len(y)) if len(y) >= 2 * MIN_TRIALS_TO_CHOOSE else 1
         splitter = KFold(n_splits, shuffle=True, random_state=_seed(random_state))
     candidates = feature_set_candidates(columns)
     if n_splits < 2:

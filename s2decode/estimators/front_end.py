@@ -49,6 +49,8 @@ DEFAULT_COMPONENTS = {"csp": 4, "xdawn": 4}
 #: Fraction of the nodes an ANOVA screen keeps when ``n_components=None`` (at least
 #: :data:`MAX_NODES_AS_GIVEN`); the ANOVA + SVC baseline keeps the same 20 %.
 ANOVA_FRACTION = 0.2
+#: Fewest training trials of a class for an inner cross-validated choice (fewer: none).
+MIN_TRIALS_TO_CHOOSE = 5
 #: Equal windows of the features when ``bands="auto"`` finds an evoked response (and
 #: ``windows=None``): the time course of the response, in eighths of the trial.
 EVOKED_WINDOWS = 8
@@ -326,7 +328,8 @@ def choose_coding(
     An inner stratified cross-validation on the training trials of shrinkage LDA on two
     linear proxies, computed without simulating anything: the log power of every node in
     every band (:func:`power_proxy`) and the window means of every node's signal
-    (:func:`evoked_proxy`). The evoked response wins only with a higher mean accuracy.
+    (:func:`evoked_proxy`). The evoked response wins only with a higher mean accuracy;
+    with fewer than :data:`MIN_TRIALS_TO_CHOOSE` trials in a class, band power stays.
 
     Returns
     -------
@@ -340,9 +343,10 @@ def choose_coding(
     from sklearn.preprocessing import StandardScaler
 
     y = np.asarray(y)
-    n_splits = min(int(cv), int(np.unique(y, return_counts=True)[1].min()))
-    if n_splits < 2:
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if smallest < MIN_TRIALS_TO_CHOOSE:  # too few to tell: band power, the default
         return "power", {}
+    n_splits = min(int(cv), smallest)
     folds = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
     model = make_pipeline(
         StandardScaler(), LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
