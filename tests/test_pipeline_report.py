@@ -144,7 +144,7 @@ def fitted():
         )
         trials.attrs["subject"] = subject
         subjects[subject] = trials
-    featurizer = S2Featurizer(random_state=0).fit(subjects[SUBJECTS[0]])
+    featurizer = S2Featurizer(bands=None, random_state=0).fit(subjects[SUBJECTS[0]])
     return featurizer, subjects
 
 
@@ -337,7 +337,7 @@ def test_report_nodes_without_positions_show_a_heatmap(tmp_path):
         y=["a", "b"] * 3,
         networks=["N1"] * 3 + ["N2"] * 3,
     )
-    fz = S2Featurizer(atlas=None, random_state=0).fit(trials)
+    fz = S2Featurizer(atlas=None, bands=None, random_state=0).fit(trials)
     ex = example_dataset(fz, trials, index=0)
     assert np.all(np.isnan(ex["mni_z"])) and list(ex["group"].values) == ["global", "N1", "N2"]
     atomic_write_netcdf(ex, tmp_path / "example.nc")

@@ -101,16 +101,18 @@ def choose_feature_sets(
 
     from .front_end import MIN_TRIALS_TO_CHOOSE
 
+    candidates = feature_set_candidates(columns)
     if classification:
         smallest = int(np.unique(y, return_counts=True)[1].min())
-        n_splits = min(cv, smallest) if smallest >= MIN_TRIALS_TO_CHOOSE else 1
-        splitter = StratifiedKFold(n_splits, shuffle=True, random_state=_seed(random_state))
+        if smallest < MIN_TRIALS_TO_CHOOSE:
+            return candidates[0], {}
+        splitter = StratifiedKFold(
+            min(cv, smallest), shuffle=True, random_state=_seed(random_state)
+        )
     else:
-        n_splits = min(cv, len(y)) if len(y) >= 2 * MIN_TRIALS_TO_CHOOSE else 1
-        splitter = KFold(n_splits, shuffle=True, random_state=_seed(random_state))
-    candidates = feature_set_candidates(columns)
-    if n_splits < 2:
-        return candidates[0], {}
+        if len(y) < 2 * MIN_TRIALS_TO_CHOOSE:
+            return candidates[0], {}
+        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=_seed(random_state))
     scores = {}
     for cand in candidates:
         cols = np.concatenate([columns[name] for name in cand])
