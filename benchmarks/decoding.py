@@ -1139,6 +1139,83 @@ def write_outputs(out: Path, results: Sequence[Result], tasks, machine, run_info
     return text
 
 
+def results_from_csv(frame: pd.DataFrame) -> list[Result]:
+    """The results of an earlier run, from its ``decoding.csv``.
+
+    Exact for every figure of the report: the fold scores of each task's metric (split into
+    the run's units, ``n_units`` of equal folds) and the mean of the other scoring, which
+    the CSV keeps as a mean only (every fold gets it).
+    """
+    out = []
+    for row in frame.itertuples(index=False):
+        folds = [float(v) for v in str(row.fold_scores).split(";")]
+        other = next(s for s in SCORINGS if s != row.metric)
+        other_mean = float(getattr(row, f"{other}_mean"))
+        n_units = int(row.n_units)
+        per_unit = len(folds) // n_units
+        unit_scores = {
+            f"unit {u}": [
+                {row.metric: f, other: other_mean} for f in folds[u * per_unit : (u + 1) * per_unit]
+            ]
+            for u in range(n_units)
+        }
+        out.append(
+            Result(
+                row.task,
+                row.method,
+                row.family,
+                row.metric,
+                unit_scores,
+                float(row.seconds),
+                0,
+                float(row.chance),
+                int(row.n_trials),
+                str(row.view),
+            )
+        )
+    return out
+
+
+def _run_header(md: Path) -> dict[str, str]:
+    """The ``- key: value`` lines of a report (run header and machine), first ones kept."""
+    header: dict[str, str] = {}
+    for line in md.read_text().splitlines():
+        if line.startswith("- ") and ": " in line:
+            key, value = line[2:].split(": ", 1)
+            header.setdefault(key, value)
+    return header
+
+
+def combine(parts: Sequence[Path], out: Path) -> str:
+    """One report from the outputs of several runs (e.g. tasks run side by side).
+
+    Each part is a folder with ``decoding.csv`` and ``decoding.md``; a task must come from
+    one part only. The report lists each part's command, start, wall time and commit.
+    """
+    frames, run_info, quick = [], {}, False
+    for k, part in enumerate(parts, 1):
+        frame = pd.read_csv(part / "decoding.csv")
+        frames.append(frame)
+        head = _run_header(part / "decoding.md")
+        tasks = ", ".join(dict.fromkeys(frame["task"]))
+        quick = quick or head.get("mode", "full") != "full"
+        run_info[f"part {k}"] = (
+            f"`{head.get('command', '?')}` ({tasks}); started {head.get('started', '?')}, "
+            f"wall time {head.get('wall time', '?')}, git commit {head.get('git commit', '?')}"
+        )
+    seen: dict[str, int] = {}
+    for k, frame in enumerate(frames):
+        for task in set(frame["task"]):
+            if task in seen:
+                raise ValueError(f"Task {task!r} is in parts {seen[task] + 1} and {k + 1}.")
+            seen[task] = k
+    results = results_from_csv(pd.concat(frames, ignore_index=True))
+    tasks = [t for t in TASKS if t.key in seen]
+    run_info["command"] = "python benchmarks/decoding.py --combine " + " ".join(map(str, parts))
+    run_info["mode"] = "QUICK parts (not the benchmark's figures)" if quick else "full"
+    return write_outputs(out, results, tasks, machine_description(), run_info)
+
+
 def estimate_full_seconds(results: Sequence[Result], full_trial_folds: Mapping[str, int]) -> float:
     """Extrapolate a quick run to the full design of its tasks.
 
@@ -1201,6 +1278,14 @@ def _parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", default=None, help="data directory (S2DECODE_DATA)")
     parser.add_argument("--no-s2", action="store_true", help="peers only")
     parser.add_argument(
+        "--combine",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write one report from the outputs (decoding.csv, decoding.md) of these runs",
+    )
+    parser.add_argument(
         "--eegmat-parcels",
         action="store_true",
         help="run S2-Net on the 300 eLORETA parcels for eegmat (about 40x the cost)",
@@ -1232,6 +1317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     out = args.out if args.out is not None else (QUICK_OUT if args.quick else DEFAULT_OUT)
+    if args.combine:
+        print(combine(args.combine, out), end="", flush=True)
+        return 0
     tasks = [get_task(k) for k in args.tasks]
     if args.eegmat_parcels:
         tasks = [

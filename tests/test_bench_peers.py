@@ -435,3 +435,40 @@ def test_haxby_voxels_follow_the_mask_order_the_decoder_peer_assumes(data_dir):
     mask = np.asarray(nib.load(trials.attrs["mask_img"]).dataobj) != 0
     np.testing.assert_array_equal(ijk, np.argwhere(mask))
     assert isinstance(task.peers(trials)["nilearn Decoder (SVC)"], Pipeline)
+
+
+def test_combine_rebuilds_the_report_of_runs_side_by_side(tmp_path, monkeypatch):
+    within = _task("within")
+    within = dataclasses.replace(within, key="toy_within")
+    kfold = _task()
+    a = _result("peer A", "peer", [0.8, 0.9])
+    s2 = _result("S2Decoder", "s2", [0.85, 0.95])
+    w = decoding.Result(
+        "toy_within",
+        "peer B",
+        "peer",
+        "accuracy",
+        {
+            "s1": [{"accuracy": 0.6, "balanced_accuracy": 0.5}] * 2,
+            "s2": [{"accuracy": 1.0, "balanced_accuracy": 0.9}] * 2,
+        },
+        1.0,
+        10,
+        0.5,
+        10,
+        "",
+    )
+    info = {"command": "part", "started": "now", "wall time": "1 min", "mode": "full"}
+    monkeypatch.setattr(decoding, "TASKS", (kfold, within))
+    decoding.write_outputs(tmp_path / "p1", [a, s2], [kfold], {"git commit": "abc"}, info)
+    decoding.write_outputs(tmp_path / "p2", [w], [within], {"git commit": "def"}, info)
+    text = decoding.combine([tmp_path / "p1", tmp_path / "p2"], tmp_path / "all")
+    with pytest.raises(ValueError, match="in parts 1 and 2"):
+        decoding.combine([tmp_path / "p1", tmp_path / "p1"], tmp_path / "bad")
+    rebuilt = decoding.results_from_csv(pd.read_csv(tmp_path / "all" / "decoding.csv"))
+    for orig in (a, s2, w):
+        got = next(r for r in rebuilt if r.method == orig.method)
+        assert got.mean() == pytest.approx(orig.mean()) and got.sd() == pytest.approx(orig.sd())
+        assert got.mean("balanced_accuracy") == pytest.approx(orig.mean("balanced_accuracy"))
+    assert "git commit abc" in text and "git commit def" in text
+    assert text.rstrip().endswith("tasks_at_or_above_best_peer: 1/2")
