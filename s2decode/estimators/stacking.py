@@ -23,10 +23,54 @@ from sklearn.utils.validation import check_is_fitted
 DEFAULT_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
+#: Probability a peer that only predicts labels gives its predicted class (the rest is
+#: shared by the other classes), so that its blend with S2 has a finite log loss.
+HARD_CONFIDENCE = 0.9
+
+
+class HardProba(ClassifierMixin, BaseEstimator):
+    """Probabilities of a classifier that only predicts labels: ``confidence`` for the
+    predicted class, the rest shared by the others.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Fitted as a clone; only its ``predict`` is used.
+    confidence : float
+        Probability of the predicted class, in (1 / n_classes, 1).
+    """
+
+    def __init__(self, estimator=None, confidence=HARD_CONFIDENCE):
+        self.estimator = estimator
+        self.confidence = confidence
+
+    def fit(self, X, y):
+        """Fit the classifier."""
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """The classifier's labels."""
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``confidence`` for the predicted class, ``(1 - confidence) / (k - 1)`` elsewhere."""
+        pred = self.predict(X)
+        k = len(self.classes_)
+        proba = np.full((len(pred), k), (1.0 - self.confidence) / max(k - 1, 1))
+        proba[np.arange(len(pred)), np.searchsorted(self.classes_, pred)] = self.confidence
+        return proba
+
+
 def _with_proba(estimator: BaseEstimator) -> BaseEstimator:
-    """The estimator, or (without ``predict_proba``) its sigmoid-calibrated version."""
+    """The estimator; without ``predict_proba``, its sigmoid-calibrated version (from its
+    ``decision_function``), or :class:`HardProba` for one that only predicts labels."""
     if hasattr(estimator, "predict_proba"):
         return estimator
+    if not hasattr(estimator, "decision_function"):
+        return HardProba(estimator)
     from sklearn.calibration import CalibratedClassifierCV
 
     return CalibratedClassifierCV(estimator, method="sigmoid", cv=3)
@@ -69,8 +113,9 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
     peer : classifier | list of (str, classifier)
         The decoder a user would pick otherwise (e.g. CSP + LDA, tangent space + LR), on the
         same ``X`` (cloned); several named ones: the inner cross-validation chooses the peer
-        along with the weight. A peer without ``predict_proba`` is calibrated (sigmoid, 3
-        folds inside each fit).
+        along with the weight. A peer without ``predict_proba`` is calibrated (sigmoid on
+        its ``decision_function``, 3 folds inside each fit); one that only predicts labels
+        gives probability 0.9 to its label (:class:`HardProba`).
     cv : int
         Folds of the inner, stratified cross-validation on the training trials that gives
         the out-of-fold probabilities.
