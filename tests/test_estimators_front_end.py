@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -363,3 +363,31 @@ def test_stacking_errors_say_what_to_do():
         S2StackingClassifier(peer=LogisticRegression(), weights=(2.0,)).fit(X, y)
     with pytest.raises(ValueError, match="at least 2 training trials"):
         S2StackingClassifier(LogisticRegression(), LogisticRegression()).fit(X[2:], y[2:])
+
+
+class _LabelsOnly(ClassifierMixin, BaseEstimator):
+    """A classifier with ``predict`` only (as nilearn's Decoder): the sign of column 0."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return self.classes_[(np.asarray(X)[:, 0] > 0).astype(int)]
+
+
+def test_a_peer_that_only_predicts_labels_gets_hard_probabilities():
+    from s2decode.estimators.stacking import HardProba, _with_proba
+
+    peer = _LabelsOnly()
+    assert not hasattr(peer, "predict_proba") and not hasattr(peer, "decision_function")
+    wrapped = _with_proba(peer)
+    assert isinstance(wrapped, HardProba)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    y = np.where(X[:, 0] > 0, "b", "a")
+    proba = wrapped.fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(proba[np.arange(30), (y == "b").astype(int)], 0.9)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    fused = S2StackingClassifier(LogisticRegression(), peer, cv=3, random_state=0).fit(X, y)
+    assert (fused.predict(X) == y).mean() > 0.9
