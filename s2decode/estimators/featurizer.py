@@ -146,9 +146,9 @@ _PARAMS_DOC = """
         voxels). Each component becomes a neuron at the MNI centroid of its pattern (for EEG
         epochs, of the pattern projected onto the atlas), so the scaffold and the delays
         keep their anatomy. ``"none"``: the nodes as given. ``"auto"``: with labels and more
-        than 16 nodes, CSP for electrophysiology (where ``bands`` gives a filter bank) and
-        the ANOVA screen for slow signals (fMRI); the nodes as given otherwise (and when
-        ``fit`` gets no labels).
+        than 16 nodes, CSP for electrophysiology (where ``bands`` gives a filter bank),
+        xDAWN where ``bands="auto"`` found an evoked response, and the ANOVA screen for slow
+        signals (fMRI); the nodes as given otherwise (and when ``fit`` gets no labels).
     bands : None | "auto" | (float, float) | sequence of (float, float)
         Filter bank of time series (Hz of the data): every (node or component, band) pair
         becomes one neuron. ``"auto"``: delta to low gamma (1-4, 4-8, 8-13, 13-20, 20-30,
