@@ -52,19 +52,15 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .estimators.front_end import STANDARD_BANDS
+
 if TYPE_CHECKING:
     import xarray as xr
 
 #: Frequency bands (Hz) of :func:`bandpower_lr`: delta, theta, alpha/mu, low and high beta,
-#: low gamma. The recordings are band-passed to at most 1-45 Hz by their loaders.
-BANDS: tuple[tuple[float, float], ...] = (
-    (1.0, 4.0),
-    (4.0, 8.0),
-    (8.0, 13.0),
-    (13.0, 20.0),
-    (20.0, 30.0),
-    (30.0, 40.0),
-)
+#: low gamma (the filter bank of ``S2Featurizer(bands="auto")`` too). The recordings are
+#: band-passed to at most 1-45 Hz by their loaders.
+BANDS: tuple[tuple[float, float], ...] = STANDARD_BANDS
 
 __all__ = [
     "BANDS",

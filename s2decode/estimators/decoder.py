@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import features as _features
 from ._validation import check_input, check_target
-from .featurizer import _PARAMS_DOC, S2Featurizer, featurizer_params
+from .featurizer import _PARAMS_DOC, S2Featurizer, _inner_seed, featurizer_params
 
 
 def default_classifier():
@@ -107,12 +107,12 @@ def choose_feature_sets(
         if smallest < MIN_TRIALS_TO_CHOOSE:
             return candidates[0], {}
         splitter = StratifiedKFold(
-            min(cv, smallest), shuffle=True, random_state=_seed(random_state)
+            min(cv, smallest), shuffle=True, random_state=_inner_seed(random_state)
         )
     else:
         if len(y) < 2 * MIN_TRIALS_TO_CHOOSE:
             return candidates[0], {}
-        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=_seed(random_state))
+        splitter = KFold(min(cv, len(y)), shuffle=True, random_state=_inner_seed(random_state))
     scores = {}
     for cand in candidates:
         cols = np.concatenate([columns[name] for name in cand])
@@ -121,13 +121,6 @@ def choose_feature_sets(
         )
     best = max(candidates, key=lambda c: (round(scores[c], 9), -candidates.index(c)))
     return best, {"+".join(cand): score for cand, score in scores.items()}
-
-
-def _seed(random_state) -> int | None:
-    """An int seed for the inner folds (a RandomState is not consumed)."""
-    if random_state is None or isinstance(random_state, int | np.integer):
-        return random_state
-    return 0
 
 
 def _final_has(method: str):
