@@ -463,7 +463,7 @@ def test_combine_rebuilds_the_report_of_runs_side_by_side(tmp_path, monkeypatch)
     decoding.write_outputs(tmp_path / "p1", [a, s2], [kfold], {"git commit": "abc"}, info)
     decoding.write_outputs(tmp_path / "p2", [w], [within], {"git commit": "def"}, info)
     text = decoding.combine([tmp_path / "p1", tmp_path / "p2"], tmp_path / "all")
-    with pytest.raises(ValueError, match="in parts 1 and 2"):
+    with pytest.raises(ValueError, match=r"Every row of part 1 .* is replaced by a later part"):
         decoding.combine([tmp_path / "p1", tmp_path / "p1"], tmp_path / "bad")
     rebuilt = decoding.results_from_csv(pd.read_csv(tmp_path / "all" / "decoding.csv"))
     for orig in (a, s2, w):
@@ -472,3 +472,33 @@ def test_combine_rebuilds_the_report_of_runs_side_by_side(tmp_path, monkeypatch)
         assert got.mean("balanced_accuracy") == pytest.approx(orig.mean("balanced_accuracy"))
     assert "git commit abc" in text and "git commit def" in text
     assert text.rstrip().endswith("tasks_at_or_above_best_peer: 1/2")
+
+
+def test_combine_lets_a_later_part_replace_the_rows_it_reran(tmp_path, monkeypatch):
+    kfold = _task()
+    a = _result("peer A", "peer", [0.8, 0.9])
+    s2 = _result("S2Decoder", "s2", [0.85, 0.95])
+    old = _result(decoding.STACKED, "stacked", [0.5, 0.6])
+    new = _result(decoding.STACKED, "stacked", [0.9, 1.0])
+    info = {"command": "part", "started": "now", "wall time": "1 min", "mode": "full"}
+    monkeypatch.setattr(decoding, "TASKS", (kfold,))
+    decoding.write_outputs(tmp_path / "p1", [a, s2, old], [kfold], {"git commit": "abc"}, info)
+    # a rerun of the stacked row alone: no peer, so its own report has no goals to count
+    only = decoding.write_outputs(tmp_path / "p2", [new], [kfold], {"git commit": "def"}, info)
+    assert "not run" in only
+    text = decoding.combine([tmp_path / "p1", tmp_path / "p2"], tmp_path / "all")
+    rebuilt = decoding.results_from_csv(pd.read_csv(tmp_path / "all" / "decoding.csv"))
+    assert [r.method for r in rebuilt] == ["peer A", "S2Decoder", decoding.STACKED]
+    assert rebuilt[-1].mean() == pytest.approx(new.mean())
+    assert "toy (peer, s2 rows)" in text and "git commit def" in text
+    assert "stacked_within_1_point: 1/1" in text
+
+
+def test_run_task_runs_only_the_rows_asked():
+    trials = _toy_trials(1)
+    data = decoding.TaskData(trials, trials)
+    # S2 asked for, but only the peer rows: nothing of S2-Net is built or run
+    results = decoding.run_task(_task(), data, seed=0, s2=True, rows=("peer",))
+    assert [r.family for r in results] == ["peer", "peer"]
+    with pytest.raises(ValueError, match="Unknown rows"):
+        decoding.run_task(_task(), data, rows=("peers",))

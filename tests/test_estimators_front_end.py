@@ -19,7 +19,7 @@ from s2decode.atlas import Atlas, load_atlas
 from s2decode.estimators import S2Decoder, S2Featurizer, S2StackingClassifier, default_config
 from s2decode.estimators import front_end as fe
 from s2decode.estimators.decoder import feature_set_candidates
-from s2decode.estimators.stacking import blend_weight
+from s2decode.estimators.stacking import blend_weight, trial_log_loss
 from s2decode.trials import make_trials
 
 SFREQ = 100.0
@@ -310,18 +310,47 @@ def _with_test_trials_changed(X, test):
 
 
 # ---------------------------------------------------------------------------- late fusion
+def test_trial_log_loss_is_sklearns_per_trial():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(3), size=25)
+    y = rng.integers(0, 3, 25)
+    per_trial = trial_log_loss(proba, y)
+    assert per_trial.shape == (25,)
+    np.testing.assert_allclose(per_trial.mean(), log_loss(y, proba, labels=[0, 1, 2]), rtol=1e-12)
+
+
 def test_blend_weight_prefers_the_peer_unless_s2_helps():
     rng = np.random.default_rng(0)
     y = np.arange(40) % 2
     sure = np.eye(2)[y] * 0.8 + 0.1
     coin = np.full((40, 2), 0.5)
-    w, losses = blend_weight(coin, sure, y, (0.0, 0.5, 1.0))
-    assert w == 0.0 and np.argmin(losses) == 0
-    noisy = np.clip(sure + rng.normal(0, 0.35, sure.shape), 0.01, 0.99)
+    w, errors = blend_weight(coin, sure, y, (0.0, 0.5, 1.0))
+    assert w == 0.0 and errors[0] == 0.0 and errors[2] == 0.5  # a tie reads as class 0
+    noisy = np.clip(sure + rng.normal(0, 0.6, sure.shape), 0.01, 0.99)
     noisy /= noisy.sum(axis=1, keepdims=True)
-    assert blend_weight(sure, noisy, y, (0.0, 0.5, 1.0))[0] > 0
-    # equal losses: the peer
+    assert (noisy.argmax(axis=1) != y).sum() >= 6
+    assert blend_weight(sure, noisy, y, (0.0, 0.5, 1.0), min_gain_se=1.0)[0] > 0
+    # equal everything: the peer
     assert blend_weight(coin, coin, y, (1.0, 0.5, 0.0))[0] == 0.0
+
+
+def test_blend_weight_is_not_fooled_by_confidence_or_one_lucky_trial():
+    y = np.arange(40) % 2
+    peer = np.eye(2)[y] * 0.6 + 0.2  # right on every trial, at 0.8
+    confident = np.eye(2)[y] * 0.98 + 0.01  # as right, surer: lower log loss
+    assert trial_log_loss(confident, y).mean() < trial_log_loss(peer, y).mean()
+    assert blend_weight(confident, peer, y, (0.0, 0.5, 1.0), min_gain_se=1.0)[0] == 0.0
+    # S2 right on the one trial the peer gets wrong: one trial is within the noise
+    one_off = peer.copy()
+    one_off[0] = one_off[0, ::-1]
+    assert blend_weight(confident, one_off, y, (0.0, 0.5, 1.0), min_gain_se=1.0)[0] == 0.0
+    assert blend_weight(confident, one_off, y, (0.0, 0.5, 1.0), min_gain_se=0.0)[0] > 0.0
+    # ... and on five trials it is not
+    five_off = peer.copy()
+    five_off[:5] = five_off[:5, ::-1]
+    assert blend_weight(confident, five_off, y, (0.0, 0.5, 1.0), min_gain_se=1.0)[0] > 0.0
 
 
 def _columns(start, stop):
@@ -340,7 +369,7 @@ def test_stacking_chooses_peer_and_weight_inside_each_fit():
     clf = S2StackingClassifier(s2, [("weak", weak), ("blind", blind)], cv=3, random_state=0)
     fitted = clone(clf).fit(X, y)
     assert fitted.weight_ > 0.5  # S2 carries the information
-    assert fitted.peer_name_ in ("weak", "blind") and fitted.losses_.shape == (2, 5)
+    assert fitted.peer_name_ in ("weak", "blind") and fitted.errors_.shape == (2, 5)
     proba = fitted.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert (fitted.predict(X) == y).mean() > 0.85
@@ -350,6 +379,9 @@ def test_stacking_chooses_peer_and_weight_inside_each_fit():
     X_peer[:, 2] += 2.0 * y
     alone = clone(clf).fit(X_peer, y)
     assert alone.weight_ == 0.0 and alone.s2_ is None and alone.peer_name_ == "weak"
+    # peers that err alike: the earlier one in the list
+    twins = clone(clf).set_params(peer=[("first", weak), ("second", clone(weak))])
+    assert twins.fit(X_peer, y).peer_name_ == "first"
     np.testing.assert_allclose(
         alone.predict_proba(X_peer), clone(weak).fit(X_peer, y).predict_proba(X_peer)
     )
@@ -361,6 +393,8 @@ def test_stacking_errors_say_what_to_do():
         S2StackingClassifier().fit(X, y)
     with pytest.raises(ValueError, match=r"`weights` must be numbers in \[0, 1\]"):
         S2StackingClassifier(peer=LogisticRegression(), weights=(2.0,)).fit(X, y)
+    with pytest.raises(ValueError, match="`min_gain_se` must be a number >= 0"):
+        S2StackingClassifier(peer=LogisticRegression(), min_gain_se=-1).fit(X, y)
     with pytest.raises(ValueError, match="at least 2 training trials"):
         S2StackingClassifier(LogisticRegression(), LogisticRegression()).fit(X[2:], y[2:])
 

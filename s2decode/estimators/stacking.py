@@ -2,19 +2,21 @@
 
 Both decoders see the same trials. ``fit`` predicts the training trials out of fold (an inner
 cross-validation on the training trials only), chooses the weight of S2Decoder's
-probabilities in a convex blend with the peer's by the out-of-fold log loss (ties go to the
-peer), then refits on all training trials. With weight 0 the blend *is* the peer, so the
-fused decoder can only fall below the peer by the noise of that inner choice. Given several
-peers, the same inner cross-validation also chooses the peer.
+probabilities in a convex blend with the peer's by the out-of-fold errors (log loss breaks
+ties), then refits on all training trials. With weight 0 the blend *is* the peer, and a
+weight above 0 is taken only when it errs less than the peer alone by more than one standard
+error of the paired per-trial difference, so the fused decoder falls below the peer only by
+the noise of that inner choice. Given several peers, the same inner cross-validation first
+chooses the peer, by its own errors (ties go to the earlier one in the list).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -76,10 +78,41 @@ def _with_proba(estimator: BaseEstimator) -> BaseEstimator:
     return CalibratedClassifierCV(estimator, method="sigmoid", cv=3)
 
 
+def trial_log_loss(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Log loss of each trial, ``-log p[i, y_i]`` (probabilities clipped at 1e-15).
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n_trials, n_classes)
+    y : ndarray, shape (n_trials,)
+        Class indices.
+
+    Returns
+    -------
+    ndarray, shape (n_trials,)
+    """
+    p = np.asarray(proba, dtype=float)[np.arange(len(y)), np.asarray(y)]
+    return -np.log(np.clip(p, 1e-15, 1.0))
+
+
 def blend_weight(
-    p_s2: np.ndarray, p_peer: np.ndarray, y: np.ndarray, weights: Sequence[float]
+    p_s2: np.ndarray,
+    p_peer: np.ndarray,
+    y: np.ndarray,
+    weights: Sequence[float],
+    min_gain_se: float = 0.0,
 ) -> tuple[float, np.ndarray]:
-    """The weight of ``p_s2`` whose blend ``w p_s2 + (1 - w) p_peer`` has the lowest log loss.
+    """The weight of ``p_s2`` in the blend ``w p_s2 + (1 - w) p_peer`` that errs least,
+    among those that beat the smallest weight by more than the noise.
+
+    A candidate is admissible when its error rate is below that of the smallest weight (the
+    peer alone, for weight 0) by more than ``min_gain_se`` standard errors of the paired
+    per-trial difference (the one-standard-error rule, turned towards the peer); the
+    smallest weight is always admissible. Among the admissible candidates of fewest errors,
+    the lowest log loss wins, then the smallest weight. Errors come first because log loss
+    rewards confidence: a decoder as right as the peer but surer of itself would otherwise
+    take the blend, and its first confident mistake on new trials costs a trial the peer
+    had right.
 
     Parameters
     ----------
@@ -88,19 +121,31 @@ def blend_weight(
     y : ndarray, shape (n_trials,)
         Class indices (0 .. n_classes - 1).
     weights : sequence of float
-        Candidates in [0, 1]; among equal losses (within 1e-9) the smallest weight wins.
+        Candidates in [0, 1].
+    min_gain_se : float
+        Standard errors of improvement a weight above the smallest one needs (0: any
+        improvement).
 
     Returns
     -------
     weight : float
-    losses : ndarray, shape (n_weights,)
-        The log loss of each candidate.
+    errors : ndarray, shape (n_weights,)
+        The error rate of each candidate.
     """
-    labels = np.arange(p_s2.shape[1])
-    losses = np.array([log_loss(y, w * p_s2 + (1 - w) * p_peer, labels=labels) for w in weights])
-    order = np.argsort(np.asarray(weights, float), kind="stable")
-    best = min(order, key=lambda i: (round(losses[i] / 1e-9), weights[i]))
-    return float(weights[best]), losses
+    w = np.asarray(weights, dtype=float)
+    y = np.asarray(y)
+    blends = [x * p_s2 + (1 - x) * p_peer for x in w]
+    wrong = np.array([np.argmax(b, axis=1) != y for b in blends], dtype=float)
+    losses = np.array([trial_log_loss(b, y).mean() for b in blends])
+    errors = wrong.mean(axis=1)
+    base = int(np.argmin(w))
+    gain = wrong[base] - wrong  # 1 where the candidate is right and the smallest weight not
+    se = gain.std(axis=1, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else np.zeros(len(w))
+    admissible = gain.mean(axis=1) > min_gain_se * se + 1e-12
+    admissible[base] = True
+    candidates = [i for i in range(len(w)) if admissible[i]]
+    best = min(candidates, key=lambda i: (errors[i], round(losses[i] / 1e-9), w[i]))
+    return float(w[best]), errors
 
 
 class S2StackingClassifier(ClassifierMixin, BaseEstimator):
@@ -113,15 +158,21 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
     peer : classifier | list of (str, classifier)
         The decoder a user would pick otherwise (e.g. CSP + LDA, tangent space + LR), on the
         same ``X`` (cloned); several named ones: the inner cross-validation chooses the peer
-        along with the weight. A peer without ``predict_proba`` is calibrated (sigmoid on
-        its ``decision_function``, 3 folds inside each fit); one that only predicts labels
-        gives probability 0.9 to its label (:class:`HardProba`).
+        by its own out-of-fold errors (ties go to the earlier one), then the weight. A peer
+        without ``predict_proba`` is calibrated (sigmoid on its ``decision_function``, 3
+        folds inside each fit); one that only predicts labels gives probability 0.9 to its
+        label (:class:`HardProba`).
     cv : int
         Folds of the inner, stratified cross-validation on the training trials that gives
         the out-of-fold probabilities.
     weights : sequence of float | None
         Weights of S2's probabilities to choose from (in [0, 1]); ``None``:
         ``(0, 0.25, 0.5, 0.75, 1)``.
+    min_gain_se : float
+        How much better than the peer alone a blend with S2 must be to be taken: its
+        out-of-fold error rate must be lower by more than this many standard errors of the
+        paired per-trial difference (:func:`blend_weight`). 1 (the one-standard-error rule)
+        keeps the peer where it already decodes the task; 0 takes any improvement.
     random_state : int | None
         Seed of the inner folds' shuffle.
 
@@ -131,8 +182,8 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
         Class labels.
     weight_ : float
         The chosen weight of S2's probabilities (0: the peer alone).
-    losses_ : ndarray, shape (n_peers, n_weights)
-        Out-of-fold log loss of each peer and candidate weight.
+    errors_ : ndarray, shape (n_peers, n_weights)
+        Out-of-fold error rate of each peer and candidate weight.
     peer_name_ : str
         Name of the chosen peer (``"peer"`` for a single unnamed one).
     s2_, peer_ : classifier
@@ -145,11 +196,12 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
     >>> cross_val_score(clf, epochs.get_data(), epochs.events[:, 2])            # doctest: +SKIP
     """
 
-    def __init__(self, s2=None, peer=None, cv=5, weights=None, random_state=None):
+    def __init__(self, s2=None, peer=None, cv=5, weights=None, min_gain_se=1.0, random_state=None):
         self.s2 = s2
         self.peer = peer
         self.cv = cv
         self.weights = weights
+        self.min_gain_se = min_gain_se
         self.random_state = random_state
 
     def _check(self):
@@ -169,6 +221,12 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"`weights` must be numbers in [0, 1], got {self.weights!r}.")
         if isinstance(self.cv, bool) or not isinstance(self.cv, int | np.integer) or self.cv < 2:
             raise ValueError(f"`cv` must be an integer >= 2, got {self.cv!r}.")
+        gain = self.min_gain_se
+        if isinstance(gain, bool) or not isinstance(gain, Real) or not 0 <= gain < np.inf:
+            raise ValueError(
+                f"`min_gain_se` must be a number >= 0 (1: the one-standard-error rule), got "
+                f"{self.min_gain_se!r}."
+            )
         s2 = self.s2
         if s2 is None:
             from .decoder import S2Decoder
@@ -204,16 +262,18 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
             )
         inner = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         p_s2 = cross_val_predict(s2, X, codes, cv=inner, method="predict_proba")
-        losses, chosen = [], []
+        errors, alone, chosen = [], [], []
         for _, peer in peers:
             p_peer = cross_val_predict(peer, X, codes, cv=inner, method="predict_proba")
-            weight, loss = blend_weight(p_s2, p_peer, codes, weights)
-            losses.append(loss)
-            chosen.append((float(loss.min()), weight))
-        self.losses_ = np.array(losses)
-        best = min(range(len(peers)), key=lambda i: (round(chosen[i][0] / 1e-9), i))
+            weight, err = blend_weight(p_s2, p_peer, codes, weights, self.min_gain_se)
+            errors.append(err)
+            alone.append(err[int(np.argmin(weights))])
+            chosen.append(weight)
+        self.errors_ = np.array(errors)
+        # The peer a user would pick: fewest errors on its own; ties go to the earlier one.
+        best = min(range(len(peers)), key=lambda i: (alone[i], i))
         self.peer_name_ = peers[best][0]
-        self.weight_ = chosen[best][1]
+        self.weight_ = chosen[best]
         self.peer_ = clone(peers[best][1]).fit(X, codes)
         self.s2_ = clone(s2).fit(X, codes) if self.weight_ > 0 else None
         return self
