@@ -1065,13 +1065,10 @@ def markdown(
         "peers' 7-30 Hz. Nothing was tuned on these tasks (see docs/estimators.md for how the "
         "defaults were set). Variants change one thing of that S2Decoder. The stacked row is "
         "the late fusion S2StackingClassifier of that S2Decoder with the task's peers: an "
-        "inner 3-fold cross-validation on the training trials chooses the peer (fewest "
-        "errors) and the weight (0, 0.25, ..., 1) of S2's probabilities; weight 0 is the peer "
-        "alone, and a weight above 0 must err less than the peer alone by more than one "
-        "standard error of the paired per-trial difference. That rule replaced a choice by "
-        "log loss after kramer_stn's fused row fell below its peer in an earlier run (S2 "
-        "equally right but more confident on the inner folds): it was chosen after seeing "
-        "a reported task (docs/estimators.md).",
+        "inner 3-fold cross-validation on the training trials chooses the peer and the "
+        "weight (0, 0.25, ..., 1) of S2's probabilities by log loss; weight 0 is the peer "
+        "alone (the rule was checked against others on development tasks outside these: "
+        "benchmarks/results/fusion_rules.md).",
         "",
         "## Summary",
         "",

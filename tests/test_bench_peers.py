@@ -502,3 +502,24 @@ def test_run_task_runs_only_the_rows_asked():
     assert [r.family for r in results] == ["peer", "peer"]
     with pytest.raises(ValueError, match="Unknown rows"):
         decoding.run_task(_task(), data, rows=("peers",))
+
+
+def test_fusion_rules_score_the_same_predictions_by_each_rule():
+    import fusion_rules
+
+    y = np.arange(20) % 2
+    right = np.eye(2)[y] * 0.8 + 0.1
+    wrong = 1.0 - right
+    coin = np.full((20, 2), 0.5)
+    # S2 right, the first peer wrong and the second a coin, on the inner and test trials
+    fold = ((right, [wrong, coin], y), (right, [wrong, coin], y))
+    scores = fusion_rules.score_rules([fold, fold])
+    assert scores["S2Decoder"] == 1.0 and scores["peer 0"] == 0.0
+    assert scores["peer 1"] == 0.5  # argmax of a tie reads class 0
+    for rule in fusion_rules.RULES:
+        assert scores[rule] == 1.0, rule  # every rule gives S2 the blend here
+    # an S2 that knows nothing: every rule keeps the right peer
+    fold = ((coin, [right, wrong], y), (coin, [right, wrong], y))
+    scores = fusion_rules.score_rules([fold])
+    assert all(scores[rule] == 1.0 for rule in fusion_rules.RULES)
+    assert {t.key for t in fusion_rules.dev_tasks()}.isdisjoint(decoding.TASK_KEYS[:8])

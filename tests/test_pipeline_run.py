@@ -154,6 +154,38 @@ def test_one_peer_twice_with_other_parameters(quick, tmp_path):
     assert (peers.groupby("method").size() == spec.cv.n_splits).all()
 
 
+def test_late_fusion_row(quick, tmp_path):
+    from s2decode.pipeline.run import FUSED_LABEL
+
+    spec, base, _ = quick
+    peer = spec.peers[0].name
+    fused_spec = _small_quickstart(decoder={"fuse_with": peer, "fusion_cv": 2})
+    result = run_pipeline(
+        fused_spec, tmp_path / "out", workers=0, cache_dir=base / "cache", report=False,
+        progress=False, log=lambda _: None,
+    )  # fmt: skip
+    # the S2 features come from the cache (the fusion does not change them)
+    assert result.summary["cached_units"] == spec.cv.n_splits
+    scores = result.scores
+    assert set(scores["family"]) == {"s2", "peer", "stacked"}
+    fused = scores[scores.method == FUSED_LABEL]
+    assert len(fused) == spec.cv.n_splits and fused["accuracy"].between(0, 1).all()
+    assert result.summary["methods"][FUSED_LABEL]["family"] == "stacked"
+    chosen = result.summary["fusion"]
+    assert len(chosen) == spec.cv.n_splits
+    assert all(c["peer"] == spec.peers[0].label and 0 <= c["s2_weight"] <= 1 for c in chosen)
+    # every trial predicted once; where the inner CV gave S2 no weight, the fused row *is*
+    # the peer, trial for trial
+    preds = pd.read_csv(tmp_path / "out" / "predictions.csv", dtype={"y_pred": str})
+    mine = preds[preds.method == FUSED_LABEL].set_index(["subject", "fold", "trial"])
+    theirs = preds[preds.method == spec.peers[0].label].set_index(["subject", "fold", "trial"])
+    assert sorted(mine.index.get_level_values("trial")) == list(range(result.summary["n_trials"]))
+    for c, (fold, rows) in zip(chosen, mine.groupby(level="fold"), strict=True):
+        if c["s2_weight"] == 0:
+            same = theirs.loc[rows.index, "y_pred"]
+            assert (rows["y_pred"] == same).all(), fold
+
+
 def test_a_failed_run_leaves_earlier_results_intact(quick, tmp_path, monkeypatch):
     spec, base, _ = quick
     out = tmp_path / "out"

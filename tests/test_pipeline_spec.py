@@ -81,6 +81,7 @@ def test_shipped_pipelines_mirror_the_benchmark_choices():
     eegbci = load_pipeline(ROOT / "pipelines" / "eegbci.yaml")
     assert [p.name for p in eegbci.peers] == ["csp_lda", "tangent_space_lr", "bandpower_lr"]
     assert eegbci.dataset.options["classes"] == "hands_feet"
+    assert [p.name for p in eegbci.decoder.fuse_with] == ["csp_lda", "tangent_space_lr"]
     quick = load_pipeline(ROOT / "pipelines" / "quickstart.yaml")
     assert quick.dataset.name == "synthetic" and quick.cv.n_splits == 5
     assert [p.name for p in quick.peers] == ["bandpower_lr"]
@@ -189,6 +190,24 @@ def test_unknown_peer_and_duplicate_peers():
         peers=["spike_counts_lr", {"name": "spike_counts_lr", "params": {"bin_size": 0.1}}]
     )
     assert [p.label for p in spec.peers] == ["spike count + LR", "spike count + LR [bin_size=0.1]"]
+
+
+def test_decoder_fuse_with_names_peers():
+    one = _spec(decoder={"fuse_with": "bandpower_lr"})
+    assert [p.name for p in one.decoder.fuse_with] == ["bandpower_lr"]
+    assert one.decoder.fusion_cv == 3 and _spec().decoder.fuse_with == []
+    two = _spec(decoder={"fuse_with": ["csp_lda", {"name": "bandpower_lr", "params": {"C": 2}}]})
+    assert [p.label for p in two.decoder.fuse_with][1].startswith("log band power")
+    errors = dict(_errors(decoder={"fuse_with": ["csp_lda", "csp_lda"]}))
+    assert "listed twice" in errors["decoder.fuse_with[1]"]
+    errors = dict(_errors(decoder={"fuse_with": "cps_lda"}))
+    assert "did you mean 'csp_lda'?" in errors["decoder.fuse_with[0].name"]
+    errors = dict(_errors(decoder={"estimator": "svc", "fuse_with": "csp_lda"}))
+    assert "gives none; use 'lda' or 'logistic'" in errors["decoder.fuse_with"]
+    errors = dict(_errors(decoder={"fuse_with": "csp_lda", "fusion_cv": 1}))
+    assert "decoder.fusion_cv" in errors
+    # the features do not depend on the fusion: the S2 units' cache serves both
+    assert one.fingerprint() == _spec().fingerprint()
 
 
 def test_unknown_dataset_and_bad_dataset_options():

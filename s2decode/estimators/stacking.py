@@ -2,12 +2,11 @@
 
 Both decoders see the same trials. ``fit`` predicts the training trials out of fold (an inner
 cross-validation on the training trials only), chooses the weight of S2Decoder's
-probabilities in a convex blend with the peer's by the out-of-fold errors (log loss breaks
-ties), then refits on all training trials. With weight 0 the blend *is* the peer, and a
-weight above 0 is taken only when it errs less than the peer alone by more than one standard
-error of the paired per-trial difference, so the fused decoder falls below the peer only by
-the noise of that inner choice. Given several peers, the same inner cross-validation first
-chooses the peer, by its own errors (ties go to the earlier one in the list).
+probabilities in a convex blend with the peer's by the out-of-fold log loss (ties go to the
+peer), then refits on all training trials. With weight 0 the blend *is* the peer, so the
+fused decoder can only fall below the peer by the noise of that inner choice; ``min_gain_se``
+asks a blend to beat the peer alone by that many standard errors first. Given several peers,
+the same inner cross-validation also chooses the peer.
 """
 
 from __future__ import annotations
@@ -102,17 +101,15 @@ def blend_weight(
     weights: Sequence[float],
     min_gain_se: float = 0.0,
 ) -> tuple[float, np.ndarray]:
-    """The weight of ``p_s2`` in the blend ``w p_s2 + (1 - w) p_peer`` that errs least,
-    among those that beat the smallest weight by more than the noise.
+    """The weight of ``p_s2`` whose blend ``w p_s2 + (1 - w) p_peer`` has the lowest log
+    loss, among those that beat the smallest weight by more than ``min_gain_se`` standard
+    errors.
 
-    A candidate is admissible when its error rate is below that of the smallest weight (the
-    peer alone, for weight 0) by more than ``min_gain_se`` standard errors of the paired
-    per-trial difference (the one-standard-error rule, turned towards the peer); the
-    smallest weight is always admissible. Among the admissible candidates of fewest errors,
-    the lowest log loss wins, then the smallest weight. Errors come first because log loss
-    rewards confidence: a decoder as right as the peer but surer of itself would otherwise
-    take the blend, and its first confident mistake on new trials costs a trial the peer
-    had right.
+    A candidate is admissible when its mean per-trial log loss is below that of the
+    smallest weight (the peer alone, for weight 0) by more than ``min_gain_se`` standard
+    errors of the paired per-trial difference; the smallest weight always is. With
+    ``min_gain_se=0`` this is the lowest log loss; 1 is the one-standard-error rule, turned
+    towards the peer.
 
     Parameters
     ----------
@@ -121,31 +118,70 @@ def blend_weight(
     y : ndarray, shape (n_trials,)
         Class indices (0 .. n_classes - 1).
     weights : sequence of float
-        Candidates in [0, 1].
+        Candidates in [0, 1]; among equal losses (within 1e-9) the smallest weight wins.
     min_gain_se : float
-        Standard errors of improvement a weight above the smallest one needs (0: any
-        improvement).
+        Standard errors of improvement a weight above the smallest one needs.
 
     Returns
     -------
     weight : float
-    errors : ndarray, shape (n_weights,)
-        The error rate of each candidate.
+    losses : ndarray, shape (n_weights,)
+        The log loss of each candidate.
     """
     w = np.asarray(weights, dtype=float)
     y = np.asarray(y)
-    blends = [x * p_s2 + (1 - x) * p_peer for x in w]
-    wrong = np.array([np.argmax(b, axis=1) != y for b in blends], dtype=float)
-    losses = np.array([trial_log_loss(b, y).mean() for b in blends])
-    errors = wrong.mean(axis=1)
+    per_trial = np.array([trial_log_loss(x * p_s2 + (1 - x) * p_peer, y) for x in w])
+    losses = per_trial.mean(axis=1)
     base = int(np.argmin(w))
-    gain = wrong[base] - wrong  # 1 where the candidate is right and the smallest weight not
+    gain = per_trial[base] - per_trial  # positive where the candidate is better
     se = gain.std(axis=1, ddof=1) / np.sqrt(len(y)) if len(y) > 1 else np.zeros(len(w))
-    admissible = gain.mean(axis=1) > min_gain_se * se + 1e-12
+    admissible = gain.mean(axis=1) > min_gain_se * se + 1e-9
     admissible[base] = True
     candidates = [i for i in range(len(w)) if admissible[i]]
-    best = min(candidates, key=lambda i: (errors[i], round(losses[i] / 1e-9), w[i]))
-    return float(w[best]), errors
+    best = min(candidates, key=lambda i: (round(losses[i] / 1e-9), w[i]))
+    return float(w[best]), losses
+
+
+def choose_blend(
+    p_s2: np.ndarray,
+    p_peers: Sequence[np.ndarray],
+    y: np.ndarray,
+    weights: Sequence[float],
+    min_gain_se: float = 0.0,
+) -> tuple[int, float, np.ndarray]:
+    """The peer and weight of S2's probabilities that :class:`S2StackingClassifier` takes.
+
+    For each peer, :func:`blend_weight`; then the peer whose chosen blend has the lowest log
+    loss (ties: the earlier peer).
+
+    Parameters
+    ----------
+    p_s2 : ndarray, shape (n_trials, n_classes)
+        Out-of-fold probabilities of S2.
+    p_peers : sequence of ndarray, shape (n_trials, n_classes)
+        Out-of-fold probabilities of each peer.
+    y : ndarray, shape (n_trials,)
+        Class indices.
+    weights : sequence of float
+        Candidate weights of S2's probabilities.
+    min_gain_se : float
+        As in :func:`blend_weight`.
+
+    Returns
+    -------
+    peer : int
+        Index of the chosen peer.
+    weight : float
+    losses : ndarray, shape (n_peers, n_weights)
+    """
+    chosen, losses = [], []
+    for p_peer in p_peers:
+        weight, loss = blend_weight(p_s2, p_peer, y, weights, min_gain_se)
+        at = int(np.argmin(np.abs(np.asarray(weights, dtype=float) - weight)))
+        chosen.append((round(float(loss[at]) / 1e-9), weight))
+        losses.append(loss)
+    best = min(range(len(p_peers)), key=lambda i: (chosen[i][0], i))
+    return best, float(chosen[best][1]), np.array(losses)
 
 
 class S2StackingClassifier(ClassifierMixin, BaseEstimator):
@@ -158,7 +194,7 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
     peer : classifier | list of (str, classifier)
         The decoder a user would pick otherwise (e.g. CSP + LDA, tangent space + LR), on the
         same ``X`` (cloned); several named ones: the inner cross-validation chooses the peer
-        by its own out-of-fold errors (ties go to the earlier one), then the weight. A peer
+        along with the weight (:func:`choose_blend`; ties go to the earlier peer). A peer
         without ``predict_proba`` is calibrated (sigmoid on its ``decision_function``, 3
         folds inside each fit); one that only predicts labels gives probability 0.9 to its
         label (:class:`HardProba`).
@@ -170,9 +206,11 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
         ``(0, 0.25, 0.5, 0.75, 1)``.
     min_gain_se : float
         How much better than the peer alone a blend with S2 must be to be taken: its
-        out-of-fold error rate must be lower by more than this many standard errors of the
-        paired per-trial difference (:func:`blend_weight`). 1 (the one-standard-error rule)
-        keeps the peer where it already decodes the task; 0 takes any improvement.
+        out-of-fold log loss must be lower by more than this many standard errors of the
+        paired per-trial difference (:func:`blend_weight`). 0 (the default) takes the lowest
+        loss; 1 (the one-standard-error rule) keeps the peer unless S2 clearly helps. The
+        default was chosen on development tasks outside the benchmark
+        (``benchmarks/fusion_rules.py``).
     random_state : int | None
         Seed of the inner folds' shuffle.
 
@@ -182,8 +220,8 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
         Class labels.
     weight_ : float
         The chosen weight of S2's probabilities (0: the peer alone).
-    errors_ : ndarray, shape (n_peers, n_weights)
-        Out-of-fold error rate of each peer and candidate weight.
+    losses_ : ndarray, shape (n_peers, n_weights)
+        Out-of-fold log loss of each peer and candidate weight.
     peer_name_ : str
         Name of the chosen peer (``"peer"`` for a single unnamed one).
     s2_, peer_ : classifier
@@ -262,18 +300,13 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
             )
         inner = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         p_s2 = cross_val_predict(s2, X, codes, cv=inner, method="predict_proba")
-        errors, alone, chosen = [], [], []
-        for _, peer in peers:
-            p_peer = cross_val_predict(peer, X, codes, cv=inner, method="predict_proba")
-            weight, err = blend_weight(p_s2, p_peer, codes, weights, self.min_gain_se)
-            errors.append(err)
-            alone.append(err[int(np.argmin(weights))])
-            chosen.append(weight)
-        self.errors_ = np.array(errors)
-        # The peer a user would pick: fewest errors on its own; ties go to the earlier one.
-        best = min(range(len(peers)), key=lambda i: (alone[i], i))
+        p_peers = [
+            cross_val_predict(peer, X, codes, cv=inner, method="predict_proba") for _, peer in peers
+        ]
+        best, self.weight_, self.losses_ = choose_blend(
+            p_s2, p_peers, codes, weights, self.min_gain_se
+        )
         self.peer_name_ = peers[best][0]
-        self.weight_ = chosen[best]
         self.peer_ = clone(peers[best][1]).fit(X, codes)
         self.s2_ = clone(s2).fit(X, codes) if self.weight_ > 0 else None
         return self

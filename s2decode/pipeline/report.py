@@ -37,7 +37,15 @@ from .._io_utils import atomic_write, atomic_write_text
 from .outputs import OUTPUT_MARKERS, is_run_output
 
 #: Colours of the method families (Okabe-Ito: distinguishable with colour-vision deficits).
-FAMILY_COLORS = {"s2": "#d55e00", "peer": "#0072b2"}
+FAMILY_COLORS = {"s2": "#d55e00", "stacked": "#cc79a7", "peer": "#0072b2"}
+#: How the report names each family.
+FAMILY_NAMES = {"s2": "S2", "stacked": "S2 + peer", "peer": "peer"}
+
+
+def _family(name: Any) -> str:
+    """A family of :data:`FAMILY_COLORS` (anything else reads as a peer)."""
+    name = str(name).lower()
+    return name if name in FAMILY_COLORS else "peer"
 #: Files of the output folder the report reads.
 REPORT_INPUTS = (
     "summary.json",
@@ -370,7 +378,7 @@ def _method_table(scores: pd.DataFrame, summary: dict | None, col: str) -> pd.Da
         rows.append(
             {
                 "method": method,
-                "family": "s2" if str(family).lower() == "s2" else "peer",
+                "family": _family(family),
                 "mean": float(np.mean(values)),
                 "sd": _sd(values),
                 "n_folds": len(part),
@@ -385,10 +393,10 @@ def _method_table(scores: pd.DataFrame, summary: dict | None, col: str) -> pd.Da
                 if entry.get(key) is not None:
                     table.loc[method, key] = float(entry[key])
             if entry.get("family"):
-                table.loc[method, "family"] = "s2" if entry["family"] == "s2" else "peer"
-    # S2 methods first, each family by decreasing mean
-    table["_s2"] = table["family"] == "s2"
-    table = table.sort_values(["_s2", "mean"], ascending=[False, False]).drop(columns="_s2")
+                table.loc[method, "family"] = _family(entry["family"])
+    # S2 methods first, then the fused ones, then the peers; each by decreasing mean
+    table["_order"] = table["family"].map({f: i for i, f in enumerate(FAMILY_COLORS)})
+    table = table.sort_values(["_order", "mean"], ascending=[True, False]).drop(columns="_order")
     return table
 
 
@@ -568,7 +576,7 @@ def _scores_html(table: pd.DataFrame, best_peer: str | None, col: str) -> str:
         seconds = "n/a" if not np.isfinite(r["seconds"]) else f"{r['seconds']:.3g}"
         rows.append(
             f'<tr class="{r["family"]}"><td>{html.escape(str(method))}</td>'
-            f"<td>{'S2' if r['family'] == 's2' else 'peer'}</td>"
+            f"<td>{FAMILY_NAMES[r['family']]}</td>"
             f'<td class="num">{_pct(r["mean"])} ± {_pct(r["sd"])}</td>'
             f'<td class="num">{versus}</td><td class="num">{int(r["n_folds"])}</td>'
             f'<td class="num">{seconds}</td></tr>'

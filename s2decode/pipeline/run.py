@@ -53,6 +53,8 @@ from .outputs import FEATURES_DIR, OUTPUT_MARKERS, features_file_name, is_run_ou
 
 #: Name of the S2 method in the scores.
 S2_LABEL = "S2Decoder"
+#: Name of the late-fusion row (``decoder.fuse_with``) in the scores.
+FUSED_LABEL = "S2 + peer (late fusion)"
 
 
 @dataclass(frozen=True)
@@ -222,26 +224,63 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
     }
 
 
+def _seeded_peer(peer, trials: xr.DataArray, seed: int):
+    """``(label, estimator)`` of a peer, its random draws from the pipeline's seed."""
+    from ..peers import make_peer
+
+    label, estimator = make_peer(peer.name, trials, **peer.params)
+    if "random_state" not in peer.params:  # the pipeline's seed, as every other draw
+        estimator.set_params(
+            **{k: seed for k in estimator.get_params() if k.split("__")[-1] == "random_state"}
+        )
+    return label, estimator
+
+
 def peer_unit(
     peer, trials: xr.DataArray, train: np.ndarray, test: np.ndarray, seed: int = 0
 ) -> dict[str, Any]:
     """Fit one peer baseline on the training trials, predict the test trials (a worker task)."""
     from mne.utils import use_log_level
 
-    from ..peers import make_peer
-
     start = time.perf_counter()
-    label, estimator = make_peer(peer.name, trials, **peer.params)
-    if "random_state" not in peer.params:  # the pipeline's seed, as every other draw
-        estimator.set_params(
-            **{k: seed for k in estimator.get_params() if k.split("__")[-1] == "random_state"}
-        )
+    label, estimator = _seeded_peer(peer, trials, seed)
     X = np.asarray(trials.values)
     y = np.asarray(trials.coords["y"].values).astype(str)
     with use_log_level("error"):  # MNE's filters describe themselves at every fit
         estimator.fit(X[train], y[train])
         y_pred = np.asarray(estimator.predict(X[test])).astype(str)
     return {"label": label, "y_pred": y_pred, "seconds": time.perf_counter() - start}
+
+
+def fused_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
+    """The late-fusion row of one fold (a worker task): S2StackingClassifier of the S2
+    decoder (S2Featurizer and the final estimator) and ``decoder.fuse_with``, fitted on the
+    training trials (its inner cross-validation too), predicting the test trials."""
+    from mne.utils import use_log_level
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from ..estimators import S2StackingClassifier
+
+    start = time.perf_counter()
+    s2 = Pipeline([("s2", _featurizer(spec, trials)), ("final", spec.final_estimator())])
+    named = []
+    for peer in spec.decoder.fuse_with:
+        label, estimator = _seeded_peer(peer, trials, spec.seed)
+        # the peers take arrays; the fused decoder passes them the trials' DataArray
+        named.append((label, Pipeline([("values", FunctionTransformer(np.asarray)),
+                                       ("peer", estimator)])))  # fmt: skip
+    fused = S2StackingClassifier(s2, named, cv=spec.decoder.fusion_cv, random_state=spec.seed)
+    y = np.asarray(trials.coords["y"].values).astype(str)
+    with use_log_level("error"):
+        fused.fit(trials[train], y[train])
+        y_pred = np.asarray(fused.predict(trials[test])).astype(str)
+    return {
+        "y_pred": y_pred,
+        "peer": fused.peer_name_,
+        "weight": float(fused.weight_),
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def warm_up(spec, trials: xr.DataArray, per_class: int = 2) -> dict[str, Any]:
@@ -605,6 +644,12 @@ def run_pipeline(
                     client, peer_unit, peer, data_of(split), split.train, split.test, spec.seed
                 )
                 pending[future] = ("peer", i, j)
+        if spec.decoder.fuse_with:  # not cached, as the peers: recomputed at every run
+            for i, split in enumerate(splits):
+                future = submit_guarded(
+                    client, fused_unit, spec, data_of(split), split.train, split.test
+                )
+                pending[future] = ("fused", i)
         example = None
         if report:
             example = submit_guarded(
@@ -612,6 +657,7 @@ def run_pipeline(
             )
 
         peer_results: dict[tuple[int, int], dict] = {}
+        fused_results: dict[int, dict] = {}
         bar = tqdm(total=len(pending), desc="S2 units and peers", disable=not progress)
         try:
             for future in as_completed(list(pending)):
@@ -619,7 +665,10 @@ def run_pipeline(
                 value = future.result()
                 if isinstance(value, TaskFailure):
                     split = splits[what[1]]
-                    unit = "S2 features" if what[0] == "s2" else f"peer {spec.peers[what[2]].name}"
+                    unit = {
+                        "s2": "S2 features",
+                        "fused": "the late fusion (decoder.fuse_with)",
+                    }.get(what[0]) or f"peer {spec.peers[what[2]].name}"
                     value.raise_for(f"{unit} of {split.name}")
                 if what[0] == "s2":
                     results[what[1]] = value
@@ -631,6 +680,8 @@ def run_pipeline(
                             "without caching this unit.",
                             stacklevel=2,
                         )
+                elif what[0] == "fused":
+                    fused_results[what[1]] = value
                 else:
                     peer_results[(what[1], what[2])] = value
                 bar.update()
@@ -669,6 +720,14 @@ def run_pipeline(
             )  # fmt: skip
             score_rows.append(row)
             pred_frames.append(preds)
+        if i in fused_results:
+            fres = fused_results[i]
+            row, preds = _score_rows(
+                split, FUSED_LABEL, "stacked", y[split.test], fres["y_pred"], len(split.train),
+                fres["seconds"],
+            )  # fmt: skip
+            score_rows.append(row)
+            pred_frames.append(preds)
     scores = pd.DataFrame(score_rows)
     predictions = pd.concat(pred_frames, ignore_index=True)
     all_y = np.concatenate([info[s]["y"] for s in subjects])
@@ -695,6 +754,11 @@ def run_pipeline(
         "seed": spec.seed,
         "methods": summarize_scores(scores, spec.scoring, per_subject),
     }
+    if fused_results:  # what each fold's inner cross-validation chose
+        summary["fusion"] = [
+            {"unit": splits[i].name, "peer": r["peer"], "s2_weight": r["weight"]}
+            for i, r in sorted(fused_results.items())
+        ]
 
     with _staging(out) as stage:
         atomic_write_text(stage / "config.yaml", spec.to_yaml())

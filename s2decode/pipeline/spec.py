@@ -444,64 +444,6 @@ class FeaturesSpec(_Section):
         )
 
 
-class DecoderSpec(_Section):
-    """The final estimator on the S2 features (:meth:`PipelineSpec.final_estimator`).
-
-    Parameters
-    ----------
-    estimator : {"lda", "logistic", "svc"}
-        Shrinkage LDA (S2Decoder's default), logistic regression, or a linear SVC; each after
-        a StandardScaler.
-    C : float
-        Inverse regularisation of ``"logistic"`` and ``"svc"``.
-    class_weight : {"balanced"} | None
-        Class weights of ``"logistic"`` and ``"svc"``.
-    """
-
-    estimator: Literal["lda", "logistic", "svc"] = "lda"
-    C: PositiveFloat = 1.0
-    class_weight: Literal["balanced"] | None = None
-
-    @model_validator(mode="after")
-    def _check_lda(self) -> DecoderSpec:
-        issues = _Problems()
-        if self.estimator == "lda":
-            # value-based (not "was it given") so that a resolved config.yaml reloads
-            if self.C != 1.0:
-                issues.add(
-                    ("C",),
-                    "not used by estimator 'lda' (its shrinkage is "
-                    "chosen automatically); remove it or use 'logistic'/'svc'",
-                )
-            if self.class_weight is not None:
-                issues.add(
-                    ("class_weight",),
-                    "not used by estimator 'lda'; remove it or use 'logistic'/'svc'",
-                )
-        issues.raise_any()
-        return self
-
-
-class CVSpec(_Section):
-    """Cross-validation.
-
-    Parameters
-    ----------
-    scheme : {"kfold", "leave_one_group_out", "leave_one_subject_out"}
-        ``"kfold"``: stratified k-fold within each subject; ``"leave_one_group_out"``:
-        within each subject, one value of the trials' ``group`` (run) left out per fold;
-        ``"leave_one_subject_out"``: all subjects pooled, one left out per fold.
-    n_splits : int
-        Folds of ``"kfold"`` (at least 2).
-    shuffle : bool
-        Shuffle the trials (with ``seed``) before ``"kfold"`` splits them.
-    """
-
-    scheme: Literal["kfold", "leave_one_group_out", "leave_one_subject_out"] = "kfold"
-    n_splits: int = Field(5, ge=2)
-    shuffle: bool = True
-
-
 class PeerSpec(_Section):
     """A peer baseline (:data:`s2decode.peers.PEERS`); YAML may give just its name.
 
@@ -548,6 +490,95 @@ class PeerSpec(_Section):
         from ..peers import peer_label
 
         return peer_label(self.name, self.params)
+
+
+class DecoderSpec(_Section):
+    """The final estimator on the S2 features (:meth:`PipelineSpec.final_estimator`), and
+    the late fusion of S2 with peers.
+
+    Parameters
+    ----------
+    estimator : {"lda", "logistic", "svc"}
+        Shrinkage LDA (S2Decoder's default), logistic regression, or a linear SVC; each after
+        a StandardScaler.
+    C : float
+        Inverse regularisation of ``"logistic"`` and ``"svc"``.
+    class_weight : {"balanced"} | None
+        Class weights of ``"logistic"`` and ``"svc"``.
+    fuse_with : list of PeerSpec
+        Peers (names of :data:`s2decode.peers.PEERS`, or ``{name, params}``) to fuse S2 with
+        late: one more row, :class:`~s2decode.estimators.S2StackingClassifier` of the S2
+        decoder and these peers, which chooses in each training fold, by an inner
+        cross-validation, the peer and the weight of S2's probabilities. YAML may give one
+        name. ``[]``: no fused row.
+    fusion_cv : int
+        Folds of that inner cross-validation (at least 2); each costs a fit of S2-Net.
+    """
+
+    estimator: Literal["lda", "logistic", "svc"] = "lda"
+    C: PositiveFloat = 1.0
+    class_weight: Literal["balanced"] | None = None
+    fuse_with: list[PeerSpec] = Field(default_factory=list)
+    fusion_cv: int = Field(3, ge=2)
+
+    @field_validator("fuse_with", mode="before")
+    @classmethod
+    def _one_peer(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
+
+    @model_validator(mode="after")
+    def _check_lda(self) -> DecoderSpec:
+        issues = _Problems()
+        labels = []
+        for p in self.fuse_with:
+            try:
+                labels.append(p.label)
+            except ValueError:  # a wrong parameter: make_peer says so when the run builds it
+                labels.append(f"{p.name} {sorted(p.params.items())!r}")
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                issues.add(("fuse_with", i), f"{label!r} is listed twice; remove one")
+        if self.fuse_with and self.estimator == "svc":
+            issues.add(
+                ("fuse_with",),
+                "late fusion blends probabilities, and estimator 'svc' gives none; use "
+                "'lda' or 'logistic'",
+            )
+        if self.estimator == "lda":
+            # value-based (not "was it given") so that a resolved config.yaml reloads
+            if self.C != 1.0:
+                issues.add(
+                    ("C",),
+                    "not used by estimator 'lda' (its shrinkage is "
+                    "chosen automatically); remove it or use 'logistic'/'svc'",
+                )
+            if self.class_weight is not None:
+                issues.add(
+                    ("class_weight",),
+                    "not used by estimator 'lda'; remove it or use 'logistic'/'svc'",
+                )
+        issues.raise_any()
+        return self
+
+
+class CVSpec(_Section):
+    """Cross-validation.
+
+    Parameters
+    ----------
+    scheme : {"kfold", "leave_one_group_out", "leave_one_subject_out"}
+        ``"kfold"``: stratified k-fold within each subject; ``"leave_one_group_out"``:
+        within each subject, one value of the trials' ``group`` (run) left out per fold;
+        ``"leave_one_subject_out"``: all subjects pooled, one left out per fold.
+    n_splits : int
+        Folds of ``"kfold"`` (at least 2).
+    shuffle : bool
+        Shuffle the trials (with ``seed``) before ``"kfold"`` splits them.
+    """
+
+    scheme: Literal["kfold", "leave_one_group_out", "leave_one_subject_out"] = "kfold"
+    n_splits: int = Field(5, ge=2)
+    shuffle: bool = True
 
 
 class ComputeSpec(_Section):
