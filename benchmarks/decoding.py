@@ -423,14 +423,8 @@ def _load(task: Task, options: Mapping[str, Any], data_dir, quick: bool) -> xr.D
     options = dict(options)
     if task.dataset == "eegmat" and quick:
         options["subjects"] = list(QUICK_EEGMAT_SUBJECTS)
-    trials = load(task.dataset, data_dir=data_dir, **options)
-    if task.dataset == "haxby" and options.get("atlas", "data-driven") is None:
-        # the voxel axis follows the mask in C order: the nilearn Decoder peer needs it
-        from s2decode.datasets import haxby
-
-        path = haxby.dataset_path(haxby.NAME, haxby.FOLDER, data_dir)
-        trials.attrs["mask_img"] = str(path / haxby.MASKS[options["resolution"]][options["mask"]])
-    return trials
+    # (haxby's voxel trials carry their mask, which the nilearn Decoder peer needs)
+    return load(task.dataset, data_dir=data_dir, **options)
 
 
 def check_same_trials(a: xr.DataArray, b: xr.DataArray, what: str = "the two views") -> None:
@@ -601,23 +595,12 @@ def s2_available() -> str | None:
     return None
 
 
-def s2_input_kind(trials: xr.DataArray) -> str:
-    """How the estimators read a trials DataArray: ``"signals"``, ``"spikes"`` or
-    ``"static"`` (see :mod:`s2decode.estimators`)."""
-    kind = trials.attrs.get("kind", "continuous")
-    if kind == "spike_counts":
-        return "spikes"
-    if kind == "rates" or trials.sizes["time"] == 1:
-        return "static"
-    return "signals"
-
-
 def s2_config(task: Task, trials: xr.DataArray):
     """The S2-Net configuration of a task: the estimators' default for its input kind,
     with the task's ``s2_config`` changes (e.g. the fMRI time scale)."""
-    from s2decode.estimators import default_config
+    from s2decode.estimators import default_config, input_kind
 
-    return default_config(s2_input_kind(trials)).replace(**dict(task.s2_config))
+    return default_config(input_kind(trials)).replace(**dict(task.s2_config))
 
 
 def eeg_info(trials: xr.DataArray):
@@ -1270,12 +1253,10 @@ def full_trial_folds(task: Task, data: TaskData, quick: bool) -> int:
     """Trial-folds (train + test trials summed over folds) of a task's full design."""
     n = data.peer.sizes["trial"]
     if task.dataset == "eegmat" and quick:
-        from s2decode.datasets import eegmat
-        from s2decode.datasets._base import dataset_path
+        from s2decode.datasets import subjects
 
         n_quick = len(np.unique(data.groups))
-        path = dataset_path(eegmat.NAME, eegmat.FOLDER, None)
-        n_subjects = len(eegmat.subjects_in(path))
+        n_subjects = len(subjects("eegmat").present())
         n = round(n / n_quick * n_subjects)
         n_groups = n_subjects
     else:

@@ -329,3 +329,31 @@ def test_eegmat_fetch_checks_physionet_sums(tmp_path, monkeypatch):
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match=r"Unknown dataset 'eegbic'.*eegbci"):
         datasets.load("eegbic")
+
+
+def test_datasets_describe_their_subjects(tmp_path):
+    mat, bci = datasets.subjects("eegmat"), datasets.subjects("eegbci")
+    assert (mat.option, mat.numbers, mat.default) == ("subjects", range(0, 36), None)
+    assert (bci.option, bci.numbers, bci.default) == ("subject", range(1, 110), 1)
+    assert datasets.subjects("haxby") is None and datasets.subjects("synthetic") is None
+    assert (mat.id(3), bci.id(3)) == ("03", "3")
+    assert mat.load_option([4]) == {"subjects": [4]} and bci.load_option([4]) == {"subject": 4}
+    assert bci.fetch_hint([7]) == "s2decode.datasets.fetch('eegbci', subject=7)"
+    # what the data directory holds
+    (tmp_path / "eeg" / "eegbci_S002").mkdir(parents=True)
+    (tmp_path / "eeg" / "eegbci_S200").mkdir()  # no such subject
+    (tmp_path / "eeg" / "eegbci_S005").touch()  # not a folder
+    assert bci.present(tmp_path) == [2]
+    folder = tmp_path / "eeg" / "eegmat"
+    folder.mkdir()
+    for name in ("Subject01_1.edf", "Subject01_2.edf", "Subject04_1.edf"):  # 04: rest only
+        (folder / name).touch()
+    assert mat.present(tmp_path) == [1]
+    assert datasets.dataset_folder("eegmat", tmp_path) == folder
+    with pytest.raises(DatasetNotFoundError, match="fetch"):
+        datasets.dataset_folder("haxby", tmp_path)
+    with pytest.raises(ValueError, match="generated offline"):
+        datasets.dataset_folder("synthetic", tmp_path)
+    assert datasets.loader_options("eegmat")[0] == "subjects"
+    assert "data_dir" not in datasets.loader_options("eegbci")
+    assert datasets.dataset_module("kramer_stn").__name__ == "s2decode.datasets.kramer"

@@ -57,6 +57,9 @@ def test_haxby_voxel_values_are_the_raw_lagged_volumes(data_dir):
     )
     assert trials.dims == ("trial", "voxel", "time")
     assert trials.sizes["voxel"] == 530  # PyMVPA's mask of the slice
+    # the voxel trials say which mask they are (a peer on images needs it)
+    mask = np.asarray(nib.load(trials.attrs["mask_img"]).dataobj) != 0
+    assert mask.sum() == 530
     run_dir = root / "sub001" / "BOLD" / "task001_run003"
     bold = nib.load(run_dir / "bold_1slice.nii.gz").get_fdata()
     events = pd.read_csv(run_dir / "bold_events.tsv", sep="\t")
@@ -229,7 +232,7 @@ def test_unreadable_mat_file_is_named(tmp_path, name, folder, fname):
 
 def test_every_module_defines_the_registry_interface():
     for name in ("haxby", "kramer_stn", "hatsopoulos2004"):
-        mod = datasets._module(name)
+        mod = datasets.dataset_module(name)
         for attr in ("NAME", "FOLDER", "MODALITY", "DESCRIPTION", "load", "fetch"):
             assert hasattr(mod, attr), (name, attr)
         assert mod.NAME == name

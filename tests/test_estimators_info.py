@@ -232,3 +232,27 @@ def test_eegbci_cross_val_score_on_arrays_equals_fitting_on_epochs(data_dir, che
     )
     np.testing.assert_array_equal(scores, expected)
     assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_input_kind_names_how_the_estimators_read_an_input(xy, info):
+    import pandas as pd
+    import xarray as xr
+
+    from s2decode.estimators import input_kind
+    from s2decode.spiketrains import SpikeTrains
+    from s2decode.trials import make_trials
+
+    X, _ = xy
+    assert input_kind(X, info=info) == "epochs"
+    assert input_kind(X, sfreq=100.0) == "signals"
+    assert input_kind(np.ones((5, 3))) == "static"
+    assert input_kind(pd.DataFrame(np.ones((5, 3)), columns=list("abc"))) == "static"
+    counts = make_trials(np.zeros((4, 2, 50)), sfreq=1000.0, y=[0, 1, 0, 1], kind="spike_counts")
+    assert input_kind(counts) == "spikes"
+    rates = make_trials(np.ones((4, 3, 1)), sfreq=1.0, y=[0, 1, 0, 1], kind="rates")
+    assert input_kind(rates) == "static"
+    spikes = SpikeTrains.from_lists([[np.array([0.1])], [np.array([0.2])]], 0.0, 1.0)
+    assert input_kind(spikes) == "spikes"
+    assert isinstance(counts, xr.DataArray)
+    with pytest.raises(ValueError, match="sfreq"):
+        input_kind(X)  # a 3-D array needs its sampling rate, as fit does

@@ -170,9 +170,7 @@ def load_atlas(
     key = str(name_or_path)
     name = key.lower()
     # Names win over same-named files in the working directory; a PathLike is always a file.
-    named = not isinstance(name_or_path, os.PathLike) and (
-        name in BUILTIN_ATLASES or name in _ONLINE_NAMES or _SCHAEFER_RE.match(name)
-    )
+    named = not isinstance(name_or_path, os.PathLike) and atlas_kind(key) == "name"
     if named and (labels is not None or networks is not None):
         raise ValueError(
             "`labels` and `networks` apply to atlas files only; the named atlas "
@@ -187,7 +185,7 @@ def load_atlas(
         if name in loaders:
             return loaders[name]()
         return fetch_atlas(name, data_dir=data_dir, verbose=verbose)
-    if _is_file_like(key):
+    if atlas_kind(key) == "file":
         path = Path(key).expanduser()
         if not path.exists():
             raise FileNotFoundError(f"Atlas file {path} does not exist.")
@@ -212,14 +210,23 @@ def list_atlases() -> dict[str, tuple[str, ...]]:
     return {"offline": BUILTIN_ATLASES, "online": ONLINE_ATLASES}
 
 
-def _is_file_like(key: str) -> bool:
-    return (
+def atlas_kind(key: str) -> str | None:
+    """What :func:`load_atlas` takes a string for: ``"name"`` (an offline or online atlas,
+    case-insensitive), ``"file"`` (a path: a separator, an image or annotation suffix, or an
+    existing file) or ``None`` (neither: ``load_atlas`` would refuse it). Names win over
+    same-named files in the working directory."""
+    name = key.lower()
+    if name in BUILTIN_ATLASES or name in _ONLINE_NAMES or _SCHAEFER_RE.match(name):
+        return "name"
+    if (
         os.sep in key
         or "/" in key
         or key.endswith(".annot")
         or key.endswith(_IMAGE_SUFFIXES)
         or Path(key).expanduser().is_file()
-    )
+    ):
+        return "file"
+    return None
 
 
 # --------------------------------------------------------------------------------------

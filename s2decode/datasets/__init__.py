@@ -10,15 +10,18 @@ source with checksums. ``synthetic`` generates its trials (``FOLDER = None``).
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pandas as pd
 import xarray as xr
 
 from ..config import get_data_dir
-from ._base import DatasetNotFoundError, DownloadError
+from ._base import DatasetNotFoundError, DownloadError, dataset_path
 
 # public name -> module (a static table, not mutable state)
 _MODULES = {
@@ -33,12 +36,17 @@ _MODULES = {
 __all__ = [
     "DatasetNotFoundError",
     "DownloadError",
+    "Subjects",
     "available",
     "check_options",
+    "dataset_folder",
+    "dataset_module",
     "describe",
     "fetch",
     "list_datasets",
     "load",
+    "loader_options",
+    "subjects",
 ]
 
 
@@ -47,10 +55,92 @@ def list_datasets() -> list[str]:
     return list(_MODULES)
 
 
-def _module(name: str) -> ModuleType:
+def dataset_module(name: str) -> ModuleType:
+    """The module of a dataset (``"kramer_stn"`` -> :mod:`s2decode.datasets.kramer`).
+
+    Raises
+    ------
+    ValueError
+        For a name not in :func:`list_datasets`.
+    """
     if name not in _MODULES:
         raise ValueError(f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}.")
     return importlib.import_module(f".{_MODULES[name]}", __name__)
+
+
+def loader_options(name: str) -> list[str]:
+    """Keyword arguments of a dataset's ``load``, in signature order, without ``data_dir``."""
+    params = inspect.signature(dataset_module(name).load).parameters.values()
+    return [
+        p.name
+        for p in params
+        if p.name != "data_dir" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def dataset_folder(name: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """The folder of a dataset in the data directory.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where it is absent (the message says how to fetch it); ``ValueError`` for a dataset
+        generated offline (``synthetic``), which has no folder.
+    """
+    mod = dataset_module(name)
+    if mod.FOLDER is None:
+        raise ValueError(f"Dataset {name!r} is generated offline; it has no folder.")
+    return dataset_path(mod.NAME, mod.FOLDER, data_dir)
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """How a dataset of several subjects numbers, names and selects them.
+
+    Attributes
+    ----------
+    dataset : str
+        The dataset's name.
+    option : str
+        The keyword of its ``load`` that selects subjects (``"subjects"`` takes a list,
+        ``"subject"`` one number).
+    numbers : range
+        The subject numbers the dataset has.
+    default : Any
+        ``load``'s default for ``option`` (``None``: every subject present).
+    """
+
+    dataset: str
+    option: str
+    numbers: range
+    default: Any
+
+    def id(self, number: int) -> str:
+        """The subject's id in output names (``"03"`` for eegmat, ``"3"`` for eegbci)."""
+        return dataset_module(self.dataset).subject_id(number)
+
+    def present(self, data_dir: str | os.PathLike | None = None) -> list[int]:
+        """Subject numbers whose recordings the data directory holds."""
+        return dataset_module(self.dataset).present_subjects(data_dir)
+
+    def load_option(self, numbers: list[int]) -> dict[str, Any]:
+        """The ``load`` keyword that selects these subjects (one, for ``"subject"``)."""
+        return {self.option: list(numbers) if self.option == "subjects" else int(numbers[0])}
+
+    def fetch_hint(self, numbers: list[int]) -> str:
+        """The call that downloads these subjects."""
+        ((key, value),) = self.load_option(numbers).items()
+        return f"s2decode.datasets.fetch({self.dataset!r}, {key}={value!r})"
+
+
+def subjects(name: str) -> Subjects | None:
+    """The subjects of a dataset; ``None`` for a dataset of one recording."""
+    mod = dataset_module(name)
+    option = getattr(mod, "SUBJECT_OPTION", None)
+    if option is None:
+        return None
+    default = inspect.signature(mod.load).parameters[option].default
+    return Subjects(name, option, mod.SUBJECTS, default)
 
 
 def load(name: str, data_dir: str | os.PathLike | None = None, **options) -> xr.DataArray:
@@ -72,7 +162,7 @@ def load(name: str, data_dir: str | os.PathLike | None = None, **options) -> xr.
     trials : xarray.DataArray
         Dims ``("trial", node, "time")`` with labels ``y`` and groups ``group``.
     """
-    mod = _module(name)
+    mod = dataset_module(name)
     check_option_names(name, mod.load, options)
     return mod.load(data_dir=data_dir, **options)
 
@@ -140,7 +230,7 @@ def describe(name: str, data_dir: str | os.PathLike | None = None, **options) ->
     DatasetNotFoundError
         Where the data directory does not hold the dataset.
     """
-    return _module(name).describe(data_dir=data_dir, **options)
+    return dataset_module(name).describe(data_dir=data_dir, **options)
 
 
 def check_options(name: str, **options) -> list[tuple[str, str]]:
@@ -159,7 +249,7 @@ def check_options(name: str, **options) -> list[tuple[str, str]]:
         ``(option, message)`` pairs, e.g. ``("n_trials", "-4 is not allowed; give an
         integer >= 4 ...")``; empty where the options are fine.
     """
-    return _module(name).check_options(**options)
+    return dataset_module(name).check_options(**options)
 
 
 def fetch(name: str, data_dir: str | os.PathLike | None = None, **options) -> Path:
@@ -167,7 +257,7 @@ def fetch(name: str, data_dir: str | os.PathLike | None = None, **options) -> Pa
 
     Returns the dataset folder. Needs the internet; nothing in the tests calls it.
     """
-    return _module(name).fetch(data_dir=data_dir, **options)
+    return dataset_module(name).fetch(data_dir=data_dir, **options)
 
 
 def available(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -183,7 +273,7 @@ def available(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     root = get_data_dir(data_dir)
     rows = []
     for name in _MODULES:
-        mod = _module(name)
+        mod = dataset_module(name)
         path = None if mod.FOLDER is None else root / mod.FOLDER
         rows.append(
             {

@@ -40,6 +40,8 @@ DESCRIPTION = (
     "PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004): 64-ch EEG at 160 Hz, "
     "executed or imagined left/right fist or fists/feet movements, 45 trials per task."
 )
+#: The keyword of :func:`load` that selects subjects, and the subject numbers (S001-S109).
+SUBJECT_OPTION = "subject"
 SUBJECTS = range(1, 110)
 #: run -> (task, classes)
 RUNS = {
@@ -65,6 +67,22 @@ EVENT_CODES = {"rest": 1, "left": 2, "right": 3, "hands": 4, "feet": 5}
 def folder(subject: int = 1) -> str:
     """Folder of a subject's files relative to the data directory."""
     return f"eeg/eegbci_S{_check_subject(subject):03d}"
+
+
+def subject_id(subject: int) -> str:
+    """The id of a subject in output names: ``"1"`` for S001."""
+    return str(_check_subject(subject))
+
+
+def present_subjects(data_dir: str | os.PathLike | None = None) -> list[int]:
+    """Subjects whose folder (``eeg/eegbci_S###``) the data directory holds."""
+    parent = get_data_dir(data_dir) / Path(folder(1)).parent
+    found = []
+    for path in parent.glob("eegbci_S[0-9][0-9][0-9]"):
+        number = int(path.name[-3:])
+        if path.is_dir() and number in SUBJECTS and path.name == Path(folder(number)).name:
+            found.append(number)
+    return sorted(found)
 
 
 def run_file(subject: int, run: int) -> str:

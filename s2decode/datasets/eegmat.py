@@ -46,12 +46,26 @@ DESCRIPTION = (
 BASE_URL = "https://physionet.org/files/eegmat/1.0.0/"
 INFO_FILE = "subject-info.csv"
 CONDITIONS = {"rest": 1, "arithmetic": 2}  # label -> file suffix
+#: The keyword of :func:`load` that selects subjects, and the subject numbers (00-35).
+SUBJECT_OPTION = "subjects"
+SUBJECTS = range(0, 36)
 _FILE = re.compile(r"^Subject(\d{2})_([12])\.edf$")
 
 
 def subject_file(subject: int, condition: str) -> str:
     """File name of one recording, e.g. ``Subject00_1.edf`` for rest."""
     return f"Subject{subject:02d}_{CONDITIONS[condition]}.edf"
+
+
+def subject_id(subject: int) -> str:
+    """The id of a subject in file and output names: ``"03"``."""
+    return f"{int(subject):02d}"
+
+
+def present_subjects(data_dir: str | os.PathLike | None = None) -> list[int]:
+    """Subjects whose two recordings the data directory holds (raises where it has no
+    eegmat folder, saying how to fetch it)."""
+    return subjects_in(dataset_path(NAME, FOLDER, data_dir))
 
 
 def subjects_in(path: Path) -> list[int]:
@@ -90,7 +104,7 @@ def _check_subjects(subjects, available: list[int], path: Path) -> list[int]:
     subjects = [subjects] if isinstance(subjects, int | np.integer) else list(subjects)
     if not subjects:
         raise ValueError("`subjects` is empty; give subject numbers or None for all.")
-    bad = [s for s in subjects if isinstance(s, bool) or int(s) != s or not 0 <= s <= 35]
+    bad = [s for s in subjects if isinstance(s, bool) or int(s) != s or s not in SUBJECTS]
     if bad:
         raise ValueError(f"`subjects` must be numbers in 0..35, got {bad}.")
     missing = [

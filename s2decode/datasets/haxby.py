@@ -397,6 +397,10 @@ def load(
         source=f"{NAME} ({resolution}): {path}",
     )
     trials.attrs["dataset"] = NAME
+    if "voxel" in trials.dims and isinstance(mask_img, str | os.PathLike):
+        # the voxels are the mask's in C order: what a peer on images (nilearn's Decoder)
+        # needs to put them back
+        trials.attrs["mask_img"] = str(mask_img)
     return trials
 
 

@@ -9,6 +9,7 @@ scikit-learn estimators (``clone``, pipelines, grid search, pickling). See
 ``docs/estimators.md``.
 """
 
+from ._validation import input_kind
 from .decoder import S2Decoder, S2Regressor, default_classifier, default_regressor
 from .features import DEFAULT_FEATURES, FEATURE_SETS, compute_features, feature_layout
 from .featurizer import S2Featurizer, default_config
@@ -26,4 +27,5 @@ __all__ = [
     "default_config",
     "default_regressor",
     "feature_layout",
+    "input_kind",
 ]

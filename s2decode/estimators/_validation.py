@@ -147,6 +147,37 @@ def _check_sfreq(sfreq: Any, name: str = "sfreq") -> float:
     return value
 
 
+def input_kind(X: Any, *, sfreq: float | None = None, info: Any = None) -> str:
+    """How the estimators read ``X``: ``"signals"``, ``"epochs"``, ``"spikes"`` or
+    ``"static"`` (what :func:`~s2decode.estimators.default_config` takes).
+
+    The same check as ``fit`` runs (:func:`check_input`), so a bad input raises the same
+    error here.
+
+    Parameters
+    ----------
+    X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+        Any input of :class:`~s2decode.estimators.S2Featurizer`.
+    sfreq, info
+        As the estimators' parameters of those names.
+
+    Returns
+    -------
+    kind : str
+        ``"signals"`` (time series on nodes: they drive the neurons as currents),
+        ``"epochs"`` (EEG/MEG sensor epochs, mne.Epochs or an array with ``info``: projected
+        onto the atlas or spatially filtered first), ``"spikes"`` (spike trains or counts:
+        each spike kicks its neuron) or ``"static"`` (one pattern per trial, held as
+        constant currents).
+    """
+    from sklearn.base import BaseEstimator
+
+    class _Probe(BaseEstimator):  # takes the n_features_in_ that check_input sets
+        pass
+
+    return check_input(_Probe(), X, reset=True, sfreq=sfreq, info=info).kind
+
+
 def check_input(
     estimator, X: Any, *, reset: bool, sfreq: float | None = None, info: Any = None
 ) -> Inputs:

@@ -50,6 +50,8 @@ from ..spiketrains import SpikeTrains
 FEATURE_SETS = ("rates", "latency", "kuramoto", "plv", "spike_sync", "sttc", "energy")
 #: The feature sets used when none are named.
 DEFAULT_FEATURES = ("rates", "latency", "kuramoto", "plv", "spike_sync")
+#: Sampling step (s) of the phases the phase features read (at most a tenth of a window).
+PHASE_STEP = 2e-3
 #: How pair metrics are aggregated.
 PAIR_MODES = ("auto", "networks", "nodes", "global")
 #: Largest number of nodes for which ``pairs="auto"`` keeps every node pair.

@@ -39,8 +39,6 @@ _FREE_DELAY = 2e-3
 _SPIKE_BIN = 0.01
 # Updates per second of the dense layer the energy of spike inputs is compared with (1 kHz).
 _SPIKE_DENSE_RATE = 1000.0
-# Sampling step (s) of the phases used by the phase features.
-_PHASE_STEP = 2e-3
 # STTC synchrony window (s).
 _STTC_DT = 5e-3
 # Fitted attributes that only some kinds of input set.
@@ -55,7 +53,7 @@ def default_config(kind: str):
     Parameters
     ----------
     kind : {"signals", "static", "spikes", "epochs"}
-        What the input is (:mod:`s2decode.estimators._validation`).
+        What the input is (:func:`s2decode.estimators.input_kind`).
 
     Returns
     -------
@@ -961,7 +959,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             pairs=self.pairs,
             f_omega=self.f_omega_,
             memory=self.config_.T_w,
-            phase_step=min(_PHASE_STEP, float(lengths.min()) / 10),
+            phase_step=min(_features.PHASE_STEP, float(lengths.min()) / 10),
             sttc_dt=_STTC_DT,
             out_degree=out_degree,
             dense_updates=dense,

@@ -12,17 +12,16 @@ from a cheap read of their headers (:func:`s2decode.datasets.describe`), before 
 
 from __future__ import annotations
 
-import inspect
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
 from ..config import get_data_dir
-from ..datasets._base import DatasetNotFoundError, dataset_path
-from .spec import SUBJECT_OPTIONS, PipelineError
+from ..datasets import DatasetNotFoundError, dataset_folder, dataset_module
+from ..datasets import subjects as subjects_of
+from .spec import PipelineError
 
 if TYPE_CHECKING:
     from .spec import PipelineSpec
@@ -37,39 +36,6 @@ __all__ = [
 
 #: The subject id of a dataset without subjects (one recording).
 NO_SUBJECT = "-"
-
-
-def _module(name: str):
-    from ..datasets import _module as dataset_module
-
-    return dataset_module(name)
-
-
-def _subject_id(dataset: str, number: int) -> str:
-    """The id of a subject number: ``"03"`` for eegmat (its file names), ``"3"`` else."""
-    return f"{number:02d}" if dataset == "eegmat" else str(number)
-
-
-def _present_subjects(dataset: str, data_dir: str | os.PathLike | None) -> list[int]:
-    """Subject numbers whose recordings the data directory holds."""
-    mod = _module(dataset)
-    if dataset == "eegmat":
-        path = dataset_path(mod.NAME, mod.FOLDER, data_dir)
-        return mod.subjects_in(path)
-    # eegbci: one folder per subject, eeg/eegbci_S001 ... (eegbci.folder)
-    parent = get_data_dir(data_dir) / Path(mod.folder(1)).parent
-    found = []
-    for path in parent.glob("eegbci_S[0-9][0-9][0-9]"):
-        number = int(path.name[-3:])
-        if path.is_dir() and number in mod.SUBJECTS and path.name == Path(mod.folder(number)).name:
-            found.append(number)
-    return sorted(found)
-
-
-def _fetch_hint(dataset: str, numbers: list[int]) -> str:
-    key = SUBJECT_OPTIONS[dataset]
-    value = numbers if key == "subjects" else numbers[0]
-    return f"s2decode.datasets.fetch({dataset!r}, {key}={value!r})"
 
 
 def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = None) -> list[str]:
@@ -97,22 +63,21 @@ def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = No
         says how to fetch it).
     """
     name = spec.dataset.name
-    mod = _module(name)
-    if name not in SUBJECT_OPTIONS:
-        if mod.FOLDER is not None:
-            dataset_path(mod.NAME, mod.FOLDER, data_dir)  # raises with the fetch command
+    info = subjects_of(name)
+    if info is None:
+        if dataset_module(name).FOLDER is not None:
+            dataset_folder(name, data_dir)  # raises with the fetch command
         return [NO_SUBJECT]
     wanted = spec.dataset.subjects
     if wanted is None:
         # the loader's default: eegmat loads every subject, eegbci its `subject` default
-        default = inspect.signature(mod.load).parameters[SUBJECT_OPTIONS[name]].default
-        wanted = "all" if default is None else default
-    present = _present_subjects(name, data_dir)
+        wanted = "all" if info.default is None else info.default
+    present = info.present(data_dir)
     if wanted == "all":
         if not present:
             raise DatasetNotFoundError(
                 f"Dataset {name!r}: the data directory {get_data_dir(data_dir)} holds no "
-                f"subject. Download some with {_fetch_hint(name, [1])} (or `s2decode fetch "
+                f"subject. Download some with {info.fetch_hint([1])} (or `s2decode fetch "
                 f"{name}`)."
             )
         numbers = present
@@ -123,9 +88,9 @@ def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = No
             raise DatasetNotFoundError(
                 f"Dataset {name!r}: subject(s) {missing} of dataset.subjects are not in the "
                 f"data directory {get_data_dir(data_dir)} (it holds {present or 'none'}). "
-                f"Download them with {_fetch_hint(name, missing)}."
+                f"Download them with {info.fetch_hint(missing)}."
             )
-    return [_subject_id(name, n) for n in numbers]
+    return [info.id(n) for n in numbers]
 
 
 def check_against_data(
@@ -171,7 +136,7 @@ def check_against_data(
     descriptions: dict[str, dict[str, Any]] = {}
     found: dict[str, list] = {}  # key -> [the first subject's message, subjects with it]
     for subject in subjects:
-        number = int(subject) if spec.dataset.name in SUBJECT_OPTIONS else None
+        number = int(subject) if subjects_of(spec.dataset.name) is not None else None
         desc = describe(spec.dataset.name, data_dir=data_dir, **spec.loader_options(number))
         descriptions[subject] = desc
         for key, message in spec.data_problems(desc, subject=subject, example=subject == example):
@@ -217,8 +182,8 @@ def load_subject(
     trials : xarray.DataArray
         The trials (:mod:`s2decode.trials`), with ``attrs["subject"]`` the subject id,
         ``attrs["dataset"]`` the dataset name and ``attrs["preprocessing"]`` what was
-        applied. Voxel trials of haxby also get ``attrs["mask_img"]``, the mask whose voxels
-        they are (for the ``nilearn_decoder`` peer).
+        applied. Voxel trials of haxby also carry ``attrs["mask_img"]`` (from its loader), the
+        mask whose voxels they are (for the ``nilearn_decoder`` peer).
 
     Raises
     ------
@@ -228,29 +193,31 @@ def load_subject(
     DatasetNotFoundError
         Where the data are not in the data directory.
     """
+    from ..datasets import load, loader_options
+
     name = spec.dataset.name
-    mod = _module(name)
+    info = subjects_of(name)
     options: dict[str, Any] = dict(spec.dataset.options)
     subject = str(subject)
-    if name in SUBJECT_OPTIONS:
+    if info is not None:
         if not subject.isdigit():
             raise ValueError(
                 f"Subject {subject!r} of dataset {name!r} must be a subject number such as "
-                f"{_subject_id(name, 1)!r} (see dataset_subjects)."
+                f"{info.id(1)!r} (see dataset_subjects)."
             )
         number = int(subject)
-        options[SUBJECT_OPTIONS[name]] = [number] if SUBJECT_OPTIONS[name] == "subjects" else number
-        subject = _subject_id(name, number)
+        options.update(info.load_option([number]))
+        subject = info.id(number)
     elif subject != NO_SUBJECT:
         raise ValueError(
             f"Dataset {name!r} has no subjects: its only subject id is {NO_SUBJECT!r}, got "
             f"{subject!r}."
         )
-    accepted = inspect.signature(mod.load).parameters
+    accepted = loader_options(name)
     given = spec.preprocessing.given()
     to_loader = {k: v for k, v in given.items() if k in accepted}
     generic = {k: v for k, v in given.items() if k not in accepted}
-    trials = mod.load(data_dir=data_dir, **options, **to_loader)
+    trials = load(name, data_dir=data_dir, **options, **to_loader)
     if generic:
         trials = preprocess_trials(trials, **generic)
     trials.attrs["subject"] = subject
@@ -258,20 +225,7 @@ def load_subject(
     trials.attrs["preprocessing"] = (
         ", ".join(f"{k}={v:g}" for k, v in given.items()) if given else "none"
     )
-    if name == "haxby" and "voxel" in trials.dims:
-        mask = _haxby_mask(mod, options, data_dir)
-        if mask is not None:
-            trials.attrs["mask_img"] = mask
     return trials
-
-
-def _haxby_mask(mod, options: dict[str, Any], data_dir) -> str | None:
-    """Path of the mask whose voxels haxby's voxel trials are (``None`` for an image)."""
-    defaults = inspect.signature(mod.load).parameters
-    resolution = options.get("resolution", defaults["resolution"].default)
-    path = dataset_path(mod.NAME, mod.FOLDER, data_dir)
-    mask = mod._mask_path(path, resolution, options.get("mask", defaults["mask"].default))
-    return str(mask) if isinstance(mask, str | os.PathLike) else None
 
 
 def preprocess_trials(

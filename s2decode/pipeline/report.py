@@ -173,7 +173,6 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
     from .. import sync
     from ..estimators import S2Featurizer
     from ..estimators import features as _features
-    from ..estimators.featurizer import _PHASE_STEP
 
     fz = getattr(featurizer, "featurizer_", featurizer)
     if not isinstance(fz, S2Featurizer):
@@ -200,7 +199,7 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
     duration = t1 - t0
     # the sampling of S2Featurizer.transform for a single whole-trial window
     window = np.array([[t0, t1]])
-    times = _features.phase_times(window, min(_PHASE_STEP, duration / 10))
+    times = _features.phase_times(window, min(_features.PHASE_STEP, duration / 10))
     omega = 2 * np.pi * np.asarray(fz.f_omega_, dtype=float)
     phases = sync.spike_phases(spikes, times, method="history", omega=omega, memory=fz.config_.T_w)[
         0

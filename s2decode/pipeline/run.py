@@ -171,17 +171,10 @@ def guarded(func, *args, **kwargs):
         return TaskFailure(err, text)
 
 
-def _input_kind(trials: xr.DataArray) -> str:
-    from ..estimators import S2Featurizer
-    from ..estimators._validation import check_input
-
-    return check_input(S2Featurizer(), trials, reset=True).kind
-
-
 def _featurizer(spec, trials: xr.DataArray):
-    from ..estimators import S2Featurizer
+    from ..estimators import S2Featurizer, input_kind
 
-    return S2Featurizer(config=spec.s2_config(_input_kind(trials)), **spec.featurizer_params())
+    return S2Featurizer(config=spec.s2_config(input_kind(trials)), **spec.featurizer_params())
 
 
 def describe(trials: xr.DataArray) -> dict[str, Any]:

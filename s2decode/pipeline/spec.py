@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import inspect
 import json
 import math
 import os
@@ -56,6 +55,8 @@ from pydantic import (
     model_validator,
 )
 
+from ..datasets import list_datasets, loader_options
+from ..datasets import subjects as subjects_of
 from ..estimators.features import DEFAULT_FEATURES, FEATURE_SETS
 
 __all__ = [
@@ -83,10 +84,6 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 #: Seeds go to numpy's RandomState, which takes 0 .. 2**32 - 1.
 MAX_SEED = 2**32 - 1
-#: Datasets with several subjects -> the keyword of their loader that selects subjects.
-SUBJECT_OPTIONS = types.MappingProxyType({"eegmat": "subjects", "eegbci": "subject"})
-#: Subject numbers each of them knows (eegmat: 36 subjects, 00-35; eegbci: S001-S109).
-SUBJECT_RANGES = types.MappingProxyType({"eegmat": range(0, 36), "eegbci": range(1, 110)})
 #: Datasets whose trials are not continuous signals -> their kind (the others: continuous).
 TRIAL_KINDS = types.MappingProxyType({"kramer_stn": "spike_counts", "hatsopoulos2004": "rates"})
 #: Datasets generated from their options (nothing on disk): the data checks run statically.
@@ -197,8 +194,6 @@ class DatasetSpec(_Section):
     @field_validator("name")
     @classmethod
     def _known_dataset(cls, name: str) -> str:
-        from ..datasets import list_datasets
-
         if name not in list_datasets():
             raise ValueError(
                 f"{name!r} is not a dataset{_suggest(name, list_datasets())}; choose one of "
@@ -226,8 +221,9 @@ class DatasetSpec(_Section):
 
     @model_validator(mode="after")
     def _check_options(self) -> DatasetSpec:
-        params = _loader_parameters(self.name)
-        subject_kw = SUBJECT_OPTIONS.get(self.name)
+        params = loader_options(self.name)
+        info = subjects_of(self.name)
+        subject_kw = info.option if info is not None else None
         issues = _Problems()
         for key in self.options:
             if key == "data_dir":
@@ -256,7 +252,7 @@ class DatasetSpec(_Section):
                     "remove dataset.subjects",
                 )
             elif self.subjects != "all":
-                valid = SUBJECT_RANGES[self.name]
+                valid = info.numbers
                 bad = [s for s in _as_list(self.subjects) if s not in valid]
                 if bad:
                     issues.add(
@@ -272,27 +268,8 @@ def _as_list(subjects: int | list[int]) -> list[int]:
     return [subjects] if isinstance(subjects, int) else list(subjects)
 
 
-def _default_subject(name: str) -> Any:
-    """The loader's default for its subject keyword (eegbci: 1; eegmat: None, all)."""
-    from ..datasets import _module
-
-    return inspect.signature(_module(name).load).parameters[SUBJECT_OPTIONS[name]].default
-
-
 def _bound(value: float | None, key: str) -> str:
     return key if value is None else f"{key} ({value:g})"
-
-
-def _loader_parameters(name: str) -> list[str]:
-    """Keyword arguments of a dataset's ``load``, in signature order, without ``data_dir``."""
-    from ..datasets import _module
-
-    sig = inspect.signature(_module(name).load)
-    return [
-        p.name
-        for p in sig.parameters.values()
-        if p.name != "data_dir" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
 
 
 class PreprocessingSpec(_Section):
@@ -684,19 +661,11 @@ class PipelineSpec(_Section):
     @field_validator("atlas")
     @classmethod
     def _known_atlas(cls, atlas: str | None) -> str | None:
-        from ..atlas.atlases import (
-            _ONLINE_NAMES,
-            _SCHAEFER_RE,
-            BUILTIN_ATLASES,
-            ONLINE_ATLASES,
-            _is_file_like,
-        )
+        from ..atlas.atlases import BUILTIN_ATLASES, ONLINE_ATLASES, atlas_kind
 
-        if atlas is None or _is_file_like(atlas):
+        if atlas is None or atlas_kind(atlas) is not None:
             return atlas
         name = atlas.lower()
-        if name in BUILTIN_ATLASES or name in _ONLINE_NAMES or _SCHAEFER_RE.match(name):
-            return atlas
         raise ValueError(
             f"{atlas!r} is not an atlas{_suggest(name, BUILTIN_ATLASES)}; choose one of "
             f"{_choices(BUILTIN_ATLASES)} (offline), {_choices(ONLINE_ATLASES)} (online), the "
@@ -754,16 +723,18 @@ class PipelineSpec(_Section):
                 )
         if self.cv.scheme == "leave_one_subject_out":
             subjects = self.dataset.subjects
-            if self.dataset.name not in SUBJECT_OPTIONS:
+            info = subjects_of(self.dataset.name)
+            if info is None:
+                with_subjects = [n for n in list_datasets() if subjects_of(n) is not None]
                 issues.add(
                     ("cv", "scheme"),
                     f"'leave_one_subject_out' needs a dataset with subjects "
-                    f"({_choices(SUBJECT_OPTIONS)}); {self.dataset.name!r} has one recording. "
+                    f"({_choices(with_subjects)}); {self.dataset.name!r} has one recording. "
                     "Use 'kfold' or 'leave_one_group_out'",
                 )
             elif (
                 isinstance(subjects, int)
-                or (subjects is None and _default_subject(self.dataset.name) is not None)
+                or (subjects is None and info.default is not None)
                 or (isinstance(subjects, list) and len(subjects) < 2)
             ):
                 issues.add(
@@ -827,7 +798,7 @@ class PipelineSpec(_Section):
                 )
             )
         kind = TRIAL_KINDS.get(name, "continuous")
-        accepted = _loader_parameters(name)
+        accepted = loader_options(name)
         for key in ("l_freq", "h_freq", "resample"):
             if key in given and key not in accepted and kind != "continuous":
                 out.append(
@@ -884,12 +855,12 @@ class PipelineSpec(_Section):
             ``dataset.options``, the preprocessing keys the loader takes (it applies them to
             the continuous recording), and the subject (a list for eegmat's ``subjects``).
         """
-        accepted = _loader_parameters(self.dataset.name)
+        accepted = loader_options(self.dataset.name)
         options = dict(self.dataset.options)
         options.update({k: v for k, v in self.preprocessing.given().items() if k in accepted})
-        key = SUBJECT_OPTIONS.get(self.dataset.name)
-        if subject is not None and key is not None:
-            options[key] = [int(subject)] if key == "subjects" else int(subject)
+        info = subjects_of(self.dataset.name)
+        if subject is not None and info is not None:
+            options.update(info.load_option([int(subject)]))
         return options
 
     def data_problems(
@@ -924,7 +895,7 @@ class PipelineSpec(_Section):
         name = self.dataset.name
         of = f"subject {subject} of {name!r}" if subject not in (None, "-") else repr(name)
         some = "" if d["n_trials_exact"] else "at most "
-        accepted = _loader_parameters(name)
+        accepted = loader_options(name)
         given = self.preprocessing.given()
         out: list[tuple[str, str]] = []
 
