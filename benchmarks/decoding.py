@@ -89,9 +89,10 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))  # benchmarks/ holds scripts, not a package
 import peers  # noqa: E402
 
+from s2decode.scoring import SCORINGS, chance_level  # noqa: E402
+
 DEFAULT_OUT = HERE / "results"
 QUICK_OUT = Path(tempfile.gettempdir()) / "s2decode-bench-quick"
-SCORINGS = ("accuracy", "balanced_accuracy")
 QUICK_SPLITS = 2
 QUICK_EEGMAT_SUBJECTS = (0, 1, 2, 3)
 #: S2 row -> (ablation of :meth:`s2decode.net.S2NetConfig.ablation` or None, parameter
@@ -511,14 +512,6 @@ def make_units(
             splits = splits[:max_splits]
         out.append((name, idx, splits))
     return out
-
-
-def chance_level(y: np.ndarray, metric: str) -> float:
-    """Majority-class rate (accuracy) or 1 / n_classes (balanced accuracy)."""
-    _, counts = np.unique(np.asarray(y), return_counts=True)
-    if metric == "balanced_accuracy":
-        return 1.0 / len(counts)
-    return float(counts.max() / counts.sum())
 
 
 # --------------------------------------------------------------------------- stacking

@@ -260,9 +260,16 @@ def test_splits_are_drawn_once_and_reproducible():
 
 
 def test_chance_level():
+    from s2decode.scoring import chance_level
+
     y = np.array(["a"] * 6 + ["b"] * 2)
-    assert decoding.chance_level(y, "accuracy") == 0.75
-    assert decoding.chance_level(y, "balanced_accuracy") == 0.5
+    assert chance_level(y, "accuracy") == 0.75 == chance_level(y)
+    assert chance_level(y, "balanced_accuracy") == 0.5
+    assert chance_level(["a", "b", "c"], "balanced_accuracy") == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="`scoring` must be one of"):
+        chance_level(y, "f1")
+    with pytest.raises(ValueError, match="empty"):
+        chance_level([])
 
 
 def test_check_same_trials():

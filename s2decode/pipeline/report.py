@@ -414,10 +414,11 @@ def _chance(inp: _Inputs, col: str) -> float | None:
     pred = inp.predictions
     if pred is None or pred.empty:
         return None
+    from ..scoring import chance_level
+
     # one method's predictions cover every test trial once
     first = pred[pred["method"] == pred["method"].iloc[0]]
-    freq = first["y_true"].value_counts(normalize=True)
-    return float(1 / len(freq)) if col == "balanced_accuracy" else float(freq.max())
+    return chance_level(first["y_true"].to_numpy(), col)
 
 
 def _pct(value: float) -> str:

@@ -40,6 +40,7 @@ import xarray as xr
 
 from .._io_utils import atomic_write_netcdf, atomic_write_text, current_umask
 from .._version import __version__
+from ..scoring import chance_level
 from .cache import (
     CACHE_SUBDIR,
     COLUMNS,
@@ -385,14 +386,6 @@ def _score_rows(split: Split, method: str, family: str, y_true, y_pred, n_train,
     return score, preds
 
 
-def chance_level(scoring: str, y: np.ndarray) -> float:
-    """Majority-class rate for accuracy, ``1 / n_classes`` for balanced accuracy."""
-    _, counts = np.unique(y, return_counts=True)
-    if scoring == "balanced_accuracy":
-        return 1.0 / len(counts)
-    return float(counts.max() / counts.sum())
-
-
 def summarize_scores(scores: pd.DataFrame, scoring: str, per_subject: bool) -> dict[str, dict]:
     """Mean and sd of ``scoring`` per method: over subjects' fold means, or over folds."""
     out: dict[str, dict] = {}
@@ -731,7 +724,7 @@ def run_pipeline(
         "description": spec.description,
         "dataset": spec.dataset.name,
         "scoring": spec.scoring,
-        "chance": chance_level(spec.scoring, all_y),
+        "chance": chance_level(all_y, spec.scoring),
         "cv": _describe_cv(spec),
         "aggregation": "mean +- sd over subjects of their fold means"
         if per_subject
