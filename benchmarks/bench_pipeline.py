@@ -55,7 +55,7 @@ def _warm_up(spec, data_dir) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from s2decode.config import get_data_dir
+    from s2decode.paths import get_data_dir
     from s2decode.pipeline import load_pipeline
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -12,7 +12,7 @@ attribute access, so ``import s2decode`` stays fast and Brian2/MNE/nilearn load 
 import importlib
 
 from ._version import __version__
-from .config import get_cache_dir, get_data_dir
+from .paths import get_cache_dir, get_data_dir
 from .spiketrains import SpikeTrains
 from .trials import check_trials, make_trials
 

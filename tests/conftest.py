@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from s2decode.config import DATA_ENV
+from s2decode.paths import DATA_ENV
 
 
 def _data_dir() -> Path | None:

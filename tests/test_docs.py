@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from s2decode.config import DATA_ENV
+from s2decode.paths import DATA_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from s2decode.atlas import Scaffold
-from s2decode.config import get_cache_dir
 from s2decode.net import S2NetConfig, simulate
+from s2decode.paths import get_cache_dir
 
 from .net_reference import random_network
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from ..config import get_data_dir
+from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, DownloadError, dataset_path
 
 # public name -> module (a static table, not mutable state)

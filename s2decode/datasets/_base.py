@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..config import DATA_ENV, get_data_dir
+from ..paths import DATA_ENV, get_data_dir
 
 
 class DatasetNotFoundError(FileNotFoundError):

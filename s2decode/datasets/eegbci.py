@@ -30,7 +30,7 @@ from pathlib import Path
 import xarray as xr
 
 from ..atlas.atlases import Atlas
-from ..config import get_data_dir
+from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, staged_download
 
 NAME = "eegbci"

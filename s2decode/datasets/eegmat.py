@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from ..atlas.atlases import Atlas
-from ..config import get_data_dir
+from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
 
 NAME = "eegmat"

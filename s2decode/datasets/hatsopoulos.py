@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..config import get_data_dir
+from ..paths import get_data_dir
 from ..trials import make_trials
 from ._base import dataset_path, download, staged_download
 

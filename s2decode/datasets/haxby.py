@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..config import get_data_dir
+from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
 
 NAME = "haxby"

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..config import get_data_dir
+from ..paths import get_data_dir
 from ..spiketrains import SpikeTrains
 from ._base import dataset_path, download, staged_download
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..config import get_cache_dir
+from ..paths import get_cache_dir
 from ..spiketrains import SpikeTrains
 from ..trials import check_trials, node_dim_of
 from . import model
@@ -106,7 +106,7 @@ def simulate(
     progress : bool
         Show a progress bar (simulated trial-seconds).
     cache_dir : path-like | None
-        Where compiled code goes; default ``s2decode.config.get_cache_dir() / "brian2"``
+        Where compiled code goes; default ``s2decode.paths.get_cache_dir() / "brian2"``
         (the ``S2DECODE_CACHE`` environment variable).
 
     Returns

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from ..config import get_data_dir
 from ..datasets import DatasetNotFoundError, dataset_folder, dataset_module
 from ..datasets import subjects as subjects_of
+from ..paths import get_data_dir
 from .spec import PipelineError
 
 if TYPE_CHECKING:

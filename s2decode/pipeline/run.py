@@ -288,7 +288,7 @@ def warm_up(spec, trials: xr.DataArray, per_class: int = 2) -> dict[str, Any]:
     done : dict
         ``seconds`` it took, and whether it ``compiled`` (new files in the Brian2 cache).
     """
-    from ..config import get_cache_dir
+    from ..paths import get_cache_dir
 
     start = time.perf_counter()
     kernels = get_cache_dir() / "brian2"
@@ -542,7 +542,7 @@ def run_pipeline(
     """
     from tqdm import tqdm
 
-    from ..config import get_cache_dir, get_data_dir
+    from ..paths import get_cache_dir, get_data_dir
     from .data import check_against_data, dataset_subjects, load_subject
     from .engine import dask_client
     from .spec import PipelineSpec, load_pipeline
