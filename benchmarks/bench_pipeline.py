@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     same = s1.equals(s2) and s2.equals(s3)
     print(f"subjects: {summary['n_subjects']}, trials: {summary['n_trials']}, "
           f"units: {summary['n_units']}")  # fmt: skip
-    print(f"S2Decoder {summary['scoring']}: {summary['methods']['S2Decoder']['mean']:.3f}")
+    label = spec.decoder.label  # the S2 row, named after its final estimator
+    print(f"{label} {summary['scoring']}: {summary['methods'][label]['mean']:.3f}")
     print(f"same scores in all runs: {same}")
     print(f"cache_speedup: {t2 / t3:.2f}")
     print(f"speedup_2_workers: {t1 / t2:.2f}")

@@ -192,6 +192,15 @@ def test_unknown_peer_and_duplicate_peers():
     assert [p.label for p in spec.peers] == ["spike count + LR", "spike count + LR [bin_size=0.1]"]
 
 
+def test_the_s2_row_is_named_after_what_ran():
+    assert _spec().decoder.label == "S2Decoder"
+    assert _spec(decoder={"estimator": "logistic"}).decoder.label == (
+        "S2 features + logistic regression"
+    )
+    label = _spec(decoder={"estimator": "svc", "C": 0.1, "class_weight": "balanced"}).decoder.label
+    assert label == "S2 features + linear SVC [C=0.1, balanced]"
+
+
 def test_decoder_fuse_with_names_peers():
     one = _spec(decoder={"fuse_with": "bandpower_lr"})
     assert [p.name for p in one.decoder.fuse_with] == ["bandpower_lr"]

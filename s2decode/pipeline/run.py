@@ -52,8 +52,6 @@ from .cache import (
 )
 from .outputs import FEATURES_DIR, OUTPUT_MARKERS, features_file_name, is_run_output
 
-#: Name of the S2 method in the scores.
-S2_LABEL = "S2Decoder"
 #: Name of the late-fusion row (``decoder.fuse_with``) in the scores.
 FUSED_LABEL = "S2 + peer (late fusion)"
 
@@ -689,7 +687,7 @@ def run_pipeline(
         final = spec.final_estimator().fit(res["X_train"], y[split.train])
         row, preds = _score_rows(
             split,
-            S2_LABEL,
+            spec.decoder.label,
             "s2",
             y[split.test],
             np.asarray(final.predict(res["X_test"])).astype(str),

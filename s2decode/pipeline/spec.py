@@ -503,6 +503,18 @@ class DecoderSpec(_Section):
     def _one_peer(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | dict) else value
 
+    @property
+    def label(self) -> str:
+        """How the scores name the S2 row: ``"S2Decoder"`` for S2Decoder's own final
+        estimator (shrinkage LDA), else what ran, e.g. ``"S2 features + logistic
+        regression [C=0.1, balanced]"``."""
+        if self.estimator == "lda":
+            return "S2Decoder"
+        name = {"logistic": "logistic regression", "svc": "linear SVC"}[self.estimator]
+        params = [f"C={self.C:g}"] if self.C != 1.0 else []
+        params += ["balanced"] if self.class_weight == "balanced" else []
+        return f"S2 features + {name}" + (f" [{', '.join(params)}]" if params else "")
+
     @model_validator(mode="after")
     def _check_lda(self) -> DecoderSpec:
         issues = _Problems()
