@@ -234,7 +234,7 @@ class SpikeTrains:
             ds["neuron_names"] = ("neuron", np.array(self.neuron_names, dtype=str))
         return ds
 
-    def save(self, fname: str | os.PathLike, overwrite: bool = False) -> Path:
+    def save(self, fname: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write to netCDF atomically (a temporary file renamed into place).
 
         Parameters
@@ -242,12 +242,18 @@ class SpikeTrains:
         fname : path-like
             Target file, conventionally ``*.nc``.
         overwrite : bool
-            Replace an existing file.
+            Replace an existing file (``False``, as :meth:`Scaffold.save
+            <s2decode.atlas.Scaffold.save>` and MNE's writers, refuses to).
 
         Returns
         -------
         path : pathlib.Path
             The written file.
+
+        Raises
+        ------
+        FileExistsError
+            Where ``fname`` exists and ``overwrite`` is false.
         """
         from ._io_utils import atomic_write_netcdf
 

@@ -320,7 +320,9 @@ def test_save_load_roundtrip(tmp_path, seitzman):
     i, j = np.argwhere(sc.weights > 0)[0]
     assert ds["weights"].sel(target=sc.labels[i], source=sc.labels[j]) == sc.weights[i, j]
     with pytest.raises(FileExistsError):
-        sc.save(path, overwrite=False)
+        sc.save(path)  # as SpikeTrains.save: an existing file is kept unless asked
+    other = Scaffold.from_atlas(seitzman, k=3)
+    assert Scaffold.load(other.save(path, overwrite=True)).weights.sum() == other.weights.sum()
     with pytest.raises(FileNotFoundError):
         Scaffold.load(tmp_path / "missing.nc")
 

@@ -100,6 +100,9 @@ def test_spiketrains_roundtrip(tmp_path):
     assert st.select_trials([1]).trial(0)[1].tolist() == [0.3, 0.4]
     with pytest.raises(FileExistsError):
         st.save(path)
+    with pytest.raises(TypeError):
+        st.save(path, True)  # keyword only, as Scaffold.save
+    assert SpikeTrains.load(st.select_trials([1]).save(path, overwrite=True)).n_trials == 1
     assert not list(tmp_path.glob("*.part"))  # no half-written leftovers
 
 

@@ -422,7 +422,7 @@ class Scaffold:
             meta=json.loads(ds.attrs.get("meta", "{}")),
         )
 
-    def save(self, fname: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    def save(self, fname: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the scaffold to a netCDF file (atomically).
 
         Parameters
@@ -430,12 +430,18 @@ class Scaffold:
         fname : path-like
             Target file (``.nc``).
         overwrite : bool
-            Replace an existing file.
+            Replace an existing file (as :meth:`SpikeTrains.save <s2decode.SpikeTrains.save>`
+            and MNE's writers, ``False`` refuses to).
 
         Returns
         -------
         path : pathlib.Path
             The written file.
+
+        Raises
+        ------
+        FileExistsError
+            Where ``fname`` exists and ``overwrite`` is false.
         """
         from .._io_utils import atomic_write_netcdf
 
