@@ -112,3 +112,18 @@ def test_config_is_immutable():
     cfg = S2NetConfig()
     with pytest.raises(AttributeError):
         cfg.kappa = 1.0
+
+
+def test_f_omega_from_rates_bounds_and_silent_parcels():
+    from s2decode.net import f_omega_from_rates
+    from s2decode.spiketrains import SpikeTrains
+
+    # rates 20, 2 and 0 Hz over two trials of 1 s
+    trains = [np.arange(0, 1, 0.05), np.array([0.1, 0.6]), np.array([])]
+    st = SpikeTrains.from_lists([trains, trains], 0.0, 1.0)
+    assert f_omega_from_rates(st) == (20.0, 2.0, 1.0)
+    assert f_omega_from_rates(st, min_rate=4.0) == (20.0, 4.0, 4.0)
+    assert f_omega_from_rates(st, min_rate=4.0, max_rate=10.0) == (10.0, 4.0, 4.0)
+    # below min_rate: the frequency given for silent parcels (one per parcel, or one)
+    assert f_omega_from_rates(st, 4.0, silent=[7.0, 8.0, 9.0]) == (20.0, 8.0, 9.0)
+    assert f_omega_from_rates(st, 4.0, 15.0, silent=6.0) == (15.0, 6.0, 6.0)

@@ -876,12 +876,11 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             pilot = prepared.select_trials(index)
         else:
             pilot = prepared[index]
+        from ..net.config import f_omega_from_rates
+
         spikes = self._simulate(pilot, config)
-        window = np.array([[spikes.t_start, spikes.t_stop]])
-        rate = _features.window_counts(spikes, window)[:, 0, :].mean(axis=0) / (
-            spikes.t_stop - spikes.t_start
-        )
-        return np.where(rate >= _OMEGA_BAND[0], np.clip(rate, _OMEGA_BAND[0], top), configured)
+        f_omega = f_omega_from_rates(spikes, _OMEGA_BAND[0], max_rate=top, silent=configured)
+        return np.asarray(f_omega)
 
     # ------------------------------------------------------------------ transforming
     def _simulate(self, prepared, config) -> SpikeTrains:

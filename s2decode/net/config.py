@@ -313,24 +313,32 @@ class S2NetConfig:
         return cls.from_dict(data)
 
 
-def f_omega_from_rates(spikes, min_rate: float = 1.0) -> tuple[float, ...]:
+def f_omega_from_rates(
+    spikes, min_rate: float = 1.0, max_rate: float | None = None, silent=None
+) -> tuple[float, ...]:
     """Per-parcel intrinsic frequencies matched to the firing rates of a simulation.
 
     The modulation only synchronises when ``omega`` follows the rhythm the neurons fire at
     (``docs/s2net.md``); a first simulation with a guess, then this, gives per-parcel values
-    for ``S2NetConfig.f_omega``.
+    for ``S2NetConfig.f_omega``. ``S2Featurizer(omega="rates")`` learns its ``f_omega_``
+    with it, from a pilot simulation of training trials.
 
     Parameters
     ----------
     spikes : SpikeTrains
         Output of :func:`s2decode.net.simulate` (e.g. on training trials).
     min_rate : float
-        Floor in Hz for silent parcels.
+        Floor in Hz for slow or silent parcels.
+    max_rate : float | None
+        Ceiling in Hz (e.g. what the time step resolves); ``None``: none.
+    silent : float | array-like | None
+        Frequency (Hz; one per parcel, or one for all) of parcels firing below
+        ``min_rate``, instead of ``min_rate`` (e.g. the configuration's own ``f_omega``).
 
     Returns
     -------
     f_omega : tuple of float
-        Mean firing rate of each parcel over trials, in Hz.
+        Mean firing rate of each parcel over trials, in Hz, within the bounds.
 
     Examples
     --------
@@ -338,6 +346,12 @@ def f_omega_from_rates(spikes, min_rate: float = 1.0) -> tuple[float, ...]:
     >>> st = SpikeTrains.from_lists([[np.arange(0, 1, 0.05), np.array([])]], 0.0, 1.0)
     >>> f_omega_from_rates(st)
     (20.0, 1.0)
+    >>> f_omega_from_rates(st, max_rate=10.0, silent=8.0)
+    (10.0, 8.0)
     """
-    rates = np.asarray(spikes.rates(), dtype=float).mean(axis=0)
-    return tuple(float(r) for r in np.maximum(rates, float(min_rate)))
+    rates = spikes.spike_counts().mean(axis=0) / spikes.duration
+    low = float(min_rate)
+    bounded = np.maximum(rates, low) if max_rate is None else np.clip(rates, low, float(max_rate))
+    if silent is not None:
+        bounded = np.where(rates >= low, bounded, silent)
+    return tuple(float(r) for r in bounded)
