@@ -316,9 +316,11 @@ def test_trial_log_loss_is_sklearns_per_trial():
     rng = np.random.default_rng(0)
     proba = rng.dirichlet(np.ones(3), size=25)
     y = rng.integers(0, 3, 25)
+    proba[:3] = np.eye(3)[y[:3]]  # certain and right
+    proba[3:6] = np.eye(3)[(y[3:6] + 1) % 3]  # certain and wrong: where the clipping decides
     per_trial = trial_log_loss(proba, y)
     assert per_trial.shape == (25,)
-    np.testing.assert_allclose(per_trial.mean(), log_loss(y, proba, labels=[0, 1, 2]), rtol=1e-12)
+    assert per_trial.mean() == log_loss(y, proba, labels=[0, 1, 2])
 
 
 def test_blend_weight_prefers_the_peer_unless_s2_helps():

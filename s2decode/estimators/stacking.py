@@ -78,7 +78,9 @@ def _with_proba(estimator: BaseEstimator) -> BaseEstimator:
 
 
 def trial_log_loss(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Log loss of each trial, ``-log p[i, y_i]`` (probabilities clipped at 1e-15).
+    """Log loss of each trial, ``-log p[i, y_i]``, as :func:`sklearn.metrics.log_loss`
+    computes it (probabilities clipped to ``[eps, 1 - eps]``, ``eps`` of float64): its mean
+    is scikit-learn's log loss.
 
     Parameters
     ----------
@@ -90,8 +92,9 @@ def trial_log_loss(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (n_trials,)
     """
-    p = np.asarray(proba, dtype=float)[np.arange(len(y)), np.asarray(y)]
-    return -np.log(np.clip(p, 1e-15, 1.0))
+    eps = np.finfo(np.float64).eps
+    p = np.asarray(proba, dtype=np.float64)[np.arange(len(y)), np.asarray(y)]
+    return -np.log(np.clip(p, eps, 1 - eps))
 
 
 def blend_weight(
