@@ -432,3 +432,27 @@ def test_a_peer_that_only_predicts_labels_gets_hard_probabilities():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     fused = S2StackingClassifier(LogisticRegression(), peer, cv=3, random_state=0).fit(X, y)
     assert (fused.predict(X) == y).mean() > 0.9
+
+
+def test_stacking_with_groups_chooses_for_new_groups():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(1)
+    groups = np.repeat(np.arange(12), 8)
+    y = groups % 2  # each group (subject) holds one class
+    X = np.column_stack([
+        rng.normal(size=12)[groups] + 1e-3 * rng.normal(size=96),  # who the subject is
+        1.5 * y + rng.normal(size=96),  # the signal, the same in every subject
+    ])  # fmt: skip
+    s2 = make_pipeline(_columns(0, 1), KNeighborsClassifier(1))  # recognises the subject
+    peer = make_pipeline(_columns(1, 2), LogisticRegression())
+    clf = S2StackingClassifier(s2, peer, cv=3, random_state=0)
+    # inner folds of trials: every test trial's subject is in training, and S2 looks perfect
+    assert clone(clf).fit(X, y).weight_ == 1.0
+    # inner folds of subjects: S2 is at chance on a new subject, and the peer is kept
+    grouped = clone(clf).fit(X, y, groups=groups)
+    assert grouped.weight_ == 0.0 and grouped.s2_ is None
+    with pytest.raises(ValueError, match="one value per trial"):
+        clone(clf).fit(X, y, groups=groups[:-1])
+    with pytest.raises(ValueError, match="2 groups"):
+        clone(clf).fit(X, y, groups=np.zeros(96))

@@ -16,7 +16,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
@@ -276,7 +276,7 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
         peers = [(str(name), clone(_with_proba(est))) for name, est in peers]
         return clone(s2), peers, tuple(float(x) for x in w)
 
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
         """Choose the peer and blend weight on out-of-fold probabilities, then refit.
 
         Parameters
@@ -285,6 +285,12 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
             Training trials, the input of both decoders.
         y : array-like, shape (n_trials,)
             Class labels.
+        groups : array-like, shape (n_trials,) | None
+            Group of each trial (e.g. its subject). Given, the inner folds keep each group
+            whole (:class:`~sklearn.model_selection.StratifiedGroupKFold`), so the blend is
+            chosen for new groups, as a leave-one-subject-out evaluation tests it; pass it
+            through ``cross_validate(..., params={"groups": groups})``. ``None``: stratified
+            folds of trials.
 
         Returns
         -------
@@ -296,15 +302,27 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = encoder.classes_
         min_count = np.bincount(codes).min()
         folds = min(int(self.cv), int(min_count))
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.shape != codes.shape:
+                raise ValueError(
+                    f"`groups` must have one value per trial ({len(codes)}), got shape "
+                    f"{groups.shape}."
+                )
+            folds = min(folds, len(np.unique(groups)))
         if folds < 2:
             raise ValueError(
-                f"Every class needs at least 2 training trials for the inner "
-                f"cross-validation; the smallest has {min_count}."
+                f"Every class needs at least 2 training trials (and, with `groups`, 2 groups) "
+                f"for the inner cross-validation; the smallest class has {min_count}."
             )
-        inner = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        p_s2 = cross_val_predict(s2, X, codes, cv=inner, method="predict_proba")
+        if groups is None:
+            inner = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        else:
+            inner = StratifiedGroupKFold(folds, shuffle=True, random_state=self.random_state)
+        p_s2 = cross_val_predict(s2, X, codes, groups=groups, cv=inner, method="predict_proba")
         p_peers = [
-            cross_val_predict(peer, X, codes, cv=inner, method="predict_proba") for _, peer in peers
+            cross_val_predict(peer, X, codes, groups=groups, cv=inner, method="predict_proba")
+            for _, peer in peers
         ]
         best, self.weight_, self.losses_ = choose_blend(
             p_s2, p_peers, codes, weights, self.min_gain_se
