@@ -354,3 +354,50 @@ def test_a_multiprocess_cluster_gives_the_serial_scores_and_survives_a_lost_work
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def test_late_fusion_inner_folds_keep_subjects_and_runs_whole(monkeypatch):
+    import types
+
+    import s2decode.estimators as estimators
+    from s2decode.pipeline import run as runner
+    from s2decode.pipeline.data import load_subject
+
+    info = {
+        "a": {"shape": (3, 2, 5), "groups": np.array(["r1", "r1", "r2"])},
+        "b": {"shape": (2, 2, 5), "groups": None},
+    }
+    split = runner.Split("a", 0, ("a", "b"), np.array([3, 4]), np.arange(3), np.arange(3))
+    scheme = lambda name: types.SimpleNamespace(cv=types.SimpleNamespace(scheme=name))  # noqa: E731
+    subjects = runner._inner_groups(scheme("leave_one_subject_out"), split, info)
+    assert subjects.tolist() == ["a", "a", "a", "b", "b"]
+    assert runner._inner_groups(scheme("leave_one_group_out"), split, info).tolist() == [
+        "r1", "r1", "r2"
+    ]  # fmt: skip
+    assert runner._inner_groups(scheme("kfold"), split, info) is None
+
+    # fused_unit hands the training trials' groups to the fused decoder's fit
+    seen = {}
+
+    class Recorder:
+        def __init__(self, s2, peers, cv, random_state):
+            self.peer_name_, self.weight_ = peers[0][0], 0.0
+
+        def fit(self, X, y, groups=None):
+            seen["groups"], seen["n"] = groups, len(y)
+            return self
+
+        def predict(self, X):
+            return np.asarray(X.coords["y"].values)
+
+    monkeypatch.setattr(estimators, "S2StackingClassifier", Recorder)
+    spec = _small_quickstart(decoder={"fuse_with": "bandpower_lr"})
+    trials = load_subject(spec, "-")
+    n = trials.sizes["trial"]
+    groups = np.arange(n) % 4
+    train, test = np.arange(0, n, 2), np.arange(1, n, 2)
+    out = runner.fused_unit(spec, trials, train, test, groups)
+    np.testing.assert_array_equal(seen["groups"], groups[train])
+    assert seen["n"] == len(train) and len(out["y_pred"]) == len(test)
+    runner.fused_unit(spec, trials, train, test)
+    assert seen["groups"] is None

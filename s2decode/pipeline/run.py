@@ -244,10 +244,17 @@ def peer_unit(
     return {"label": label, "y_pred": y_pred, "seconds": time.perf_counter() - start}
 
 
-def fused_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
+def fused_unit(
+    spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray, groups=None
+) -> dict[str, Any]:
     """The late-fusion row of one fold (a worker task): S2StackingClassifier of the S2
     decoder (S2Featurizer and the final estimator) and ``decoder.fuse_with``, fitted on the
-    training trials (its inner cross-validation too), predicting the test trials."""
+    training trials (its inner cross-validation too), predicting the test trials.
+
+    ``groups`` (one per trial, or ``None``) keeps each group whole in the inner folds: the
+    pipeline gives the subjects for ``leave_one_subject_out`` and the runs for
+    ``leave_one_group_out``, so the blend is chosen as the outer folds test it.
+    """
     from mne.utils import use_log_level
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer
@@ -265,7 +272,7 @@ def fused_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) 
     fused = S2StackingClassifier(s2, named, cv=spec.decoder.fusion_cv, random_state=spec.seed)
     y = np.asarray(trials.coords["y"].values).astype(str)
     with use_log_level("error"):
-        fused.fit(trials[train], y[train])
+        fused.fit(trials[train], y[train], groups=None if groups is None else groups[train])
         y_pred = np.asarray(fused.predict(trials[test])).astype(str)
     return {
         "y_pred": y_pred,
@@ -354,6 +361,16 @@ def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]
         for k, (train, test) in enumerate(folds):
             splits.append(Split(subject, k, (subject,), train, test, test))
     return splits
+
+
+def _inner_groups(spec, split: Split, info: dict[str, dict]) -> np.ndarray | None:
+    """What the late fusion's inner folds keep whole: the subjects of a
+    leave-one-subject-out unit, the runs of a leave-one-group-out one, nothing for k-fold."""
+    if spec.cv.scheme == "leave_one_subject_out":
+        return np.concatenate([np.full(info[m]["shape"][0], m) for m in split.members])
+    if spec.cv.scheme == "leave_one_group_out":
+        return np.asarray(info[split.subject]["groups"])
+    return None
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -631,8 +648,9 @@ def run_pipeline(
         if spec.decoder.fuse_with:  # not cached, as the peers: recomputed at every run
             for i, split in enumerate(splits):
                 future = submit_guarded(
-                    client, fused_unit, spec, data_of(split), split.train, split.test
-                )
+                    client, fused_unit, spec, data_of(split), split.train, split.test,
+                    _inner_groups(spec, split, info),
+                )  # fmt: skip
                 pending[future] = ("fused", i)
         example = None
         if report:
