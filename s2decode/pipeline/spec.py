@@ -167,7 +167,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class DatasetSpec(_Section):
+class _Named(_Section):
+    """A section that YAML may give as just its ``name``."""
+
+    name: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+
+class DatasetSpec(_Named):
     """Which dataset, which subjects, and the options of its loader.
 
     Parameters
@@ -182,14 +193,8 @@ class DatasetSpec(_Section):
         More keyword arguments of the dataset's ``load`` (not ``data_dir`` nor the subject).
     """
 
-    name: str
     subjects: Literal["all"] | NonNegativeInt | list[NonNegativeInt] | None = None
     options: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, data: Any) -> Any:
-        return {"name": data} if isinstance(data, str) else data
 
     @field_validator("name")
     @classmethod
@@ -421,7 +426,7 @@ class FeaturesSpec(_Section):
         )
 
 
-class PeerSpec(_Section):
+class PeerSpec(_Named):
     """A peer baseline (:data:`s2decode.peers.PEERS`); YAML may give just its name.
 
     Parameters
@@ -432,13 +437,7 @@ class PeerSpec(_Section):
         Keyword parameters of the peer's factory.
     """
 
-    name: str
     params: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, data: Any) -> Any:
-        return {"name": data} if isinstance(data, str) else data
 
     @field_validator("name")
     @classmethod
@@ -467,6 +466,15 @@ class PeerSpec(_Section):
         from ..peers import peer_label
 
         return peer_label(self.name, self.params)
+
+    @property
+    def identity(self) -> str:
+        """What tells two peers apart: the label, or the name and parameters where a
+        parameter value is wrong (the run says so when it builds the peer)."""
+        try:
+            return self.label
+        except ValueError:
+            return f"{self.name} {sorted(self.params.items())!r}"
 
 
 class DecoderSpec(_Section):
@@ -518,12 +526,7 @@ class DecoderSpec(_Section):
     @model_validator(mode="after")
     def _check_lda(self) -> DecoderSpec:
         issues = _Problems()
-        labels = []
-        for p in self.fuse_with:
-            try:
-                labels.append(p.label)
-            except ValueError:  # a wrong parameter: make_peer says so when the run builds it
-                labels.append(f"{p.name} {sorted(p.params.items())!r}")
+        labels = [p.identity for p in self.fuse_with]
         for i, label in enumerate(labels):
             if label in labels[:i]:
                 issues.add(("fuse_with", i), f"{label!r} is listed twice; remove one")
@@ -756,10 +759,7 @@ class PipelineSpec(_Section):
                 )
         labels: dict[str, int] = {}
         for i, peer in enumerate(self.peers):
-            try:
-                label = peer.label
-            except ValueError:  # a wrong parameter: make_peer says so when the run builds it
-                label = f"{peer.name} {sorted(peer.params.items())!r}"
+            label = peer.identity
             if label in labels:
                 issues.add(
                     ("peers", i),
