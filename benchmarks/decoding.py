@@ -30,7 +30,8 @@ one thing (rates-only features, the signal itself instead of band amplitudes, th
 given instead of learned components, ``kappa = 0``, conduction delays off, shuffled
 scaffold), and the late fusion :class:`s2decode.estimators.S2StackingClassifier` of
 S2Decoder with the task's peers (an inner 3-fold cross-validation on each training fold
-chooses the peer and the weight of S2's probabilities). Nothing is ever filled in for a
+chooses the peer and the weight of S2's probabilities; where the outer folds leave subjects
+or runs out, the inner folds keep them whole too). Nothing is ever filled in for a
 method that did not run. Simulations run with Brian2's C++ standalone backend; their
 binaries are cached in ``S2DECODE_CACHE`` (a first run compiles them), the spike trains only
 within a run.
@@ -765,14 +766,20 @@ def evaluate(
     n_jobs: int = 1,
     view: str = "",
     chance: float = float("nan"),
+    fit_groups: np.ndarray | None = None,
 ) -> Result:
-    """Cross-validate one method on every unit of a task with the given splits."""
+    """Cross-validate one method on every unit of a task with the given splits.
+
+    ``fit_groups`` (one per trial) are passed to the estimator's ``fit`` as ``groups``, so
+    that a stacked row's inner folds keep the outer folds' groups (subjects, runs) whole.
+    """
     unit_scores = {}
     split_seconds: list[float] = []
     split_trials: list[int] = []
     t0 = time.perf_counter()
     for name, idx, splits in units:
         X_unit = X if len(idx) == len(y) else X[idx]  # a unit is all trials or one subject
+        params = {} if fit_groups is None else {"groups": np.asarray(fit_groups)[idx]}
         cv = cross_validate(
             clone(estimator),
             X_unit,
@@ -781,6 +788,7 @@ def evaluate(
             scoring=list(SCORINGS),
             n_jobs=n_jobs,
             error_score="raise",
+            params=params,
         )
         unit_scores[name] = [
             {s: float(cv[f"test_{s}"][k]) for s in SCORINGS} for k in range(len(splits))
@@ -841,8 +849,8 @@ def run_task(
     chance = float(np.mean([chance_level(y[idx], task.metric) for _, idx, _ in units]))
     results = []
 
-    def run(method, family, estimator, X, view, jobs):
-        res = evaluate(task, method, family, estimator, X, y, units, jobs, view, chance)
+    def run(method, family, estimator, X, view, jobs, fit_groups=None):
+        res = evaluate(task, method, family, estimator, X, y, units, jobs, view, chance, fit_groups)
         _progress(
             f"  {method:<42} {task.metric} {res.mean():.3f} +- {res.sd():.3f}  "
             f"({res.seconds:.1f} s)"
@@ -874,7 +882,10 @@ def run_task(
     if "stacked" in rows:
         peers_of_task = task.peers(data.peer)
         stacked, X_stacked = stacked_row(task, data, s2_est["S2Decoder"], peers_of_task, seed)
-        run(STACKED, "stacked", stacked, X_stacked, f"{_view(data.peer)} + {view}", 1)
+        # Where the outer folds leave subjects (runs) out, so do the inner folds that
+        # choose the blend: it is then chosen for subjects (runs) it has not seen.
+        inner_groups = groups if task.cv == "groups" else None
+        run(STACKED, "stacked", stacked, X_stacked, f"{_view(data.peer)} + {view}", 1, inner_groups)
     return results
 
 
@@ -1041,7 +1052,8 @@ def markdown(
         "peers' 7-30 Hz. Nothing was tuned on these tasks (see docs/estimators.md for how the "
         "defaults were set). Variants change one thing of that S2Decoder. The stacked row is "
         "the late fusion S2StackingClassifier of that S2Decoder with the task's peers: an "
-        "inner 3-fold cross-validation on the training trials chooses the peer and the "
+        "inner 3-fold cross-validation on the training trials (subjects or runs kept whole "
+        "where the outer folds leave them out) chooses the peer and the "
         "weight (0, 0.25, ..., 1) of S2's probabilities by log loss; weight 0 is the peer "
         "alone (the rule was checked against others on development tasks outside these: "
         "benchmarks/results/fusion_rules.md).",

@@ -530,3 +530,34 @@ def test_fusion_rules_score_the_same_predictions_by_each_rule():
     scores = fusion_rules.score_rules([fold])
     assert all(scores[rule] == 1.0 for rule in fusion_rules.RULES)
     assert {t.key for t in fusion_rules.dev_tasks()}.isdisjoint(decoding.TASK_KEYS[:8])
+
+
+class _GroupChecker(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; ``fit`` raises unless it gets ``groups`` equal to the
+    first column of its ``X`` (where the test writes each trial's group)."""
+
+    def fit(self, X, y, groups=None):
+        if groups is None or not np.array_equal(np.asarray(groups), np.asarray(X)[:, 0]):
+            raise AssertionError(f"fit got groups {groups!r}, not the training trials' groups")
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.majority_ = self.classes_[np.argmax(counts)]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+
+def test_evaluate_passes_each_training_fold_its_groups():
+    """The stacked row's inner folds of a leave-one-group-out task keep groups whole: the
+    groups reach ``fit``, cut to the training fold's trials, in their order."""
+    trials = _toy_trials()
+    y, groups = trials["y"].values, trials["group"].values
+    task = _task("groups")
+    units = decoding.make_units(task, y, groups, seed=0)
+    X = np.column_stack([groups, trials.values.reshape(len(y), -1)])
+    res = decoding.evaluate(
+        task, "check", "stacked", _GroupChecker(), X, y, units, fit_groups=groups
+    )
+    assert len(res.fold_scores()) == 3
+    with pytest.raises(AssertionError, match="not the training trials' groups"):
+        decoding.evaluate(task, "check", "stacked", _GroupChecker(), X, y, units)
