@@ -19,10 +19,138 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
-from s2decode.pipeline.report import screenshot
+# Chromium flags for a headless, offline, unprivileged render.
+_CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _find_chromium(chromium: str | os.PathLike | None) -> str:
+    if chromium is not None:
+        path = shutil.which(os.fspath(chromium)) or os.fspath(chromium)
+        if not Path(path).is_file():
+            raise FileNotFoundError(
+                f"`chromium`={os.fspath(chromium)!r} is not an executable file; give the path "
+                "of a Chromium binary, or None to look for one (`apt-get install chromium` "
+                "installs it on Debian/Ubuntu)."
+            )
+        return path
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        path = shutil.which(candidate)
+        if path:
+            return path
+    raise FileNotFoundError(
+        "No Chromium found (looked for /usr/bin/chromium and `chromium` on PATH). Install "
+        "it with `apt-get install chromium` (Debian/Ubuntu), or pass chromium=PATH."
+    )
+
+
+def screenshot(
+    html_path: str | os.PathLike,
+    png_path: str | os.PathLike,
+    *,
+    chromium: str | os.PathLike | None = None,
+    width: int = 1280,
+) -> dict:
+    """Render a report in headless Chromium, save a full-page screenshot, report problems.
+
+    Uses the ``playwright`` Python package with a system Chromium (no browser download):
+    the page is loaded offline (every request other than ``file:`` and ``data:`` URLs is
+    blocked and counted), then screenshotted.
+
+    Parameters
+    ----------
+    html_path : path-like
+        The HTML file (e.g. ``OUT/report.html``).
+    png_path : path-like
+        Where the PNG goes (written atomically).
+    chromium : path-like | None
+        The Chromium executable; ``None`` looks for ``/usr/bin/chromium``, then
+        ``chromium`` on ``PATH``.
+    width : int
+        Viewport width in CSS pixels.
+
+    Returns
+    -------
+    result : dict
+        ``console_errors`` (list of str: console messages of type error),
+        ``page_errors`` (list of str: uncaught exceptions), ``images`` (number of
+        ``<img>``), ``images_broken`` (those with ``naturalWidth == 0``),
+        ``blocked_requests`` (list of URLs the page tried to fetch from outside) and
+        ``png`` (the screenshot's path).
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:
+        raise ImportError(
+            "screenshot() needs the playwright package: `pip install playwright` (no browser "
+            "download needed; a system Chromium is used, `apt-get install chromium`)."
+        ) from err
+    page_file = Path(html_path).resolve()
+    if not page_file.is_file():
+        raise FileNotFoundError(f"{page_file} does not exist; write the report first.")
+    executable = _find_chromium(chromium)
+    result: dict[str, Any] = {
+        "console_errors": [],
+        "page_errors": [],
+        "blocked_requests": [],
+    }
+
+    def route(r) -> None:
+        url = r.request.url
+        if url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            result["blocked_requests"].append(url)
+            r.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=list(_CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": int(width), "height": 900})
+            page.on(
+                "console",
+                lambda m: result["console_errors"].append(m.text) if m.type == "error" else None,
+            )
+            page.on("pageerror", lambda e: result["page_errors"].append(str(e)))
+            page.route("**/*", route)
+            page.goto(page_file.as_uri(), wait_until="load")
+            states = page.evaluate(
+                "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+            )
+            png = page.screenshot(full_page=True, type="png")
+        finally:
+            browser.close()
+    result["images"] = len(states)
+    result["images_broken"] = int(sum(not ok for ok in states))
+    result["png"] = str(_write_atomically(Path(png_path), png))
+    return result
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -31,15 +31,16 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from s2decode import viz
 from s2decode._io_utils import atomic_write_netcdf
 from s2decode.atlas import Atlas, load_atlas
 from s2decode.datasets import load
-from s2decode.estimators import S2Featurizer, default_config
+from s2decode.estimators import S2Featurizer, default_config, example_dataset
 from s2decode.machine import cpu_name
 from s2decode.pipeline import report as report_module
 from s2decode.pipeline.data import NO_SUBJECT
 from s2decode.pipeline.outputs import features_file_name, is_run_output
-from s2decode.pipeline.report import example_dataset, screenshot, write_report
+from s2decode.pipeline.report import write_report
 from s2decode.pipeline.run import summarize_scores, versions
 from s2decode.spiketrains import SpikeTrains
 from s2decode.trials import make_trials
@@ -431,12 +432,10 @@ def _one_subject_run(out_dir: Path, folder: Path) -> Path:
 
 def _scores_panels(folder: Path) -> int:
     """Number of panels of the score figure the report draws for ``folder``."""
-    rm = report_module
-    inp = rm._read_inputs(folder)
-    table = rm._method_table(inp.scores, inp.summary, SCORING)
-    primary, best_peer = rm._primary(table)
-    chance = rm._chance(inp, SCORING)
-    fig, _ = rm._scores_figure(inp.scores, SCORING, table, chance, primary, best_peer)
+    scores = pd.read_csv(folder / "scores.csv", dtype={"subject": str})
+    summary = json.loads((folder / "summary.json").read_text())
+    table = viz.method_table(scores, SCORING, summary)
+    fig = viz.plot_scores(scores, SCORING, chance=summary["chance"], table=table)
     return len(fig.axes)
 
 
@@ -463,7 +462,8 @@ def test_score_caption_describes_the_panels_drawn(out_dir, tmp_path):
 
 def test_glass_brain_colour_bar_names_the_plv_with_even_ticks(out_dir):
     ex = xr.load_dataset(out_dir / "example.nc", engine="h5netcdf")
-    fig, _, threshold = report_module._connectome_figure(ex)
+    fig = viz.plot_connectome(ex)
+    _, threshold = viz.connectome_edges(ex)
     fig.draw_without_rendering()  # tick labels
     (bar,) = [ax for ax in fig.axes if ax.get_ylabel()]  # the glass brain's axes have none
     assert bar.get_ylabel() == "PLV (phase-locking value)"
@@ -534,7 +534,7 @@ def _browser_or_skip():
 def test_report_renders_in_headless_chromium(out_dir, tmp_path):
     _browser_or_skip()
     png = tmp_path / "shot.png"
-    result = screenshot(out_dir / "report.html", png)
+    result = _import_script("screenshot_report").screenshot(out_dir / "report.html", png)
     assert result["console_errors"] == [] and result["page_errors"] == []
     assert result["blocked_requests"] == []
     page = (out_dir / "report.html").read_text()
@@ -545,6 +545,7 @@ def test_report_renders_in_headless_chromium(out_dir, tmp_path):
 
 
 def test_screenshot_script_and_errors(out_dir, tmp_path, capsys):
+    screenshot = _import_script("screenshot_report").screenshot
     with pytest.raises(FileNotFoundError, match="apt-get install chromium"):
         screenshot(out_dir / "report.html", tmp_path / "x.png", chromium=tmp_path / "none")
     with pytest.raises(FileNotFoundError, match="write the report"):

@@ -459,12 +459,12 @@ class Scaffold:
             return cls.from_dataset(ds.load())
 
     def plot(self, *, axes: Any = None, show: bool = True) -> Any:
-        """Show the weights and the delays as matrices (needs matplotlib).
+        """Show the weights and the delays as matrices: :func:`s2decode.viz.plot_scaffold`.
 
         Parameters
         ----------
         axes : sequence of two matplotlib Axes | None
-            Where to draw; a new figure where ``None``.
+            Where to draw; a new pyplot figure where ``None``.
         show : bool
             Call ``plt.show()``.
 
@@ -475,17 +475,11 @@ class Scaffold:
         """
         import matplotlib.pyplot as plt
 
+        from ..viz import plot_scaffold
+
         if axes is None:
-            fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
-        else:
-            fig = axes[0].figure
-        for ax, values, title, unit in (
-            (axes[0], self.weights, "weights (j -> i)", ""),
-            (axes[1], np.where(self.weights > 0, self.delays * 1e3, np.nan), "delays", "ms"),
-        ):
-            im = ax.imshow(values, interpolation="nearest", cmap="viridis")
-            ax.set(title=title, xlabel="source j", ylabel="target i")
-            fig.colorbar(im, ax=ax, label=unit)
+            _, axes = plt.subplots(1, 2, figsize=(11.0, 4.8), layout="constrained")
+        fig = plot_scaffold(self, axes=axes)
         if show:
             plt.show()
         return fig

@@ -6,11 +6,13 @@ scikit-learn estimator. All three take trials DataArrays, 3-D arrays with ``sfre
 mne.Epochs (or, in scikit-learn's cross-validation helpers, ``epochs.get_data()`` with
 ``info=epochs.info``), spike trains, or 2-D arrays of static patterns, and behave as
 scikit-learn estimators (``clone``, pipelines, grid search, pickling). See
-``docs/estimators.md``.
+``docs/estimators.md``. :func:`example_dataset` runs one trial through a fitted
+featurizer for the figures of :mod:`s2decode.viz`.
 """
 
 from ._validation import input_kind
 from .decoder import S2Decoder, S2Regressor, default_classifier, default_regressor
+from .example import example_dataset
 from .features import DEFAULT_FEATURES, FEATURE_SETS, compute_features, feature_layout
 from .featurizer import S2Featurizer, default_config
 from .stacking import S2StackingClassifier
@@ -26,6 +28,7 @@ __all__ = [
     "default_classifier",
     "default_config",
     "default_regressor",
+    "example_dataset",
     "feature_layout",
     "input_kind",
 ]

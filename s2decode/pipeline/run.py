@@ -308,7 +308,7 @@ def warm_up(spec, trials: xr.DataArray, per_class: int = 2) -> dict[str, Any]:
 
 def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dataset:
     """Diagnostics of one trial for the report: S2Featurizer fitted on the subject's trials."""
-    from .report import example_dataset
+    from ..estimators import example_dataset
 
     feat = _featurizer(spec, trials).fit(trials)
     return example_dataset(feat, trials, index=index, subject=subject)
