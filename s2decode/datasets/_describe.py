@@ -224,3 +224,24 @@ def order_problem(
         problems.append(
             (low_key, f"{low} must be {before} {high_key} ({high}, the loader's default)")
         )
+
+
+_CHECK_OPTIONS_DOC = """Check options of :func:`load` against their documented ranges, before
+    any file is read or trial generated.
+
+    Parameters
+    ----------
+    **options
+        Keyword arguments of :func:`load` (others are ignored).
+
+    Returns
+    -------
+    problems : list of (str, str)
+        ``(option, message)`` pairs; empty where the options are fine.
+    """
+
+
+def options_check(func: Callable) -> Callable:
+    """Decorator of each dataset module's ``check_options``: its docstring, written once."""
+    func.__doc__ = _CHECK_OPTIONS_DOC
+    return func

@@ -35,6 +35,7 @@ import xarray as xr
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
+from ._describe import options_check
 
 NAME = "eegmat"
 FOLDER = "eeg/eegmat"
@@ -301,19 +302,8 @@ def fetch(
     return target
 
 
+@options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    """Check options of :func:`load` against their documented ranges, reading no file.
-
-    Parameters
-    ----------
-    **options
-        Keyword arguments of :func:`load` (others are ignored).
-
-    Returns
-    -------
-    problems : list of (str, str)
-        ``(option, message)`` pairs; empty where the options are fine.
-    """
     from ..atlas.projection import PROJECTION_METHODS
     from ._describe import choice_problem, collect, number_problem, order_problem
 

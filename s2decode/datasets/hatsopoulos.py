@@ -21,6 +21,7 @@ import xarray as xr
 from ..paths import get_data_dir
 from ..trials import make_trials
 from ._base import dataset_path, download, staged_download
+from ._describe import options_check
 
 NAME = "hatsopoulos2004"
 FOLDER = "spikes/hatsopoulos2004"
@@ -116,19 +117,8 @@ def fetch(data_dir: str | os.PathLike | None = None) -> Path:
     return folder
 
 
+@options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    """Check options of :func:`load` against their documented ranges, reading no file.
-
-    Parameters
-    ----------
-    **options
-        Keyword arguments of :func:`load` (others are ignored).
-
-    Returns
-    -------
-    problems : list of (str, str)
-        ``(option, message)`` pairs; empty where the options are fine.
-    """
     from ._describe import choice_problem, collect
 
     problems: list[tuple[str, str]] = []

@@ -36,6 +36,7 @@ import xarray as xr
 
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
+from ._describe import options_check
 
 NAME = "haxby"
 FOLDER = "fmri/haxby2001_sub001"
@@ -452,19 +453,8 @@ def fetch(data_dir: str | os.PathLike | None = None, *, resolution: str = "1slic
     return folder
 
 
+@options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    """Check options of :func:`load` against their documented ranges, reading no file.
-
-    Parameters
-    ----------
-    **options
-        Keyword arguments of :func:`load` (others are ignored).
-
-    Returns
-    -------
-    problems : list of (str, str)
-        ``(option, message)`` pairs; empty where the options are fine.
-    """
     from ._describe import choice_problem, collect, number_problem
 
     problems: list[tuple[str, str]] = []

@@ -20,6 +20,7 @@ import xarray as xr
 from ..paths import get_data_dir
 from ..spiketrains import SpikeTrains
 from ._base import dataset_path, download, staged_download
+from ._describe import options_check
 
 NAME = "kramer_stn"
 FOLDER = "spikes/kramer"
@@ -138,19 +139,8 @@ def fetch(data_dir: str | os.PathLike | None = None) -> Path:
     return folder
 
 
+@options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    """Check options of :func:`load` against their documented ranges, reading no file.
-
-    Parameters
-    ----------
-    **options
-        Keyword arguments of :func:`load` (others are ignored).
-
-    Returns
-    -------
-    problems : list of (str, str)
-        ``(option, message)`` pairs; empty where the options are fine.
-    """
     from ._describe import collect, number_problem, order_problem
 
     problems: list[tuple[str, str]] = []

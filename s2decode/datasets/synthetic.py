@@ -23,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from ..trials import make_trials
+from ._describe import options_check
 
 NAME = "synthetic"
 FOLDER = None  # generated, never on disk
@@ -212,19 +213,8 @@ def fetch(data_dir: str | os.PathLike | None = None, **options) -> None:
     return None
 
 
+@options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    """Check options of :func:`load` against their documented ranges, generating nothing.
-
-    Parameters
-    ----------
-    **options
-        Keyword arguments of :func:`load` (others are ignored).
-
-    Returns
-    -------
-    problems : list of (str, str)
-        ``(option, message)`` pairs; empty where the options are fine.
-    """
     from ._describe import collect, number_problem
 
     problems: list[tuple[str, str]] = []
