@@ -393,3 +393,29 @@ def test_plot(small_atlas):
     fig = Scaffold.from_atlas(small_atlas, k=2).plot(show=False)
     assert len(fig.axes) == 4  # two matrices and their colour bars
     plt.close(fig)
+
+
+def test_from_weights_delays_from_positions_or_one_free_delay():
+    from s2decode.atlas.scaffold import FREE_DELAY, conduction_delays, distance_matrix
+
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0, 1, (5, 5))
+    free = Scaffold.from_weights(w, labels=list("abcde"), meta={"method": "given"})
+    assert np.all(np.diag(free.weights) == 0) and np.all(np.diag(free.delays) == 0)
+    off = ~np.eye(5, dtype=bool)
+    np.testing.assert_array_equal(free.weights[off], w[off])  # as given, diagonal dropped
+    assert np.all(free.delays[off] == FREE_DELAY)
+    assert free.labels == list("abcde") and free.meta == {"method": "given"}
+    assert np.all(Scaffold.from_weights(w, free_delay=5e-3).delays[off] == 5e-3)
+    coords = rng.uniform(-60, 60, (5, 3))
+    placed = Scaffold.from_weights(w, coords=coords, velocity=2.0)
+    expected = conduction_delays(distance_matrix(coords), velocity=2.0)
+    np.testing.assert_allclose(placed.delays[off], expected[off], rtol=1e-12)
+    # sparsified and normalised as from_atlas: the k strongest inputs, max 1
+    sparse = Scaffold.from_weights(w, k=2, normalize="max")
+    assert np.all((sparse.weights > 0).sum(axis=1) == 2)
+    assert sparse.weights.max() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="free_delay"):
+        Scaffold.from_weights(w, free_delay=-1.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        Scaffold.from_weights(-w)

@@ -28,6 +28,8 @@ NORMALIZATIONS = ("max", "row", "spectral")
 DATA_ESTIMATORS = ("correlation", "partial")
 SIGNS = ("abs", "positive")
 METHODS = ("distance", "data", "connectome")
+#: Delay (s) of every connection between nodes without positions (Scaffold.from_weights).
+FREE_DELAY = 2e-3
 
 
 class Scaffold:
@@ -264,6 +266,73 @@ class Scaffold:
             velocity=velocity,
             tau_0=tau_0,
         )
+
+    @classmethod
+    def from_weights(
+        cls,
+        weights: np.ndarray,
+        *,
+        labels: Sequence[str] | None = None,
+        coords: np.ndarray | None = None,
+        networks: Sequence[str] | None = None,
+        k: int | None = None,
+        threshold: float | None = None,
+        normalize: str | None = None,
+        velocity: float = 5.0,
+        tau_0: float = 1e-3,
+        free_delay: float = FREE_DELAY,
+        meta: dict | None = None,
+    ) -> Scaffold:
+        """Build the scaffold of nodes from their weights, with or without positions.
+
+        Parameters
+        ----------
+        weights : ndarray, shape (n, n)
+            Non-negative weights j -> i; the diagonal is ignored.
+        labels, coords, networks
+            As in :class:`Scaffold`; ``coords`` (MNI mm) give the delays.
+        k, threshold, normalize
+            Sparsification and scale, as in :meth:`from_atlas` (applied in that order:
+            threshold, ``k`` strongest inputs, normalisation); ``None``: the weights as given.
+        velocity, tau_0 : float
+            Conduction velocity (m/s) and delay at zero distance (s), where ``coords`` are
+            given (:func:`conduction_delays`).
+        free_delay : float
+            Delay in seconds of every connection where ``coords`` is ``None`` (the nodes of
+            an array without positions: learned components, units, voxels of a screen).
+        meta : dict | None
+            How the weights were made, recorded in :attr:`meta`.
+
+        Returns
+        -------
+        scaffold : Scaffold
+            Zero self-delays and zero diagonal weights.
+
+        Examples
+        --------
+        >>> sc = Scaffold.from_weights(np.ones((3, 3)))
+        >>> sc.weights.diagonal().tolist(), float(sc.delays[0, 1])
+        ([0.0, 0.0, 0.0], 0.002)
+        """
+        weights = np.array(_check_square(weights, "weights"), dtype=float)
+        n = weights.shape[0]
+        np.fill_diagonal(weights, 0.0)
+        if threshold is not None:
+            weights = sparsify_threshold(weights, threshold)
+        if k is not None:
+            weights = sparsify_knn(weights, k)
+        weights = normalize_weights(weights, normalize)
+        if coords is not None and n > 1:
+            delays = conduction_delays(distance_matrix(coords), velocity=velocity, tau_0=tau_0)
+        else:
+            free_delay = float(free_delay)
+            if not np.isfinite(free_delay) or free_delay < 0:
+                raise ValueError(
+                    f"`free_delay` must be a non-negative number of seconds, got {free_delay}."
+                )
+            delays = np.full((n, n), free_delay)
+        np.fill_diagonal(delays, 0.0)
+        return cls(weights, delays, labels=labels, coords=coords, networks=networks, meta=meta)
 
     @classmethod
     def _finish(

@@ -32,9 +32,6 @@ _OMEGA_BAND = (2.0, 100.0)
 _SPECTRAL_BAND = (2.0, 45.0)
 # Trials of the pilot simulation that learns omega from firing rates (omega="rates").
 _PILOT_TRIALS = 16
-# Conduction delay (s) between nodes without positions (pixels, units, features): one local
-# cortical delay for every connection.
-_FREE_DELAY = 2e-3
 # Bin (s) of the spike counts a data-driven scaffold correlates for spike inputs.
 _SPIKE_BIN = 0.01
 # Updates per second of the dense layer the energy of spike inputs is compared with (1 kHz).
@@ -789,22 +786,16 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                     "the same nodes."
                 )
             return spec
-        if n > 1 and nodes.coords is not None:
-            delays = sc.conduction_delays(sc.distance_matrix(nodes.coords))
-        else:
-            delays = np.full((n, n), _FREE_DELAY)
-        np.fill_diagonal(delays, 0.0)
+        of_nodes = {"labels": nodes.names, "coords": nodes.coords, "networks": nodes.networks}
         meta = {"built_by": "S2Featurizer"}
         if not isinstance(spec, str):
-            weights = np.array(spec, dtype=float)
+            weights = np.asarray(spec, dtype=float)
             if weights.shape != (n, n):
                 raise ValueError(
                     f"`scaffold` as a matrix must have shape ({n}, {n}) for {n} nodes, got "
                     f"{weights.shape}."
                 )
-            weights = weights.copy()
-            np.fill_diagonal(weights, 0.0)
-            return Scaffold(weights, delays, nodes.names, nodes.coords, nodes.networks, meta)
+            return Scaffold.from_weights(weights, **of_nodes, meta=meta)
         if spec == "auto":
             spec = "distance" if nodes.coords is not None else "data"
         if spec == "distance":
@@ -816,15 +807,11 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                 )
             atlas = Atlas("s2featurizer_nodes", nodes.names, nodes.coords, nodes.networks)
             return Scaffold.from_atlas(atlas, k=k)
-        if spec == "complete" or n < 2:
-            weights = np.ones((n, n)) - np.eye(n)
-        else:
-            weights = sc.correlation_weights(self._correlation_trials(prepared, n))
-            if k is not None:
-                weights = sc.sparsify_knn(weights, k)
-            weights = sc.normalize_weights(weights, "max")
         meta["method"] = spec
-        return Scaffold(weights, delays, nodes.names, nodes.coords, nodes.networks, meta)
+        if spec == "complete" or n < 2:
+            return Scaffold.from_weights(np.ones((n, n)), **of_nodes, meta=meta)
+        weights = sc.correlation_weights(self._correlation_trials(prepared, n))
+        return Scaffold.from_weights(weights, **of_nodes, k=k, normalize="max", meta=meta)
 
     def _correlation_trials(self, prepared, n: int):
         from ..trials import make_trials
