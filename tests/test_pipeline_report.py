@@ -26,6 +26,7 @@ import pytest
 import xarray as xr
 import yaml
 from matplotlib.image import imread
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -238,6 +239,20 @@ def test_example_dataset_matches_the_featurizer(fitted):
     np.testing.assert_allclose(np.diag(plv)[fired], 1.0)
     assert np.all(np.isnan(np.diag(plv)[~fired]))
     assert np.nanmin(plv) >= 0 and np.nanmax(plv) <= 1
+    # energy: each spike reaches its node's targets in the scaffold (0.9 pJ each); the dense
+    # network updates once per input sample (4.6 pJ per weight)
+    fan_out = (featurizer.scaffold_.weights > 0).sum(axis=0)
+    events = float(np.bincount(ex["spike_node"].values, minlength=n) @ fan_out)
+    assert ex.attrs["synaptic_ops"] == events
+    assert ex.attrs["energy_pj"] == pytest.approx(0.9 * events)
+    samples = trials.sizes["time"]
+    assert ex.attrs["dense_pj"] == pytest.approx(4.6 * n * n * samples, rel=1e-9)
+    # the energy of the featurizer's own "energy" features for the same trial
+    fz = clone(featurizer).set_params(features=("energy",)).fit(trials)
+    feats = fz.transform_xarray(trials.isel(trial=[3]))
+    assert float(feats.sel(feature=feats["metric"] == "energy_pj").values[0, 0]) == (
+        pytest.approx(example_dataset(fz, trials, index=3).attrs["energy_pj"])
+    )
 
 
 def test_example_dataset_without_positions_static_and_spikes():
@@ -283,6 +298,11 @@ def test_report_has_every_section_with_real_figures(out_dir):
     assert len(re.findall(r'<img [^>]*alt="[^"]{10,}"', page)) == len(images)
     assert len(re.findall(r"<figcaption>.{20,}?</figcaption>", page)) == len(images)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # self-contained
+    ex = xr.load_dataset(out_dir / "example.nc", engine="h5netcdf")
+    energy = re.search(r"Arithmetic energy of the trial: ([\d.]+) (pJ|nJ|µJ|mJ) for", page)
+    assert energy is not None and "Memory access is not counted" in page
+    scale = {"pJ": 1, "nJ": 1e3, "µJ": 1e6, "mJ": 1e9}[energy.group(2)]
+    assert float(energy.group(1)) * scale == pytest.approx(ex.attrs["energy_pj"], rel=1e-2)
 
 
 def test_report_table_gives_the_summary_scores(out_dir):

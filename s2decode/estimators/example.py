@@ -86,7 +86,10 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
         ``network`` (``""`` without networks) on ``node``. Attributes: ``subject``,
         ``trial``, ``y`` (the trial's label as a string, ``""`` when unknown),
         ``duration`` and ``t_start`` (network s), ``mean_rate`` (Hz), ``n_spikes``,
-        ``input_kind``, ``time_scale``, ``T_w``.
+        ``input_kind``, ``time_scale``, ``T_w``; the arithmetic energy of the trial
+        (:func:`s2decode.energy.energy_table`, memory access not counted):
+        ``synaptic_ops``, ``energy_pj`` (0.9 pJ per synaptic event) and ``dense_pj`` (a
+        dense network of as many units, updated once per input sample, 4.6 pJ per MAC).
 
     Examples
     --------
@@ -98,6 +101,7 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
     from sklearn.utils.validation import check_is_fitted
 
     from .. import sync
+    from ..energy import energy_table, out_degree
     from . import features as _features
     from .featurizer import S2Featurizer
 
@@ -138,6 +142,11 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
         order = np.concatenate([order, kura.group_order], axis=0)
     plv = sync.phase_locking_matrix(phases)
 
+    energy = energy_table(
+        spikes,
+        out_degree=out_degree(fz.scaffold_.weights),
+        dense_updates=fz.dense_updates(duration)[0],
+    ).iloc[0]
     counts = spikes.spike_counts()[0]
     spike_node = np.repeat(np.arange(n, dtype=np.int64), counts)
     coords = np.full((n, 3), np.nan) if fz.node_coords_ is None else np.asarray(fz.node_coords_)
@@ -173,5 +182,8 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
             "input_kind": str(fz.input_kind_),
             "time_scale": float(fz.config_.time_scale),
             "T_w": float(fz.config_.T_w),
+            "synaptic_ops": float(energy["synaptic_ops"]),
+            "energy_pj": float(energy["snn_pj"]),
+            "dense_pj": float(energy["dense_pj"]),
         },
     )

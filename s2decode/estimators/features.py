@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..energy import EnergyModel, dense_operations, synaptic_operations
 from ..spiketrains import SpikeTrains
 
 #: Feature sets, in the order their columns come out.
@@ -56,9 +57,10 @@ PHASE_STEP = 2e-3
 PAIR_MODES = ("auto", "networks", "nodes", "global")
 #: Largest number of nodes for which ``pairs="auto"`` keeps every node pair.
 MAX_NODE_PAIRS_AUTO = 16
-#: Energy per synaptic accumulate and per dense multiply-accumulate (pJ, 45 nm).
-ENERGY_PER_AC_PJ = 0.9
-ENERGY_PER_MAC_PJ = 4.6
+#: Energy per synaptic accumulate and per dense multiply-accumulate (pJ, 45 nm): the
+#: defaults of :class:`s2decode.energy.EnergyModel`.
+ENERGY_PER_AC_PJ = EnergyModel().pj_per_ac
+ENERGY_PER_MAC_PJ = EnergyModel().pj_per_mac
 
 _PAIR_METRICS = ("plv", "spike_sync", "sttc")
 _TRIAL_CHUNK = 32  # trials per chunk of the phase and pair computations (bounded memory)
@@ -472,7 +474,8 @@ def energy(
     neuron's outgoing connections), at :data:`ENERGY_PER_AC_PJ`; a dense layer with the same
     ``n x n`` weights spends ``n**2`` multiply-accumulates per update, at
     :data:`ENERGY_PER_MAC_PJ`, and updates ``dense_updates`` times in the window (e.g. once
-    per input sample).
+    per input sample). The counts are :mod:`s2decode.energy`'s (which says what they leave
+    out: memory access).
 
     Parameters
     ----------
@@ -490,12 +493,10 @@ def energy(
     energy_pj, ratio : FeatureBlock
         Synaptic energy (pJ) and its ratio to the dense layer's, element ``"global"``.
     """
-    n = spikes.n_neurons
-    degree = np.full(n, max(n - 1, 0), float) if out_degree is None else np.asarray(out_degree)
+    model = EnergyModel(ENERGY_PER_AC_PJ, ENERGY_PER_MAC_PJ)
     updates = np.ones(len(windows)) if dense_updates is None else np.asarray(dense_updates, float)
-    events = window_counts(spikes, windows) @ degree.astype(float)  # (n_trials, n_windows)
-    snn = events * ENERGY_PER_AC_PJ
-    dense = np.maximum(updates, 1.0) * n * n * ENERGY_PER_MAC_PJ
+    snn = synaptic_operations(spikes, out_degree, windows) * model.pj_per_ac
+    dense = dense_operations(spikes.n_neurons, updates) * model.pj_per_mac
     return (
         FeatureBlock("energy_pj", ("global",), snn[..., np.newaxis]),
         FeatureBlock("energy_ratio", ("global",), (snn / dense)[..., np.newaxis]),

@@ -420,6 +420,18 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         inputs = self._ready(check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info))
         return self._simulate(self._prepare(inputs), self.config_)
 
+    def dense_updates(self, lengths) -> np.ndarray:
+        """Updates of the dense network S2-Net's energy is compared with, in windows of
+        ``lengths`` network seconds (:mod:`s2decode.energy`): one per input sample for
+        signals, 1 kHz for spike inputs, one per static pattern."""
+        check_is_fitted(self, "config_")
+        lengths = np.atleast_1d(np.asarray(lengths, dtype=float))
+        if self.input_kind_ in ("signals", "epochs"):  # epochs become signals on nodes
+            return lengths / self.config_.time_scale * self.sfreq_
+        if self.input_kind_ == "spikes":
+            return lengths / self.config_.time_scale * _SPIKE_DENSE_RATE
+        return np.ones(len(lengths))
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns, ``"<metric>_<element>_w<window>"``.
 
@@ -930,12 +942,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         windows = self.windows_ + spikes.t_start
         out_degree = (self.scaffold_.weights > 0).sum(axis=0)
         lengths = self.windows_[:, 1] - self.windows_[:, 0]
-        if inputs.kind == "signals":
-            dense = lengths / self.config_.time_scale * self.sfreq_
-        elif inputs.kind == "spikes":
-            dense = lengths / self.config_.time_scale * _SPIKE_DENSE_RATE
-        else:
-            dense = np.ones(len(lengths))
+        dense = self.dense_updates(lengths)
         return _features.compute_features(
             spikes,
             windows,

@@ -327,6 +327,14 @@ def _render(fig, dpi: int) -> bytes:
     return buf.getvalue()
 
 
+def _energy_text(pj: float) -> str:
+    """Picojoules in the unit that reads best (pJ, nJ, uJ, mJ)."""
+    for unit, scale in (("mJ", 1e9), ("µJ", 1e6), ("nJ", 1e3)):
+        if abs(pj) >= scale:
+            return f"{pj / scale:.3g} {unit}"
+    return f"{pj:.3g} pJ"
+
+
 def _connectome_caption(n_edges: int, threshold: float) -> str:
     return (
         f"The {n_edges} most phase-locked node pairs (PLV ≥ {threshold:.2f}) of the "
@@ -359,6 +367,16 @@ def _example_sections(inp: _Inputs, make) -> list[str]:
         f"{1e3 * float(ex.attrs.get('T_w', np.nan)):g} ms, intrinsic frequencies "
         f"{np.nanmin(f_omega):.1f}&ndash;{np.nanmax(f_omega):.1f} Hz), as in the features."
     )
+    if "energy_pj" in ex.attrs and "dense_pj" in ex.attrs:
+        snn, dense = float(ex.attrs["energy_pj"]), float(ex.attrs["dense_pj"])
+        ratio = f"{snn / dense:.2g}" if dense > 0 else "n/a"
+        lead += (
+            f" Arithmetic energy of the trial: {_energy_text(snn)} for "
+            f"{float(ex.attrs.get('synaptic_ops', np.nan)):.3g} synaptic events (0.9 pJ each) "
+            f"against {_energy_text(dense)} for a dense network of as many units updated "
+            f"once per input sample (4.6 pJ per multiply-accumulate): ratio {ratio}. Memory "
+            "access is not counted (see <code>s2decode.energy</code>)."
+        )
     out = ['<h2 id="example">Example trial</h2>', f"<p>{lead}</p>"]
     out.append(
         make(
