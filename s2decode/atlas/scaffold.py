@@ -424,6 +424,21 @@ class Scaffold:
         delays = np.full_like(self.delays, tau_0)
         return self._replace(delays=delays, meta={**self.meta, "delays": "off", "tau_0": tau_0})
 
+    def with_weights(self, weights: np.ndarray) -> Scaffold:
+        """The same nodes and delays with other weights (e.g. adapted by plasticity).
+
+        Parameters
+        ----------
+        weights : ndarray, shape (n, n)
+            Non-negative, zero diagonal (validated as in :class:`Scaffold`).
+
+        Returns
+        -------
+        scaffold : Scaffold
+            A new scaffold; ``meta`` is kept.
+        """
+        return self._replace(weights=np.array(weights, dtype=float))
+
     def _replace(self, **changes) -> Scaffold:
         kwargs = {
             "weights": self.weights.copy(),

@@ -145,6 +145,7 @@ class _S2Supervised(BaseEstimator):
         atlas="seitzman300",
         scaffold="auto",
         k=30,
+        plasticity=None,
         config=None,
         features=_features.DEFAULT_FEATURES,
         windows=None,
@@ -172,6 +173,7 @@ class _S2Supervised(BaseEstimator):
         self.atlas = atlas
         self.scaffold = scaffold
         self.k = k
+        self.plasticity = plasticity
         self.config = config
         self.features = features
         self.windows = windows

@@ -96,6 +96,12 @@ _PARAMS_DOC = """
     k : int | None
         Inputs kept per node (the ``k`` strongest) for ``"distance"``, ``"data"``;
         ``None`` keeps all. Clipped to ``n_nodes - 1``.
+    plasticity : None | "ssdp" | SSDP
+        Adapt the scaffold's weights to the training trials in ``fit`` with
+        synchrony-dependent plasticity (:mod:`s2decode.net.plasticity`): ``"ssdp"`` with
+        the design note's rates, or an :class:`~s2decode.net.plasticity.SSDP` with others.
+        The training trials are simulated once more per epoch; connections keep their
+        topology and delays. ``None``: the scaffold as built.
     config : S2NetConfig | None
         Network parameters; ``None`` uses :func:`default_config` for the input kind.
         The featurizer derives the configuration it runs (``config_``) from it: the
@@ -234,7 +240,9 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     node_coords_ : ndarray, shape (n_nodes, 3) | None
         Their MNI positions (mm); ``None`` for nodes without positions.
     scaffold_ : Scaffold
-        The network's connectivity.
+        The network's connectivity (after plasticity, where ``plasticity`` is set).
+    ssdp_change_ : float | None
+        Mean absolute change of the connections' weights by SSDP; ``None`` without it.
     config_ : S2NetConfig
         The configuration simulated.
     f_omega_ : ndarray, shape (n_nodes,)
@@ -276,6 +284,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         atlas="seitzman300",
         scaffold="auto",
         k=30,
+        plasticity=None,
         config=None,
         features=_features.DEFAULT_FEATURES,
         windows=None,
@@ -301,6 +310,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         self.atlas = atlas
         self.scaffold = scaffold
         self.k = k
+        self.plasticity = plasticity
         self.config = config
         self.features = features
         self.windows = windows
@@ -539,6 +549,9 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         config = base.replace(**changes)
         self.f_omega_ = self._learn_omega(prepared, config)
         self.config_ = config.replace(f_omega=tuple(float(f) for f in self.f_omega_))
+        self.ssdp_change_ = None
+        if self.plasticity is not None:
+            self._adapt_scaffold(prepared)
 
         layout = _features.feature_layout(
             self.features, self.node_names_, self.node_networks_, self.pairs
@@ -666,6 +679,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             isinstance(self.k, bool) or not isinstance(self.k, int | np.integer) or self.k < 1
         ):
             raise ValueError(f"`k` must be a positive integer or None, got {self.k!r}.")
+        _plasticity_rule(self.plasticity)
         duration = self.static_duration
         if isinstance(duration, bool) or not isinstance(duration, int | float | np.number):
             raise TypeError(f"`static_duration` must be a number of seconds, got {duration!r}.")
@@ -881,6 +895,22 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         f_omega = f_omega_from_rates(spikes, _OMEGA_BAND[0], max_rate=top, silent=configured)
         return np.asarray(f_omega)
 
+    def _adapt_scaffold(self, prepared) -> None:
+        """SSDP on the training trials: ``scaffold_`` with the adapted weights."""
+        from ..net.plasticity import first_spike_times, ssdp_update
+
+        rule = _plasticity_rule(self.plasticity)
+        before = self.scaffold_.weights
+        for _ in range(rule.n_epochs):
+            spikes = self._simulate(prepared, self.config_)
+            weights = ssdp_update(
+                self.scaffold_.weights, first_spike_times(spikes), spikes.duration, rule
+            )
+            self.scaffold_ = self.scaffold_.with_weights(weights)
+        connected = before != 0
+        change = np.abs(self.scaffold_.weights - before)[connected]
+        self.ssdp_change_ = float(change.mean()) if change.size else 0.0
+
     # ------------------------------------------------------------------ transforming
     def _simulate(self, prepared, config) -> SpikeTrains:
         from sklearn.utils.validation import check_memory
@@ -991,6 +1021,20 @@ def _run_network(
             **common,
         )
     return simulate(prepared, scaffold, config, sfreq=sfreq, **common)
+
+
+def _plasticity_rule(plasticity):
+    """The SSDP rule of ``plasticity`` (None where there is none)."""
+    from ..net.plasticity import SSDP
+
+    if plasticity is None or isinstance(plasticity, SSDP):
+        return plasticity
+    if plasticity == "ssdp":
+        return SSDP()
+    raise ValueError(
+        f"`plasticity` must be None, 'ssdp' or an s2decode.net.plasticity.SSDP, got "
+        f"{plasticity!r}."
+    )
 
 
 def _inner_seed(random_state) -> int | None:

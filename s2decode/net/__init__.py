@@ -11,16 +11,20 @@ Use :func:`simulate` with a trials DataArray and a :class:`~s2decode.atlas.Scaff
 
 from .config import ABLATIONS, ENCODERS, S2NetConfig, f_omega_from_rates
 from .encoders import Drive, encode
+from .plasticity import SSDP, first_spike_times, ssdp_update
 from .simulate import BACKENDS, simulate, spiketrains_from_indices
 
 __all__ = [
     "ABLATIONS",
     "BACKENDS",
     "ENCODERS",
+    "SSDP",
     "Drive",
     "S2NetConfig",
     "encode",
     "f_omega_from_rates",
+    "first_spike_times",
     "simulate",
     "spiketrains_from_indices",
+    "ssdp_update",
 ]

@@ -328,10 +328,14 @@ class ScaffoldSpec(_Section):
         ``"auto"``: distance where the nodes have positions, data otherwise.
     k : int | None
         Inputs kept per node; ``None`` keeps all.
+    plasticity : {"ssdp"} | None
+        Adapt the weights to each fold's training trials with synchrony-dependent
+        plasticity (``S2Featurizer(plasticity="ssdp")``); ``None``: as built.
     """
 
     method: Literal["auto", "distance", "data", "complete"] = "auto"
     k: PositiveInt | None = 30
+    plasticity: Literal["ssdp"] | None = None
 
 
 class FeaturesSpec(_Section):
@@ -1115,6 +1119,7 @@ class PipelineSpec(_Section):
             "atlas": self.atlas,
             "scaffold": self.scaffold.method,
             "k": self.scaffold.k,
+            "plasticity": self.scaffold.plasticity,
             "features": tuple(self.features.sets),
             "windows": windows,
             "pairs": self.features.pairs,
