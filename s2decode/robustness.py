@@ -8,8 +8,9 @@ every fold and scored on the fold's test trials, clean and perturbed by
 - :func:`jitter`: every spike moved by a uniform random shift in ``[-amount, amount]`` s
   (reflected at the window's edges, so no spike leaves the trial);
 - :func:`event_noise`: a ``fraction`` of the spikes perturbed, half deleted (each spike
-  with probability ``fraction / 2``) and as many inserted at uniform random times and
-  neurons of the same trial, so the expected count is unchanged.
+  with probability ``fraction / 2``) and about as many inserted (a Poisson number, of mean
+  ``fraction / 2`` times the trial's spikes) at uniform random times and neurons of the
+  same trial: the expected count is unchanged, each trial's count varies.
 
 Both take :class:`~s2decode.SpikeTrains` or a spike-count trials DataArray
 (``kind="spike_counts"``, re-binned on its own time grid) and return the same type.
@@ -115,7 +116,7 @@ def jitter(spikes, amount: float, *, seed: int | np.random.Generator | None = No
 
 
 def event_noise(spikes, fraction: float, *, seed: int | np.random.Generator | None = None):
-    """Delete about ``fraction / 2`` of the spikes and insert as many at random.
+    """Delete about ``fraction / 2`` of the spikes and insert about as many at random.
 
     Parameters
     ----------
@@ -123,15 +124,16 @@ def event_noise(spikes, fraction: float, *, seed: int | np.random.Generator | No
         Spike trains, or spike counts (``kind="spike_counts"``).
     fraction : float
         Share of the spikes perturbed, in ``[0, 1]``: each spike is deleted with
-        probability ``fraction / 2``; in each trial, as many spikes as were deleted are
-        inserted at uniform times, each in a uniformly chosen neuron of that trial.
+        probability ``fraction / 2``; each trial gets a Poisson number of new spikes, of
+        mean ``fraction / 2`` times its spikes, at uniform times, each in a uniformly
+        chosen neuron.
     seed : int | Generator | None
         Randomness.
 
     Returns
     -------
     noisy : same type as ``spikes``
-        The same number of spikes per trial; counts per neuron change.
+        The same expected number of spikes per trial.
     """
     fraction = float(fraction)
     if not np.isfinite(fraction) or not 0 <= fraction <= 1:
@@ -141,16 +143,15 @@ def event_noise(spikes, fraction: float, *, seed: int | np.random.Generator | No
     out = []
     n = trains.n_neurons
     every = _trains(trains)
+    total = trains.spike_counts().sum(axis=1)
     for trial in range(trains.n_trials):
         kept = []
-        deleted = 0
         for train in every[trial * n : (trial + 1) * n]:
-            keep = rng.uniform(size=train.size) >= fraction / 2
-            kept.append(train[keep])
-            deleted += int(train.size - keep.sum())
-        if deleted and n:
-            where = rng.integers(0, n, deleted)
-            when = rng.uniform(trains.t_start, trains.t_stop, deleted)
+            kept.append(train[rng.uniform(size=train.size) >= fraction / 2])
+        inserted = int(rng.poisson(fraction / 2 * total[trial])) if n else 0
+        if inserted:
+            where = rng.integers(0, n, inserted)
+            when = rng.uniform(trains.t_start, trains.t_stop, inserted)
             kept = [np.concatenate([k, when[where == i]]) for i, k in enumerate(kept)]
         out.extend(kept)
     return _like(out, trains, counts)

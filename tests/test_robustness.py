@@ -40,18 +40,20 @@ def test_jitter_moves_each_spike_within_the_amount_and_keeps_counts():
         jitter(st, -0.001)
 
 
-def test_event_noise_keeps_each_trials_count_and_changes_the_fraction_asked():
+def test_event_noise_deletes_and_inserts_the_fraction_asked():
     st = _spikes(n_trials=20, rate=100.0)
     out = event_noise(st, 0.2, seed=0)
-    np.testing.assert_array_equal(out.spike_counts().sum(axis=1), st.spike_counts().sum(axis=1))
     kept = sum(
         np.isin(out.train(k, i), st.train(k, i)).sum()
         for k in range(st.n_trials)
         for i in range(st.n_neurons)
     )
-    deleted = st.times.size - kept
-    # about 10 % deleted (binomial, 6000 spikes: sd 0.4 %), as many inserted
+    deleted, inserted = st.times.size - kept, out.times.size - kept
+    # about 10 % deleted and 10 % inserted (6000 spikes: sd about 0.4 %)
     assert deleted / st.times.size == pytest.approx(0.1, abs=0.02)
+    assert inserted / st.times.size == pytest.approx(0.1, abs=0.02)
+    assert not np.array_equal(out.spike_counts(), st.spike_counts())
+    assert np.all((out.times >= 0.0) & (out.times <= 1.0))
     assert event_noise(st, 0.0, seed=0) == st
     with pytest.raises(ValueError, match=r"in \[0, 1\]"):
         event_noise(st, 1.5)
@@ -73,8 +75,9 @@ def test_counts_come_back_on_their_own_grid():
     np.testing.assert_array_equal(out["time"], counts["time"])
     np.testing.assert_array_equal(out.sum("time"), counts.sum("time"))
     assert not np.array_equal(out.values, counts.values)
-    noisy = event_noise(counts, 0.1, seed=0)
-    np.testing.assert_array_equal(noisy.sum(("unit", "time")), counts.sum(("unit", "time")))
+    noisy = event_noise(counts, 0.5, seed=0)
+    assert noisy.dims == counts.dims and not np.array_equal(noisy.values, counts.values)
+    assert np.all(noisy.values >= 0) and noisy.dtype == counts.dtype
     with pytest.raises(TypeError, match="spike-count trials DataArray"):
         jitter(counts.assign_attrs(kind="rates"), 0.001)
 
@@ -110,3 +113,21 @@ def test_robustness_table_scores_clean_and_perturbed_test_trials():
     assert again.equals(table)  # the same seed, the same perturbations
     with pytest.raises(ValueError, match="`estimators` is empty"):
         robustness_table({}, st, y)
+
+
+def test_transform_splits_into_simulate_and_transform_spikes():
+    from s2decode.estimators import S2Featurizer, default_config
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 4))
+    fz = S2Featurizer(
+        config=default_config("static").replace(dt=5e-4), static_duration=0.1, backend="numpy",
+        random_state=0,
+    ).fit(X)  # fmt: skip
+    spikes = fz.simulate(X)
+    np.testing.assert_array_equal(fz.transform_spikes(spikes), fz.transform(X))
+    # the network's own spikes, jittered, give other features of the same layout
+    moved = fz.transform_spikes(jitter(spikes, 0.005, seed=0))
+    assert moved.shape == (6, len(fz.get_feature_names_out()))
+    with pytest.raises(ValueError, match="neurons but the network has 4 nodes"):
+        fz.transform_spikes(_spikes(n_neurons=3))

@@ -430,6 +430,41 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         inputs = self._ready(check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info))
         return self._simulate(self._prepare(inputs), self.config_)
 
+    def transform_spikes(self, spikes: SpikeTrains) -> np.ndarray:
+        """The features of S2-Net spike trains, as :meth:`transform` computes them.
+
+        With :meth:`simulate`, this splits :meth:`transform` in two, so the network's own
+        spikes can be looked at or changed in between (e.g. jittered, :mod:`s2decode.robustness`):
+        ``transform(X)`` equals ``transform_spikes(simulate(X))``.
+
+        Parameters
+        ----------
+        spikes : SpikeTrains
+            Spike trains of the fitted network's nodes (``node_names_``), trials as long as
+            the fitted ones, in network seconds.
+
+        Returns
+        -------
+        features : ndarray, shape (n_trials, n_features)
+            Columns named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        if not isinstance(spikes, SpikeTrains):
+            raise TypeError(
+                f"`spikes` must be SpikeTrains (from simulate()), got {type(spikes).__name__}."
+            )
+        if spikes.n_neurons != len(self.node_names_):
+            raise ValueError(
+                f"`spikes` has {spikes.n_neurons} neurons but the network has "
+                f"{len(self.node_names_)} nodes; give the spikes of simulate()."
+            )
+        if not np.isclose(spikes.duration, self.duration_, rtol=1e-9, atol=1e-12):
+            raise ValueError(
+                f"`spikes` last {spikes.duration:g} s but the network's trials last "
+                f"{self.duration_:g} s (network time); give the spikes of simulate()."
+            )
+        return _features.stack_blocks(self._spike_blocks(spikes))
+
     def dense_updates(self, lengths) -> np.ndarray:
         """Updates of the dense network S2-Net's energy is compared with, in windows of
         ``lengths`` network seconds (:mod:`s2decode.energy`): one per input sample for
@@ -968,7 +1003,9 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     def _transform_inputs(self, inputs: Inputs) -> list[_features.FeatureBlock]:
         """Features of checked inputs (the decoders call this with their own checked X)."""
         inputs = self._ready(inputs)
-        spikes = self._simulate(self._prepare(inputs), self.config_)
+        return self._spike_blocks(self._simulate(self._prepare(inputs), self.config_))
+
+    def _spike_blocks(self, spikes: SpikeTrains) -> list[_features.FeatureBlock]:
         windows = self.windows_ + spikes.t_start
         out_degree = (self.scaffold_.weights > 0).sum(axis=0)
         lengths = self.windows_[:, 1] - self.windows_[:, 0]
@@ -1032,8 +1069,7 @@ def _plasticity_rule(plasticity):
     if plasticity == "ssdp":
         return SSDP()
     raise ValueError(
-        f"`plasticity` must be None, 'ssdp' or an s2decode.net.plasticity.SSDP, got "
-        f"{plasticity!r}."
+        f"`plasticity` must be None, 'ssdp' or an s2decode.net.plasticity.SSDP, got {plasticity!r}."
     )
 
 
