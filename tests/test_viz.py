@@ -235,8 +235,8 @@ def test_confusion_rows_are_recall():
 
 
 def test_docstring_examples_run():
-    from s2decode.viz import connectivity, scores, spikes, style
+    from s2decode.viz import binding, connectivity, scores, spikes, style
 
-    for module in (style, spikes, connectivity, scores):
+    for module in (style, spikes, connectivity, scores, binding):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__

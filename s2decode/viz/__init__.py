@@ -14,6 +14,7 @@ function                                draws
 :func:`plot_scaffold`                   S2-Net's weights and conduction delays
 :func:`plot_scores`                     scores per fold, chance, S2 vs best peer
 :func:`plot_confusion`                  confusion matrices of pooled predictions
+:func:`plot_binding`                    a scene, its objects, S2-Net's phase groups
 ======================================  ==========================================
 
 The trial figures take the example-trial Dataset of
@@ -21,6 +22,7 @@ The trial figures take the example-trial Dataset of
 take a run's ``scores.csv`` and ``predictions.csv`` as DataFrames.
 """
 
+from .binding import plot_binding
 from .connectivity import (
     PLV_LABEL,
     connectome_edges,
@@ -52,6 +54,7 @@ __all__ = [
     "family_of",
     "has_positions",
     "method_table",
+    "plot_binding",
     "plot_confusion",
     "plot_connectome",
     "plot_order_parameter",

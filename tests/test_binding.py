@@ -1,0 +1,125 @@
+"""s2decode.binding: scenes and their masks, the grid scaffold, phase clustering and FG-ARI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from s2decode import viz
+from s2decode.binding import (
+    Scenes,
+    bind,
+    binding_config,
+    cluster_phases,
+    fg_ari,
+    grid_scaffold,
+    make_scenes,
+    phase_locking,
+    value_baseline,
+)
+
+
+def test_scenes_masks_say_which_object_each_pixel_shows():
+    scenes = make_scenes(20, 3, size=24, seed=0)
+    assert scenes.images.shape == scenes.masks.shape == (20, 24, 24)
+    assert np.all(scenes.n_objects == 3)
+    for image, mask in zip(scenes.images, scenes.masks, strict=True):
+        assert np.all(image[mask == 0] == 0)  # background is 0
+        assert set(np.unique(mask)) == {0, 1, 2, 3}
+        levels = [np.unique(image[mask == k]) for k in (1, 2, 3)]
+        assert all(level.size == 1 for level in levels)  # one grey level per object
+        grey = np.sort([float(level[0]) for level in levels])
+        assert np.all(np.diff(grey) >= 0.15 - 1e-12)  # min_contrast
+        assert np.bincount(mask.ravel())[1:].min() >= 12  # min_visible
+    again = make_scenes(20, 3, size=24, seed=0)
+    np.testing.assert_array_equal(again.images, scenes.images)
+    assert not np.array_equal(make_scenes(20, 3, size=24, seed=1).masks, scenes.masks)
+    with pytest.raises(ValueError, match="leave room for 6 grey levels"):
+        make_scenes(1, 6, min_contrast=0.2)
+    with pytest.raises(ValueError, match="subset of"):
+        make_scenes(1, 2, shapes=("star",))
+
+
+def test_scenes_from_your_own_arrays():
+    masks = np.zeros((8, 8), dtype=int)
+    masks[1:4, 1:4], masks[5:7, 4:8] = 1, 2
+    scenes = Scenes.from_arrays(masks * 0.4, masks)
+    assert scenes.images.shape == (1, 8, 8) and scenes.n_objects.tolist() == [2]
+    with pytest.raises(ValueError, match="must both have shape"):
+        Scenes(np.zeros((1, 4, 4)), np.zeros((1, 4, 5), dtype=int), np.array([0]))
+    with pytest.raises(ValueError, match="integer object labels"):
+        Scenes.from_arrays(np.zeros((4, 4)), np.full((4, 4), 0.5))
+
+
+def test_grid_scaffold_couples_neighbours_with_distance_delays():
+    sc = grid_scaffold(4, 5, neighbours=4, pixel_mm=2.0)
+    assert sc.n_nodes == 20 and sc.labels[7] == "r1c2"
+    w = sc.weights
+    np.testing.assert_array_equal(w, w.T)
+    degree = (w > 0).sum(axis=0).reshape(4, 5)
+    assert degree[0, 0] == 2 and degree[0, 2] == 3 and degree[1, 2] == 4
+    eight = grid_scaffold(4, 5, neighbours=8)
+    assert (eight.weights > 0).sum(axis=0).reshape(4, 5)[1, 2] == 8
+    # 2 mm at 5 m/s = 0.4 ms, plus tau_0 = 1 ms
+    assert sc.delays[7, 8] == pytest.approx(1.4e-3)
+    with pytest.raises(ValueError, match="4 or 8"):
+        grid_scaffold(3, 3, neighbours=6)
+
+
+def test_known_phase_pattern_is_recovered_with_ari_one():
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 0.5, 250)
+    groups = np.repeat([0, 1, 2], [30, 20, 25])  # 3 groups, 3 frequencies
+    freq = np.array([20.0, 33.0, 47.0])[groups]
+    phases = 2 * np.pi * freq[:, None] * t + rng.uniform(0, 0.3, (groups.size, 1))
+    phases += rng.normal(0, 0.2, phases.shape)  # jitter inside each group
+    for method in ("spectral", "kmeans"):
+        labels = cluster_phases(phases, 3, method=method)
+        assert fg_ari(groups + 1, labels)[0] == pytest.approx(1.0)
+    plv = phase_locking(phases)
+    assert plv[0, 1] > 0.9 and plv[0, 40] < 0.2
+    np.testing.assert_allclose(np.diag(plv), 1.0)
+    # random groups score about 0
+    assert abs(fg_ari(groups + 1, rng.integers(0, 3, groups.size))[0]) < 0.1
+    with pytest.raises(ValueError, match="method"):
+        cluster_phases(phases, 3, method="dbscan")
+
+
+def test_fg_ari_leaves_the_background_out():
+    masks = np.array([[0, 0, 1, 1, 2, 2]])
+    assert fg_ari(masks, np.array([[7, 8, 0, 0, 1, 1]]))[0] == 1.0
+    assert fg_ari(masks, np.array([[0, 0, 0, 0, 0, 0]]))[0] == 0.0  # objects merged
+    assert np.isnan(fg_ari(np.zeros((1, 4), int), np.zeros((1, 4), int))[0])
+
+
+def test_intensity_baseline_groups_by_grey_level():
+    scenes = make_scenes(5, 2, seed=3)
+    np.testing.assert_allclose(value_baseline(scenes), 1.0)  # distinct grey levels
+
+
+def test_bind_runs_the_network_and_is_deterministic():
+    scenes = make_scenes(2, 2, size=10, extent=(3, 5), min_visible=4, seed=0)
+    config = binding_config(dt=2e-4)
+    result = bind(scenes, config=config, duration=0.2, backend="numpy", keep_phases=True)
+    assert result.labels.shape == (2, 10, 10) and result.fg_ari.shape == (2,)
+    assert np.all(np.isfinite(result.fg_ari)) and np.all(result.fg_ari <= 1)
+    assert result.phases.shape[:2] == (2, 100)
+    # the background stays silent, the objects fire
+    for rates, mask in zip(result.rates, scenes.masks, strict=True):
+        assert rates[mask == 0].max() == 0 and rates[mask > 0].mean() > 10
+    again = bind(scenes, config=config, duration=0.2, backend="numpy")
+    np.testing.assert_array_equal(again.labels, result.labels)
+    fig = viz.plot_binding(scenes, result, index=1)
+    assert fig.axes[2].get_title().startswith("phase groups, FG-ARI")
+    with pytest.raises(TypeError, match="Scenes"):
+        bind(scenes.images)
+
+
+def test_binding_docstring_examples_run():
+    import doctest
+
+    from s2decode.binding import grid, scenes, segment
+
+    for module in (scenes, grid, segment):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
