@@ -11,6 +11,7 @@ per time window (:func:`sliding_windows`).
 from .contrast import SpikeContrastTrace, spike_contrast
 from .distances import isi_distance_matrix, spike_distance_matrix, van_rossum_distance_matrix
 from .phase import KuramotoOrder, kuramoto_order, phase_locking_matrix, spike_phases
+from .semantic import fisher_ratio, semantization
 from .spike_sync import SpikeSyncProfile, spike_sync_matrix, spike_sync_profile
 from .sttc import sttc_matrix
 from .windows import sliding_windows
@@ -19,9 +20,11 @@ __all__ = [
     "KuramotoOrder",
     "SpikeContrastTrace",
     "SpikeSyncProfile",
+    "fisher_ratio",
     "isi_distance_matrix",
     "kuramoto_order",
     "phase_locking_matrix",
+    "semantization",
     "sliding_windows",
     "spike_contrast",
     "spike_distance_matrix",

@@ -15,6 +15,7 @@ function                                draws
 :func:`plot_scores`                     scores per fold, chance, S2 vs best peer
 :func:`plot_confusion`                  confusion matrices of pooled predictions
 :func:`plot_binding`                    a scene, its objects, S2-Net's phase groups
+:func:`plot_semantization`              dispersion and separability per network
 ======================================  ==========================================
 
 The trial figures take the example-trial Dataset of
@@ -39,6 +40,7 @@ from .scores import (
     plot_scores,
     scores_panels,
 )
+from .semantization import plot_semantization
 from .spikes import example_title, plot_order_parameter, plot_raster, spikes_dataset
 from .style import FAMILY_COLORS, FAMILY_NAMES, STYLE, family_of
 
@@ -62,6 +64,7 @@ __all__ = [
     "plot_raster",
     "plot_scaffold",
     "plot_scores",
+    "plot_semantization",
     "scores_panels",
     "spikes_dataset",
 ]
