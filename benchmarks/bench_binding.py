@@ -12,7 +12,7 @@ see :func:`s2decode.binding.binding_config`) go through :func:`s2decode.binding.
 - ``intensity baseline``: the grey levels grouped by k-means.
 
 Prints the mean FG-ARI (and sd) per method and object count, the time per scene, and writes
-``docs/binding.md`` (atomically). Anchor: AKOrN (ICLR 2025) reports FG-ARI 0.886 on
+``benchmarks/results/binding.md`` (atomically). Anchor: AKOrN (ICLR 2025) reports FG-ARI 0.886 on
 Tetrominoes and 0.910 on CLEVR. Goal: >= 0.9 on 2-object and >= 0.8 on 3-object scenes. Last
 line: ``binding_ari: <S2-Net's 2-object FG-ARI>``.
 
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenes", type=int, default=100)
     parser.add_argument("--objects", type=int, nargs="+", default=[2, 3, 4])
     parser.add_argument("--backend", default="cython")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "binding.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "binding.md")
     parser.add_argument("--csv", type=Path, default=ROOT / "benchmarks" / "results" / "binding.csv")
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -23,7 +23,7 @@ event noise of 5, 10, 20 % of the spikes inserted or deleted):
     the electrodes) cannot be given S2-Net's spikes: its clean score on the same folds is
     the reference.
 
-Writes ``docs/robustness.md`` and ``benchmarks/results/robustness.csv`` (atomically;
+Writes ``benchmarks/results/robustness.md`` and ``robustness.csv`` (atomically;
 ``--out``, ``--csv`` elsewhere) and prints the table; the last
 line is ``robustness_drop_5ms: <S2Decoder's clean minus 5 ms jitter accuracy on kramer_stn>``.
 
@@ -243,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="2 folds of eegbci")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "robustness.md")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "robustness.md"
+    )
     parser.add_argument(
         "--csv", type=Path, default=ROOT / "benchmarks" / "results" / "robustness.csv"
     )

@@ -13,8 +13,8 @@ network and time window, the spike-time dispersion and the class separability
     subject 1, face vs house blocks, on data-driven parcels (no networks: ``"global"`` only).
 
 The featurizers are fitted without labels on all trials (scaling, frequencies, scaffold):
-the table describes the recordings, it does not decode them. Writes ``docs/semantization.md``
-and a figure per dataset into ``docs/figures/``; the last line is
+the table describes the recordings, it does not decode them. Writes
+``benchmarks/results/semantization.md`` and a figure per dataset beside it; the last line is
 ``semantization_corr: <Spearman correlation of dispersion and Fisher ratio over eegbci's
 network windows>`` (the claim predicts a negative one).
 
@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "semantization.md")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "semantization.md"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_robustness import machine
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = groups[["dispersion", "fisher_ratio"]].dropna()
         rho = spearmanr(ok["dispersion"], ok["fisher_ratio"]).statistic if len(ok) > 2 else np.nan
         corr[name] = float(rho)
-        figure = ROOT / "docs" / "figures" / f"semantization_{name}.png"
+        figure = args.out.parent / f"semantization_{name}.png"
         fig = viz.plot_semantization(table)
         atomic_write(figure, lambda p, fig=fig: fig.savefig(p, dpi=100, format="png"))
         best = table.sort_values("fisher_ratio", ascending=False).head(5)
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             f"dispersion and Fisher ratio over the network windows: **{rho:+.2f}** "
             f"({len(ok)} windows).",
             "",
-            f"![dispersion and separability, {name}](figures/semantization_{name}.png)",
+            f"![dispersion and separability, {name}](semantization_{name}.png)",
             "",
             "The five most separable windows:",
             "",
