@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import check_number
 from .spiketrains import SpikeTrains
 
 __all__ = [
@@ -59,11 +60,7 @@ class EnergyModel:
 
     def __post_init__(self) -> None:
         for name in ("pj_per_ac", "pj_per_mac"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not np.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"EnergyModel: `{name}` must be a non-negative number of pJ, got {value!r}."
-                )
+            check_number(getattr(self, name), name, low=0, unit="pJ")
 
 
 def out_degree(weights: np.ndarray) -> np.ndarray:
@@ -167,8 +164,7 @@ def dense_operations(n_neurons: int, updates: float | np.ndarray = 1.0) -> np.nd
     macs : ndarray
         ``max(updates, 1) * n_neurons**2``, the shape of ``updates``.
     """
-    if isinstance(n_neurons, bool) or not isinstance(n_neurons, int | np.integer) or n_neurons < 0:
-        raise ValueError(f"`n_neurons` must be a non-negative integer, got {n_neurons!r}.")
+    check_number(n_neurons, "n_neurons", low=0, integer=True)
     updates = np.asarray(updates, dtype=float)
     if not np.all(np.isfinite(updates)) or np.any(updates < 0):
         raise ValueError(f"`updates` must be non-negative numbers, got {updates!r}.")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ._checks import check_number, check_seed
 from .spiketrains import SpikeTrains
 
 __all__ = ["EVENT_NOISE", "JITTERS", "event_noise", "jitter", "robustness_table"]
@@ -69,14 +70,6 @@ def _like(trains: list[np.ndarray], spikes: SpikeTrains, counts: xr.DataArray | 
     return counts.copy(data=binned.reshape(counts.shape).astype(counts.dtype))
 
 
-def _check_seed(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"`seed` must be an int, a numpy Generator or None, got {seed!r}.")
-    return np.random.default_rng(seed)
-
-
 def _trains(spikes: SpikeTrains) -> list[np.ndarray]:
     return [spikes.times[a:b] for a, b in pairwise(spikes.offsets)]
 
@@ -100,11 +93,9 @@ def jitter(spikes, amount: float, *, seed: int | np.random.Generator | None = No
         The same number of spikes per train; a shift across the window's edge is reflected
         back into it.
     """
-    amount = float(amount)
-    if not np.isfinite(amount) or amount < 0:
-        raise ValueError(f"`amount` must be a non-negative number of seconds, got {amount}.")
+    amount = check_number(amount, "amount", low=0, unit="seconds")
     trains, counts = _as_spikes(spikes)
-    rng = _check_seed(seed)
+    rng = check_seed(seed)
     lo, hi = trains.t_start, trains.t_stop
     if amount > hi - lo:
         raise ValueError(f"`amount`={amount} s is longer than the trials' window ({hi - lo} s).")
@@ -135,11 +126,9 @@ def event_noise(spikes, fraction: float, *, seed: int | np.random.Generator | No
     noisy : same type as ``spikes``
         The same expected number of spikes per trial.
     """
-    fraction = float(fraction)
-    if not np.isfinite(fraction) or not 0 <= fraction <= 1:
-        raise ValueError(f"`fraction` must be in [0, 1], got {fraction}.")
+    fraction = check_number(fraction, "fraction", low=0, high=1)
     trains, counts = _as_spikes(spikes)
-    rng = _check_seed(seed)
+    rng = check_seed(seed)
     out = []
     n = trains.n_neurons
     every = _trains(trains)

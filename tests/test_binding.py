@@ -62,7 +62,7 @@ def test_grid_scaffold_couples_neighbours_with_distance_delays():
     assert (eight.weights > 0).sum(axis=0).reshape(4, 5)[1, 2] == 8
     # 2 mm at 5 m/s = 0.4 ms, plus tau_0 = 1 ms
     assert sc.delays[7, 8] == pytest.approx(1.4e-3)
-    with pytest.raises(ValueError, match="4 or 8"):
+    with pytest.raises(ValueError, match=r"one of \(4, 8\)"):
         grid_scaffold(3, 3, neighbours=6)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_number, check_option
 from .grid import grid_scaffold
 from .scenes import Scenes
 from .segment import CLUSTER_METHODS, cluster_phases, fg_ari, value_clusters
@@ -117,12 +118,11 @@ def bind(
             f"`scenes` must be s2decode.binding.Scenes (make_scenes or Scenes.from_arrays), "
             f"got {type(scenes).__name__}."
         )
-    if method not in CLUSTER_METHODS:
-        raise ValueError(f"`method` must be one of {CLUSTER_METHODS}, got {method!r}.")
-    if not 0 < late <= 1:
-        raise ValueError(f"`late` must be in (0, 1], got {late!r}.")
-    if gate is not None and not (np.isfinite(gate) and gate > 0):
-        raise ValueError(f"`gate` must be a positive grey-level width or None, got {gate!r}.")
+    check_option(method, CLUSTER_METHODS, "method")
+    check_number(late, "late", low=0, high=1, strict_low=True)
+    check_number(duration, "duration", low=0, strict_low=True, unit="seconds")
+    if gate is not None:
+        check_number(gate, "gate", low=0, strict_low=True)
     config = binding_config() if config is None else config
     height, width = scenes.shape
     base = grid_scaffold(height, width, neighbours=neighbours)

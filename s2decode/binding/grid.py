@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_number, check_option
+
 
 def grid_coords(height: int, width: int, pixel_mm: float = 1.0) -> np.ndarray:
     """Positions (mm) of the pixels of a ``height x width`` image, row-major, ``z = 0``."""
@@ -14,8 +16,7 @@ def grid_coords(height: int, width: int, pixel_mm: float = 1.0) -> np.ndarray:
 
 def grid_weights(height: int, width: int, neighbours: int = 8) -> np.ndarray:
     """Unit weights between each pixel and its 4 or 8 neighbours (row-major nodes)."""
-    if neighbours not in (4, 8):
-        raise ValueError(f"`neighbours` must be 4 or 8, got {neighbours!r}.")
+    check_option(neighbours, (4, 8), "neighbours")
     steps = [(0, 1), (1, 0), (0, -1), (-1, 0)]
     if neighbours == 8:
         steps += [(1, 1), (1, -1), (-1, 1), (-1, -1)]
@@ -66,9 +67,8 @@ def grid_scaffold(
     """
     from ..atlas import Scaffold
 
-    for name, value in (("height", height), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    check_number(height, "height", low=0, strict_low=True, integer=True)
+    check_number(width, "width", low=0, strict_low=True, integer=True)
     labels = [f"r{r}c{c}" for r in range(height) for c in range(width)]
     return Scaffold.from_weights(
         grid_weights(height, width, neighbours),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_number, check_seed
+
 #: The shapes of :func:`make_scenes`.
 SHAPES = ("square", "triangle", "disc", "diamond", "cross", "ell")
 
@@ -143,10 +145,9 @@ def make_scenes(
     >>> scenes.images.shape, sorted(np.unique(scenes.masks[0]).tolist())
     ((3, 32, 32), [0, 1, 2])
     """
-    for name, value, low in (("n_scenes", n_scenes, 1), ("n_objects", n_objects, 1),
-                             ("size", size, 4)):  # fmt: skip
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
+    check_number(n_scenes, "n_scenes", low=1, integer=True)
+    check_number(n_objects, "n_objects", low=1, integer=True)
+    check_number(size, "size", low=4, integer=True)
     lo, hi = extent
     if not 2 <= lo <= hi <= size:
         raise ValueError(f"`extent` must satisfy 2 <= low <= high <= size ({size}), got {extent}.")
@@ -159,7 +160,7 @@ def make_scenes(
             f"`levels`={levels} must lie in (0, 1] and leave room for {n_objects} grey levels "
             f"{min_contrast} apart."
         )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = check_seed(seed)
     images = np.zeros((n_scenes, size, size))
     masks = np.zeros((n_scenes, size, size), dtype=np.int64)
     for s in range(n_scenes):

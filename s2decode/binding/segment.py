@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_number, check_option
+
 #: How :func:`cluster_phases` groups pixels.
 CLUSTER_METHODS = ("spectral", "kmeans")
 
@@ -53,13 +55,9 @@ def cluster_phases(
     """
     from sklearn.cluster import KMeans, SpectralClustering
 
-    if method not in CLUSTER_METHODS:
-        raise ValueError(f"`method` must be one of {CLUSTER_METHODS}, got {method!r}.")
+    check_option(method, CLUSTER_METHODS, "method")
     phases = np.asarray(phases, dtype=float)
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer):
-        raise ValueError(f"`n_clusters` must be an integer >= 1, got {n_clusters!r}.")
-    if not 1 <= n_clusters <= len(phases):
-        raise ValueError(f"`n_clusters` must be in [1, {len(phases)}], got {n_clusters}.")
+    check_number(n_clusters, "n_clusters", low=1, high=len(phases), integer=True)
     if n_clusters == 1:
         return np.zeros(len(phases), dtype=np.int64)
     if method == "spectral":

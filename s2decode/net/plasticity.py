@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_number
 from ..spiketrains import SpikeTrains
 
 __all__ = ["SSDP", "first_spike_times", "ssdp_update"]
@@ -57,21 +58,10 @@ class SSDP:
 
     def __post_init__(self) -> None:
         for name in ("a_plus", "a_base", "w_min"):
-            _check_number(getattr(self, name), name, low=0.0)
-        _check_number(self.sigma, "sigma", low=0.0, strict=True)
-        _check_number(self.w_max, "w_max", low=self.w_min, strict=True)
-        if isinstance(self.n_epochs, bool) or not isinstance(self.n_epochs, int | np.integer):
-            raise ValueError(f"SSDP: `n_epochs` must be a positive integer, got {self.n_epochs!r}.")
-        if self.n_epochs < 1:
-            raise ValueError(f"SSDP: `n_epochs` must be a positive integer, got {self.n_epochs}.")
-
-
-def _check_number(value, name: str, *, low: float, strict: bool = False) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, int | float | np.number)
-    ok = ok and np.isfinite(value) and (value > low if strict else value >= low)
-    if not ok:
-        bound = f"greater than {low:g}" if strict else f"at least {low:g}"
-        raise ValueError(f"SSDP: `{name}` must be a number {bound}, got {value!r}.")
+            check_number(getattr(self, name), name, low=0)
+        check_number(self.sigma, "sigma", low=0, strict_low=True, unit="seconds")
+        check_number(self.w_max, "w_max", low=self.w_min, strict_low=True)
+        check_number(self.n_epochs, "n_epochs", low=0, strict_low=True, integer=True)
 
 
 def first_spike_times(spikes: SpikeTrains) -> np.ndarray:

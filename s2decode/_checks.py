@@ -1,0 +1,112 @@
+"""Checks of arguments shared by every room, with messages that name the argument.
+
+As nilearn's ``_utils``: one place for "must be one of", "must be a positive number" and
+seeds, so that every public function says the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def check_option(value: Any, options: Iterable[Any], name: str) -> Any:
+    """``value`` if it is one of ``options``, else a ValueError listing them.
+
+    >>> check_option("spectral", ("spectral", "kmeans"), "method")
+    'spectral'
+    """
+    options = tuple(options)
+    try:
+        ok = value in options
+    except TypeError:  # unhashable or incomparable values
+        ok = False
+    if not ok:
+        raise ValueError(f"`{name}` must be one of {options}, got {value!r}.")
+    return value
+
+
+def _describe(low, high, strict_low: bool, integer: bool, unit: str) -> str:
+    kind = "integer" if integer else "number"
+    if high is None and low == 0:
+        text = f"{'positive' if strict_low else 'non-negative'} {kind}"
+    elif high is None and low is not None:
+        text = f"{kind} {'>' if strict_low else '>='} {low:g}"
+    elif low is not None:
+        text = f"{kind} in {'(' if strict_low else '['}{low:g}, {high:g}]"
+    elif high is not None:
+        text = f"{kind} <= {high:g}"
+    else:
+        text = f"finite {kind}"
+    article = "an" if text[0] in "aeiou" else "a"
+    return f"{article} {text}" + (f" of {unit}" if unit else "")
+
+
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    strict_low: bool = False,
+    integer: bool = False,
+    unit: str = "",
+) -> float | int:
+    """A finite number (or integer) within bounds, else a ValueError naming ``name``.
+
+    Parameters
+    ----------
+    value : object
+        The argument.
+    name : str
+        Its name, as the caller's signature spells it.
+    low, high : float | None
+        Bounds; ``high`` is inclusive, ``low`` too unless ``strict_low``.
+    integer : bool
+        Require an integer (bools are refused); returns an ``int``.
+    unit : str
+        Said in the message (``"seconds"``, ``"pJ"``).
+
+    Returns
+    -------
+    value : float | int
+
+    Examples
+    --------
+    >>> check_number(0.5, "fraction", low=0, high=1)
+    0.5
+    >>> check_number(-1, "amount", low=0, unit="seconds")
+    Traceback (most recent call last):
+    ...
+    ValueError: `amount` must be a non-negative number of seconds, got -1.
+    """
+    wanted = _describe(low, high, strict_low, integer, unit)
+    numeric = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not numeric or (integer and not isinstance(value, int | np.integer)):
+        raise ValueError(f"`{name}` must be {wanted}, got {value!r}.")
+    number = int(value) if integer else float(value)
+    ok = np.isfinite(number)
+    if ok and low is not None:
+        ok = number > low if strict_low else number >= low
+    if ok and high is not None:
+        ok = number <= high
+    if not ok:
+        raise ValueError(f"`{name}` must be {wanted}, got {value!r}.")
+    return number
+
+
+def check_seed(seed: Any, name: str = "seed") -> np.random.Generator:
+    """A numpy Generator from an int, a Generator or None, else a TypeError.
+
+    >>> int(check_seed(0).integers(10)) == int(check_seed(0).integers(10))
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"`{name}` must be an int, a numpy Generator or None, got {seed!r}.")
+    return np.random.default_rng(seed)
