@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_option
+
 __all__ = ["SCORINGS", "chance_level"]
 
 #: The scores of the pipelines and the benchmark (scikit-learn scorer names).
@@ -32,8 +34,7 @@ def chance_level(y, scoring: str = "accuracy") -> float:
     >>> chance_level(["a", "a", "a", "b"], "balanced_accuracy")
     0.5
     """
-    if scoring not in SCORINGS:
-        raise ValueError(f"`scoring` must be one of {SCORINGS}, got {scoring!r}.")
+    check_option(scoring, SCORINGS, "scoring")
     _, counts = np.unique(np.asarray(y), return_counts=True)
     if counts.size == 0:
         raise ValueError("`y` is empty: there is no chance level without trials.")

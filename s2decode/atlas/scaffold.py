@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._checks import check_option
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -174,8 +176,7 @@ class Scaffold:
         from .atlases import load_atlas
 
         atlas = load_atlas(atlas)
-        if method not in METHODS:
-            raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
+        check_option(method, METHODS, "method")
         for name, value, used in (
             ("connectome", connectome, "connectome"),
             ("trials", trials, "data"),
@@ -681,10 +682,8 @@ def correlation_weights(
     """
     from ..trials import check_trials
 
-    if estimator not in DATA_ESTIMATORS:
-        raise ValueError(f"`estimator` must be one of {DATA_ESTIMATORS}, got {estimator!r}.")
-    if sign not in SIGNS:
-        raise ValueError(f"`sign` must be one of {SIGNS}, got {sign!r}.")
+    check_option(estimator, DATA_ESTIMATORS, "estimator")
+    check_option(sign, SIGNS, "sign")
     data = np.asarray(check_trials(trials).values, dtype=float)
     n_trials, n_nodes, n_times = data.shape
     if n_times == 1:

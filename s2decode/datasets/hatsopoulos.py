@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .._checks import check_option
 from ..paths import get_data_dir
 from ..trials import make_trials
 from ._base import dataset_path, download, staged_download
@@ -63,8 +64,7 @@ def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -
     """
     from pymatreader import read_mat
 
-    if label not in LABELS:
-        raise ValueError(f"`label` must be one of {LABELS}, got {label!r}.")
+    check_option(label, LABELS, "label")
     path = dataset_path(NAME, FOLDER, data_dir, must_have=FNAME)
     fname = path / FNAME
     try:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .._checks import check_option
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
 from ._describe import options_check
@@ -203,8 +204,7 @@ def _url(rel: str) -> str:
 
 
 def _check_resolution(resolution: str) -> str:
-    if resolution not in RESOLUTIONS:
-        raise ValueError(f"`resolution` must be one of {RESOLUTIONS}, got {resolution!r}.")
+    check_option(resolution, RESOLUTIONS, "resolution")
     return resolution
 
 

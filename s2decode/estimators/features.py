@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_option
 from ..energy import EnergyModel, dense_operations, synaptic_operations
 from ..spiketrains import SpikeTrains
 
@@ -127,8 +128,7 @@ def plan_pairs(node_names: Sequence[str], networks: Sequence[str] | None, mode: 
     -------
     plan : PairPlan
     """
-    if mode not in PAIR_MODES:
-        raise ValueError(f"`pairs` must be one of {PAIR_MODES}, got {mode!r}.")
+    check_option(mode, PAIR_MODES, "pairs")
     names = [str(s) for s in node_names]
     n = len(names)
     nets = None

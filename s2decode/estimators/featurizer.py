@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from .._checks import check_option
 from ..spiketrains import SpikeTrains
 from . import features as _features
 from . import front_end as _front
@@ -689,22 +690,11 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                 f"{type(self.config).__name__}."
             )
         _features.check_features(self.features)
-        if self.pairs not in _features.PAIR_MODES:
-            raise ValueError(f"`pairs` must be one of {_features.PAIR_MODES}, got {self.pairs!r}.")
-        if self.spatial not in _front.SPATIAL_METHODS:
-            raise ValueError(
-                f"`spatial` must be one of {_front.SPATIAL_METHODS}, got {self.spatial!r}."
-            )
-        if self.band_coding not in _front.BAND_CODINGS:
-            raise ValueError(
-                f"`band_coding` must be one of {_front.BAND_CODINGS}, got {self.band_coding!r}."
-            )
-        if self.omega not in OMEGA_MODES:
-            raise ValueError(f"`omega` must be one of {OMEGA_MODES}, got {self.omega!r}.")
-        if self.initial_state not in INITIAL_STATES:
-            raise ValueError(
-                f"`initial_state` must be one of {INITIAL_STATES}, got {self.initial_state!r}."
-            )
+        check_option(self.pairs, _features.PAIR_MODES, "pairs")
+        check_option(self.spatial, _front.SPATIAL_METHODS, "spatial")
+        check_option(self.band_coding, _front.BAND_CODINGS, "band_coding")
+        check_option(self.omega, OMEGA_MODES, "omega")
+        check_option(self.initial_state, INITIAL_STATES, "initial_state")
         if isinstance(self.scaffold, str) and self.scaffold not in SCAFFOLD_METHODS:
             raise ValueError(
                 f"`scaffold` must be one of {SCAFFOLD_METHODS}, a Scaffold or a weight matrix, "

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .._checks import check_option
 from ..paths import get_cache_dir
 from ..spiketrains import SpikeTrains
 from ..trials import check_trials, node_dim_of
@@ -126,8 +127,7 @@ def simulate(
     config = S2NetConfig() if config is None else config
     if not isinstance(config, S2NetConfig):
         raise TypeError(f"`config` must be an S2NetConfig, got {type(config).__name__}.")
-    if backend not in BACKENDS:
-        raise ValueError(f"`backend` must be one of {BACKENDS}, got {backend!r}.")
+    check_option(backend, BACKENDS, "backend")
     seed = _check_seed(seed)
     data, data_sfreq, names, t0 = _parse_trials(trials, sfreq, config)
     n_trials = data.n_trials if isinstance(data, SpikeTrains) else data.shape[0]
