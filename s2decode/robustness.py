@@ -13,7 +13,8 @@ every fold and scored on the fold's test trials, clean and perturbed by
   same trial: the expected count is unchanged, each trial's count varies.
 
 Both take :class:`~s2decode.SpikeTrains` or a spike-count trials DataArray
-(``kind="spike_counts"``, re-binned on its own time grid) and return the same type.
+(``kind="spike_counts"``: its spikes at their bins' starts, perturbed, then counted again in
+bins centred on the same time points) and return the same type.
 """
 
 from __future__ import annotations
@@ -65,7 +66,12 @@ def _like(trains: list[np.ndarray], spikes: SpikeTrains, counts: xr.DataArray | 
     )
     if counts is None:
         return out
-    edges = np.append(counts["time"].values.astype(float), spikes.t_stop)
+    # A count's spikes sit at its bin's start (SpikeTrains.from_counts): bins centred there
+    # keep an unmoved spike in its bin and send a shift of half a bin either way to the
+    # neighbour, so the jitter is symmetric (the last bin also takes the window's end).
+    time = counts["time"].values.astype(float)
+    half = 0.5 / float(counts.attrs["sfreq"])
+    edges = np.append(time - half, spikes.t_stop)
     binned = np.stack([np.histogram(t, edges)[0] for t in sorted_trains])
     return counts.copy(data=binned.reshape(counts.shape).astype(counts.dtype))
 

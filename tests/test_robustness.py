@@ -70,6 +70,9 @@ def test_counts_come_back_on_their_own_grid():
         kind="spike_counts",
         units="count",
     )
+    np.testing.assert_array_equal(jitter(counts, 0.0, seed=0).values, counts.values)
+    # a shift under half a bin leaves every count where it was, both ways
+    np.testing.assert_array_equal(jitter(counts, 0.00049, seed=0).values, counts.values)
     out = jitter(counts, 0.002, seed=0)
     assert out.dims == counts.dims and out.attrs == counts.attrs
     np.testing.assert_array_equal(out["time"], counts["time"])
