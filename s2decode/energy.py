@@ -96,18 +96,6 @@ def _check_degree(degree, n_neurons: int) -> np.ndarray:
     return degree
 
 
-def _window_counts(spikes: SpikeTrains, windows: np.ndarray) -> np.ndarray:
-    """Spikes of each train in each closed window, shape (n_trials, n_windows, n_neurons)."""
-    out = np.empty((spikes.n_trials * spikes.n_neurons, len(windows)), dtype=np.int64)
-    starts, stops = spikes.offsets[:-1], spikes.offsets[1:]
-    for k in range(len(starts)):
-        train = spikes.times[starts[k] : stops[k]]
-        out[k] = np.searchsorted(train, windows[:, 1], "right") - np.searchsorted(
-            train, windows[:, 0], "left"
-        )
-    return out.reshape(spikes.n_trials, spikes.n_neurons, -1).transpose(0, 2, 1)
-
-
 def _check_windows(spikes: SpikeTrains, windows) -> np.ndarray:
     if windows is None:
         return np.array([[spikes.t_start, spikes.t_stop]])
@@ -145,7 +133,7 @@ def synaptic_operations(
     if not isinstance(spikes, SpikeTrains):
         raise TypeError(f"`spikes` must be SpikeTrains, got {type(spikes).__name__}.")
     degree = _check_degree(out_degree, spikes.n_neurons)
-    counts = _window_counts(spikes, _check_windows(spikes, windows))
+    counts = spikes.window_counts(_check_windows(spikes, windows))
     return counts @ degree
 
 
@@ -208,7 +196,7 @@ def energy_table(
         raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}.")
     win = _check_windows(spikes, windows)
     ops = synaptic_operations(spikes, out_degree, win)
-    counts = _window_counts(spikes, win).sum(axis=2)
+    counts = spikes.window_counts(win).sum(axis=2)
     updates = np.broadcast_to(np.asarray(dense_updates, dtype=float), (len(win),))
     macs = np.broadcast_to(dense_operations(spikes.n_neurons, updates), ops.shape)
     snn = ops * model.pj_per_ac

@@ -188,6 +188,32 @@ class SpikeTrains:
         """Mean firing rate in Hz per (trial, neuron)."""
         return self.spike_counts() / self.duration
 
+    def window_counts(self, windows: np.ndarray) -> np.ndarray:
+        """Spikes of every train in each closed window ``[start, stop]``.
+
+        Parameters
+        ----------
+        windows : ndarray, shape (n_windows, 2)
+            Rows ``[start, stop]`` in seconds.
+
+        Returns
+        -------
+        counts : ndarray of int, shape (n_trials, n_windows, n_neurons)
+        """
+        windows = np.asarray(windows, dtype=float).reshape(-1, 2)
+        out = np.empty((len(windows), self.n_trials * self.n_neurons), dtype=np.int64)
+        for w, (start, stop) in enumerate(windows):
+            out[w] = self.counts_before(stop, inclusive=True) - self.counts_before(start)
+        out = out.reshape(len(windows), self.n_trials, self.n_neurons)
+        return np.ascontiguousarray(out.transpose(1, 0, 2))
+
+    def counts_before(self, t: float, *, inclusive: bool = False) -> np.ndarray:
+        """Spikes of each train before ``t`` (``<= t`` when inclusive), shape
+        (n_trials * n_neurons,), trains in trial-major order as :attr:`offsets`."""
+        mask = self.times <= t if inclusive else self.times < t
+        cum = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+        return cum[self.offsets[1:]] - cum[self.offsets[:-1]]
+
     def select_trials(self, index: Sequence[int] | np.ndarray) -> SpikeTrains:
         """A new SpikeTrains with the given trials, in the given order."""
         index = np.asarray(index, dtype=np.int64)

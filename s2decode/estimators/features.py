@@ -212,20 +212,10 @@ def kuramoto_groups(networks: Sequence[str] | None) -> tuple[np.ndarray | None, 
 
 
 # ------------------------------------------------------------------------------ windows
-def _count_before(spikes: SpikeTrains, t: float, inclusive: bool) -> np.ndarray:
-    """Spikes of each train before ``t`` (``<= t`` when inclusive), shape (n_trains,)."""
-    mask = spikes.times <= t if inclusive else spikes.times < t
-    cum = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    return cum[spikes.offsets[1:]] - cum[spikes.offsets[:-1]]
-
-
 def window_counts(spikes: SpikeTrains, windows: np.ndarray) -> np.ndarray:
-    """Spike counts in each closed window, shape (n_trials, n_windows, n_neurons)."""
-    out = np.empty((len(windows), spikes.n_trials * spikes.n_neurons), dtype=np.int64)
-    for w, (start, stop) in enumerate(windows):
-        out[w] = _count_before(spikes, stop, True) - _count_before(spikes, start, False)
-    out = out.reshape(len(windows), spikes.n_trials, spikes.n_neurons)
-    return np.ascontiguousarray(out.transpose(1, 0, 2))
+    """Spike counts in each closed window, shape (n_trials, n_windows, n_neurons)
+    (:meth:`SpikeTrains.window_counts <s2decode.SpikeTrains.window_counts>`)."""
+    return spikes.window_counts(windows)
 
 
 def rates(spikes: SpikeTrains, windows: np.ndarray, node_names: Sequence[str]) -> FeatureBlock:
@@ -244,7 +234,7 @@ def latencies(spikes: SpikeTrains, windows: np.ndarray, node_names: Sequence[str
     out = np.empty((len(windows), n_trains))
     ends = spikes.offsets[1:]
     for w, (start, stop) in enumerate(windows):
-        first = spikes.offsets[:-1] + _count_before(spikes, start, False)
+        first = spikes.offsets[:-1] + spikes.counts_before(start)
         has = first < ends
         t_first = np.full(n_trains, np.inf)
         t_first[has] = spikes.times[first[has]]

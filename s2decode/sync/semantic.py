@@ -134,12 +134,7 @@ def semantization(
     windows = sliding_windows(
         spikes.t_start, spikes.t_stop, length, length / 2 if step is None else step
     )
-    counts = np.empty((len(windows), spikes.n_trials, n))
-    for w, (a, b) in enumerate(windows):
-        for k in range(spikes.n_trials):
-            for i in range(n):
-                train = spikes.train(k, i)
-                counts[w, k, i] = np.count_nonzero((train >= a) & (train <= b))
+    counts = spikes.window_counts(windows).transpose(1, 0, 2).astype(float)  # (w, trial, n)
     rows = []
     for name, nodes in groups.items():
         for w, (a, b) in enumerate(windows):
