@@ -180,17 +180,10 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 def machine() -> str:
     from decoding import machine_description
 
+    from s2decode.machine import cpu_flags
+
     info = machine_description()
-    flags = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    have = set(line.split(":", 1)[1].split())
-                    flags = " ".join(x for x in ("avx2", "avx512f", "fma") if x in have)
-                    break
-    except OSError:
-        pass
+    flags = " ".join(cpu_flags())
     return (
         f"{info['cpu']} ({flags or 'flags unknown'}), {info['cores']} cores, {info['ram']}; "
         f"{info['os']}; Python {info['python']}, brian2 {info['brian2']}, s2decode "

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["cpu_name"]
+__all__ = ["SIMD_FLAGS", "cpu_flags", "cpu_name"]
+
+#: The instruction-set flags that change how fast (and, in the last bits, what) the
+#: kernels compute, in the order :func:`cpu_flags` reports them.
+SIMD_FLAGS = ("avx2", "avx512f", "fma")
 
 
 def _cpuinfo_model(path: Path) -> str:
@@ -60,3 +64,30 @@ def cpu_name(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
         except (OSError, subprocess.SubprocessError):
             name = ""
     return " ".join((name or platform.processor() or platform.machine()).split()) or "unknown CPU"
+
+
+def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo", wanted=SIMD_FLAGS) -> tuple[str, ...]:
+    """The flags of ``wanted`` that the CPU has (Linux ``/proc/cpuinfo``; ``()`` elsewhere).
+
+    Parameters
+    ----------
+    cpuinfo : str | pathlib.Path
+        The Linux CPU description to read (a parameter for tests).
+    wanted : sequence of str
+        The flags to look for.
+
+    Returns
+    -------
+    flags : tuple of str
+        In the order of ``wanted``.
+    """
+    try:
+        text = Path(cpuinfo).read_text(errors="replace")
+    except OSError:
+        return ()
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in ("flags", "features"):  # x86, ARM
+            have = set(value.split())
+            return tuple(flag for flag in wanted if flag in have)
+    return ()

@@ -37,7 +37,7 @@ from s2decode._io_utils import atomic_write_netcdf
 from s2decode.atlas import Atlas, load_atlas
 from s2decode.datasets import load
 from s2decode.estimators import S2Featurizer, default_config, example_dataset
-from s2decode.machine import cpu_name
+from s2decode.machine import cpu_flags, cpu_name
 from s2decode.pipeline import report as report_module
 from s2decode.pipeline.data import NO_SUBJECT
 from s2decode.pipeline.outputs import features_file_name, is_run_output
@@ -520,6 +520,16 @@ def test_cpu_name_reads_the_model_and_falls_back(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/cpuinfo")
+def test_cpu_flags_reads_the_simd_flags(tmp_path):
+    x86 = tmp_path / "cpuinfo"
+    x86.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma bmi2\n\nprocessor\t: 1\n")
+    assert cpu_flags(x86) == ("avx2", "fma")  # no avx512f
+    assert cpu_flags(tmp_path / "missing") == ()
+    arm = tmp_path / "arm"
+    arm.write_text("Features\t: fp asimd\n")
+    assert cpu_flags(arm, wanted=("asimd", "sve")) == ("asimd",)
+
+
 def test_machine_line_names_the_cpu_on_linux():
     machine = versions()["machine"]
     _, cpus, cpu = machine.split("; ")
