@@ -38,17 +38,26 @@ JITTERS = (0.001, 0.002, 0.005)
 EVENT_NOISE = (0.05, 0.1, 0.2)
 
 
-def _as_spikes(spikes) -> tuple[SpikeTrains, xr.DataArray | None]:
+def _check_spikes(spikes) -> None:
+    """A TypeError unless ``spikes`` is SpikeTrains or spike counts."""
     if isinstance(spikes, SpikeTrains):
-        return spikes, None
+        return
     if isinstance(spikes, xr.DataArray) and spikes.attrs.get("kind") == "spike_counts":
-        return SpikeTrains.from_counts(spikes), spikes
+        return
     raise TypeError(
         "`spikes` must be SpikeTrains or a spike-count trials DataArray "
         f"(attrs['kind'] == 'spike_counts'), got {type(spikes).__name__}"
         + (f" of kind {spikes.attrs.get('kind')!r}" if isinstance(spikes, xr.DataArray) else "")
         + "."
     )
+
+
+def _as_spikes(spikes) -> tuple[SpikeTrains, xr.DataArray | None]:
+    """The spike trains of ``spikes`` and, for counts, the counts (to re-bin like them)."""
+    _check_spikes(spikes)
+    if isinstance(spikes, SpikeTrains):
+        return spikes, None
+    return SpikeTrains.from_counts(spikes), spikes
 
 
 def _like(trains: list[np.ndarray], spikes: SpikeTrains, counts: xr.DataArray | None):
@@ -205,7 +214,7 @@ def robustness_table(
 
     if not estimators:
         raise ValueError("`estimators` is empty: give at least one {name: estimator}.")
-    _as_spikes(X)  # a clear error before any fit
+    _check_spikes(X)  # a clear error before any fit
     y = np.asarray(y)
     if isinstance(cv, int | np.integer) and not isinstance(cv, bool):
         cv = StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
