@@ -10,6 +10,13 @@ import numpy as np
 NO_NETWORK = "(no network)"
 
 
+def example_networks(example) -> list[str]:
+    """The network of each node of an example-trial Dataset (``""`` where it has none)."""
+    if "network" in example.coords:
+        return [str(s) for s in example["network"].values]
+    return [""] * example.sizes["node"]
+
+
 def network_colors(networks: list[str]) -> dict[str, Any]:
     """One colour per network name (tab10/tab20), grey for :data:`NO_NETWORK`."""
     from matplotlib import colormaps

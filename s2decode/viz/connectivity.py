@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ._layout import NO_NETWORK, label_nodes, node_layout
+from ._layout import NO_NETWORK, example_networks, label_nodes, node_layout
 from .spikes import check_example
 
 #: The quantity of the phase-locking colour bars (glass-brain edges and matrix).
@@ -35,7 +35,7 @@ def _edges_of(obj, func: str) -> tuple[np.ndarray, np.ndarray | None, list[str],
     coords = None
     if all(c in ex.coords for c in ("mni_x", "mni_y", "mni_z")):
         coords = np.column_stack([ex[c].values for c in ("mni_x", "mni_y", "mni_z")]).astype(float)
-    nets = [str(s) for s in ex["network"].values] if "network" in ex.coords else [""] * len(matrix)
+    nets = example_networks(ex)
     return matrix, coords, nets, PLV_LABEL
 
 
@@ -189,11 +189,7 @@ def plot_plv(example: xr.Dataset):
     from matplotlib.figure import Figure
 
     ex = check_example(example, ("plv",), "plot_plv")
-    order, nets, colors = node_layout(
-        [str(s) for s in ex["network"].values]
-        if "network" in ex.coords
-        else [""] * ex.sizes["node"]
-    )
+    order, nets, colors = node_layout(example_networks(ex))
     plv = np.ma.masked_invalid(ex["plv"].values.astype(float))
     n = plv.shape[0]
     size = float(np.clip(3.5 + 0.01 * n, 4.5, 7.0))

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from ._layout import NO_NETWORK, label_nodes, network_colors, node_layout, text_color
+from ._layout import (
+    NO_NETWORK,
+    example_networks,
+    label_nodes,
+    network_colors,
+    node_layout,
+    text_color,
+)
 
 
 def check_example(example: xr.Dataset, needs: Sequence[str], func: str) -> xr.Dataset:
@@ -30,12 +37,6 @@ def check_example(example: xr.Dataset, needs: Sequence[str], func: str) -> xr.Da
     if missing:
         raise ValueError(f"{func}: `example` has no {', '.join(missing)}; {hint}.")
     return example
-
-
-def _networks(ex: xr.Dataset) -> list[str]:
-    if "network" in ex.coords:
-        return [str(s) for s in ex["network"].values]
-    return [""] * ex.sizes["node"]
 
 
 def spikes_dataset(spikes, trial: int = 0, networks: Sequence[str] | None = None) -> xr.Dataset:
@@ -138,7 +139,7 @@ def plot_raster(example, *, trial: int = 0, networks: Sequence[str] | None = Non
     if not isinstance(example, xr.Dataset):
         example = spikes_dataset(example, trial, networks)
     ex = check_example(example, ("spike_time", "spike_node"), "plot_raster")
-    order, nets, colors = node_layout(_networks(ex))
+    order, nets, colors = node_layout(example_networks(ex))
     n = len(nets)
     row_of = np.empty(n, dtype=int)
     row_of[order] = np.arange(n)
@@ -200,7 +201,7 @@ def plot_order_parameter(example: xr.Dataset):
     # the raster's colours: from the nodes' networks ("none" is kuramoto_groups' name for
     # the nodes without one)
     if "node" in ex.dims:
-        node_nets = node_layout(_networks(ex))[1]
+        node_nets = node_layout(example_networks(ex))[1]
     else:
         node_nets = [g for g in nets if g != "none"]
     colors = network_colors(node_nets)
