@@ -5,7 +5,9 @@ cross-validates S2Decoder and peer baselines on the same splits and writes score
 features, figures and an HTML report. One module per concept:
 
 - :mod:`~s2decode.pipeline.spec`: the pydantic schema of a pipeline file,
-  :func:`load_pipeline`, :class:`PipelineSpec`, :class:`PipelineError`;
+  :func:`load_pipeline`, :class:`PipelineSpec`;
+- :mod:`~s2decode.pipeline.errors`: :class:`PipelineError` and the wording of its lines;
+- :mod:`~s2decode.pipeline.yamlfile`: reading a pipeline file (safe YAML 1.2);
 - :mod:`~s2decode.pipeline.data`: :func:`dataset_subjects`, :func:`load_subject`,
   :func:`check_against_data`;
 - :mod:`~s2decode.pipeline.run`: :func:`run_pipeline`;
@@ -23,7 +25,7 @@ from typing import Any
 _EXPORTS = {
     "load_pipeline": "spec",
     "PipelineSpec": "spec",
-    "PipelineError": "spec",
+    "PipelineError": "errors",
     "check_against_data": "data",
     "dataset_subjects": "data",
     "load_subject": "data",

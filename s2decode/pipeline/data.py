@@ -21,7 +21,7 @@ import xarray as xr
 from ..datasets import DatasetNotFoundError, dataset_folder, dataset_module
 from ..datasets import subjects as subjects_of
 from ..paths import get_data_dir
-from .spec import PipelineError
+from .errors import PipelineError
 
 if TYPE_CHECKING:
     from .spec import PipelineSpec

@@ -32,15 +32,13 @@ the recordings of a data directory.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import math
 import os
 import re
 import types
-import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -58,6 +56,16 @@ from pydantic import (
 from ..datasets import list_datasets, loader_options
 from ..datasets import subjects as subjects_of
 from ..estimators.features import DEFAULT_FEATURES, FEATURE_SETS
+from .errors import (
+    Issues,
+    PipelineError,
+    Problems,
+    choices,
+    format_errors,
+    short,
+    suggest,
+)
+from .yamlfile import read_pipeline_file
 
 __all__ = [
     "CVSpec",
@@ -89,77 +97,6 @@ TRIAL_KINDS = types.MappingProxyType({"kramer_stn": "spike_counts", "hatsopoulos
 #: Datasets generated from their options (nothing on disk): the data checks run statically.
 GENERATED_DATASETS = frozenset({"synthetic"})
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-# --------------------------------------------------------------------------- errors
-class PipelineError(ValueError):
-    """A pipeline that does not validate: one line per problem.
-
-    Parameters
-    ----------
-    source : str
-        The file (or ``"<dict>"``) the pipeline came from.
-    errors : sequence of (str, str)
-        ``(dotted key, message)`` pairs; an empty key is a problem of the whole file.
-
-    Attributes
-    ----------
-    source : str
-    errors : list of (str, str)
-    """
-
-    def __init__(self, source: str, errors: Sequence[tuple[str, str]]):
-        self.source = str(source)
-        self.errors = [(str(k), str(m)) for k, m in errors]
-        lines = [f"{self.source}: {k}: {m}" if k else f"{self.source}: {m}" for k, m in self.errors]
-        super().__init__("\n".join(lines))
-
-    def __reduce__(self):
-        # exceptions pickle their args; this one is built from (source, errors)
-        return (type(self), (self.source, self.errors))
-
-
-class _Issues(ValueError):
-    """Problems found by a validator, each at a key relative to the validated model."""
-
-    def __init__(self, items: Iterable[tuple[tuple, str]]):
-        self.items = [(tuple(loc), msg) for loc, msg in items]
-        super().__init__("; ".join(f"{_dotted(loc)}: {msg}" for loc, msg in self.items))
-
-
-class _Problems:
-    """Collects the problems a validator finds, then raises them together."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[tuple, str]] = []
-
-    def add(self, loc: tuple, message: str) -> None:
-        self.items.append((loc, message))
-
-    def raise_any(self) -> None:
-        if self.items:
-            raise _Issues(self.items)
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _choices(values: Iterable[Any]) -> str:
-    return ", ".join(repr(v) for v in values)
-
-
-def _suggest(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # --------------------------------------------------------------------------- sections
@@ -201,8 +138,8 @@ class DatasetSpec(_Named):
     def _known_dataset(cls, name: str) -> str:
         if name not in list_datasets():
             raise ValueError(
-                f"{name!r} is not a dataset{_suggest(name, list_datasets())}; choose one of "
-                f"{_choices(list_datasets())}"
+                f"{name!r} is not a dataset{suggest(name, list_datasets())}; choose one of "
+                f"{choices(list_datasets())}"
             )
         return name
 
@@ -219,7 +156,7 @@ class DatasetSpec(_Named):
                 raise ValueError(f"{list(value)} lists a subject twice")
             return list(value)
         raise ValueError(
-            f"{_short(value)} is not allowed; give 'all', a subject number (e.g. 3) or a "
+            f"{short(value)} is not allowed; give 'all', a subject number (e.g. 3) or a "
             "non-empty list of subject numbers (e.g. [0, 1, 2]), or leave it out for the "
             "loader's default"
         )
@@ -229,7 +166,7 @@ class DatasetSpec(_Named):
         params = loader_options(self.name)
         info = subjects_of(self.name)
         subject_kw = info.option if info is not None else None
-        issues = _Problems()
+        issues = Problems()
         for key in self.options:
             if key == "data_dir":
                 issues.add(
@@ -247,7 +184,7 @@ class DatasetSpec(_Named):
                 issues.add(
                     ("options", key),
                     f"not an option of the {self.name!r} loader"
-                    f"{_suggest(key, allowed)}; its options: {', '.join(allowed)}",
+                    f"{suggest(key, allowed)}; its options: {', '.join(allowed)}",
                 )
         if self.subjects is not None:
             if subject_kw is None:
@@ -302,7 +239,7 @@ class PreprocessingSpec(_Section):
 
     @model_validator(mode="after")
     def _check_order(self) -> PreprocessingSpec:
-        issues = _Problems()
+        issues = Problems()
         if self.l_freq is not None and self.h_freq is not None and self.l_freq >= self.h_freq:
             issues.add(
                 ("h_freq",),
@@ -398,7 +335,7 @@ class FeaturesSpec(_Section):
     def _canonical_sets(cls, sets: list[str]) -> list[str]:
         twice = sorted({s for s in sets if sets.count(s) > 1})
         if twice:
-            raise ValueError(f"{_choices(twice)} listed more than once")
+            raise ValueError(f"{choices(twice)} listed more than once")
         # S2Featurizer computes the sets in FEATURE_SETS order whatever the order given
         return [s for s in FEATURE_SETS if s in sets]
 
@@ -425,7 +362,7 @@ class FeaturesSpec(_Section):
                 rows.append((float(row[0]), float(row[1])))
             return rows
         raise ValueError(
-            f"{_short(value)} is not allowed; give null (the whole trial), a window length "
+            f"{short(value)} is not allowed; give null (the whole trial), a window length "
             "in seconds (e.g. 0.5), or a list of [start, stop] pairs in seconds"
         )
 
@@ -450,7 +387,7 @@ class PeerSpec(_Named):
 
         if name not in PEERS:
             raise ValueError(
-                f"{name!r} is not a peer{_suggest(name, PEERS)}; choose one of {_choices(PEERS)}"
+                f"{name!r} is not a peer{suggest(name, PEERS)}; choose one of {choices(PEERS)}"
             )
         return name
 
@@ -461,7 +398,7 @@ class PeerSpec(_Named):
         try:  # the names; the values are checked when a run builds the peer
             check_peer_params(self.name, self.params)
         except ValueError as err:
-            raise _Issues([(("params",), str(err).rstrip("."))]) from None
+            raise Issues([(("params",), str(err).rstrip("."))]) from None
         return self
 
     @property
@@ -529,7 +466,7 @@ class DecoderSpec(_Section):
 
     @model_validator(mode="after")
     def _check_lda(self) -> DecoderSpec:
-        issues = _Problems()
+        issues = Problems()
         labels = [p.identity for p in self.fuse_with]
         for i, label in enumerate(labels):
             if label in labels[:i]:
@@ -615,7 +552,7 @@ class ReportSpec(_Section):
             or (isinstance(value, int) and not isinstance(value, bool))
         ):
             return value
-        raise ValueError(f"{_short(value)} is not a subject; give its number or id, or null")
+        raise ValueError(f"{short(value)} is not a subject; give its number or id, or null")
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -686,8 +623,8 @@ class PipelineSpec(_Section):
             return atlas
         name = atlas.lower()
         raise ValueError(
-            f"{atlas!r} is not an atlas{_suggest(name, BUILTIN_ATLASES)}; choose one of "
-            f"{_choices(BUILTIN_ATLASES)} (offline), {_choices(ONLINE_ATLASES)} (online), the "
+            f"{atlas!r} is not an atlas{suggest(name, BUILTIN_ATLASES)}; choose one of "
+            f"{choices(BUILTIN_ATLASES)} (offline), {choices(ONLINE_ATLASES)} (online), the "
             "path of a label image or annotation, or null for nodes without anatomy"
         )
 
@@ -697,13 +634,13 @@ class PipelineSpec(_Section):
         from ..net import S2NetConfig
 
         defaults = {f.name: f.default for f in dataclasses.fields(S2NetConfig)}
-        issues = _Problems()
+        issues = Problems()
         out: dict[str, Any] = {}
         for key, value in net.items():
             if key not in defaults:
                 issues.add(
                     (key,),
-                    f"not an S2-Net parameter{_suggest(key, defaults)}; the parameters "
+                    f"not an S2-Net parameter{suggest(key, defaults)}; the parameters "
                     f"of S2NetConfig are: {', '.join(defaults)}",
                 )
                 continue
@@ -724,7 +661,7 @@ class PipelineSpec(_Section):
 
     @model_validator(mode="after")
     def _check_together(self) -> PipelineSpec:
-        issues = _Problems()
+        issues = Problems()
         for key in self.preprocessing.given():
             if key in self.dataset.options:
                 issues.add(
@@ -748,7 +685,7 @@ class PipelineSpec(_Section):
                 issues.add(
                     ("cv", "scheme"),
                     f"'leave_one_subject_out' needs a dataset with subjects "
-                    f"({_choices(with_subjects)}); {self.dataset.name!r} has one recording. "
+                    f"({choices(with_subjects)}); {self.dataset.name!r} has one recording. "
                     "Use 'kfold' or 'leave_one_group_out'",
                 )
             elif (
@@ -841,7 +778,7 @@ class PipelineSpec(_Section):
                     out.append(
                         (
                             ("features", "windows"),
-                            f"{_short(bad)} not inside the trials, preprocessing.{span} s; "
+                            f"{short(bad)} not inside the trials, preprocessing.{span} s; "
                             "give windows within that span",
                         )
                     )
@@ -1011,7 +948,7 @@ class PipelineSpec(_Section):
                     out.append(
                         (
                             "features.windows",
-                            f"{_short(bad)} not inside the trials of {of}, which span {span}; "
+                            f"{short(bad)} not inside the trials of {of}, which span {span}; "
                             "give windows within that span",
                         )
                     )
@@ -1106,7 +1043,7 @@ class PipelineSpec(_Section):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as err:
-            raise PipelineError(source, _format_errors(err)) from None
+            raise PipelineError(source, format_errors(err, cls)) from None
 
     # ------------------------------------------------------------------ for the runner
     def featurizer_params(self) -> dict[str, Any]:
@@ -1223,129 +1160,7 @@ def _like_default(value: Any, default: Any) -> Any:
     return value
 
 
-# --------------------------------------------------------------------------- error text
-def _model_fields_at(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, Any]:
-    """The model whose key ``loc`` is, and the annotation of that key (for messages)."""
-    model: type[BaseModel] | None = PipelineSpec
-    annotation: Any = None
-    for part in loc:
-        if isinstance(part, int):
-            annotation = _item_annotation(annotation)
-        elif model is not None and part in model.model_fields:
-            annotation = model.model_fields[part].annotation
-        else:
-            return None, None
-        model = _model_in(annotation)
-    return model, annotation
-
-
-def _item_annotation(annotation: Any) -> Any:
-    for arg in typing.get_args(annotation):
-        if typing.get_origin(arg) is list:
-            return typing.get_args(arg)[0]
-    if typing.get_origin(annotation) is list:
-        return typing.get_args(annotation)[0]
-    return None
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _nullable(annotation: Any) -> bool:
-    return type(None) in typing.get_args(annotation)
-
-
-def _format_errors(err: ValidationError) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        kind = e["type"]
-        ctx = e.get("ctx") or {}
-        if kind == "value_error" and isinstance(ctx.get("error"), _Issues):
-            out += [(_dotted(loc + sub), msg) for sub, msg in ctx["error"].items]
-        elif kind == "value_error":
-            out.append((_dotted(loc), str(ctx.get("error", e["msg"]))))
-        elif kind == "extra_forbidden":
-            parent, _ = _model_fields_at(loc[:-1])
-            allowed = list(parent.model_fields) if parent is not None else []
-            where = f"in {_dotted(loc[:-1])}" if loc[:-1] else "at the top level"
-            out.append(
-                (
-                    _dotted(loc),
-                    f"unknown key{_suggest(loc[-1], allowed)}; the keys allowed "
-                    f"{where} are: {', '.join(allowed)}",
-                )
-            )
-        elif kind == "literal_error":
-            # pydantic's "'a', 'b' or 'c'" as a list (the schema's literals are plain words)
-            choices = re.findall(r"'[^']*'", str(ctx.get("expected", ""))) or [
-                str(ctx.get("expected", ""))
-            ]
-            _, annotation = _model_fields_at(loc)
-            if _nullable(annotation):
-                choices.append("null")
-            out.append(
-                (
-                    _dotted(loc),
-                    f"{_short(e['input'])} is not allowed; choose one of {', '.join(choices)}",
-                )
-            )
-        elif kind == "missing":
-            out.append((_dotted(loc), "required key is missing"))
-        elif kind in ("model_type", "dict_type") and loc:
-            model, _ = _model_fields_at(loc)
-            keys = f" ({', '.join(model.model_fields)})" if model is not None else ""
-            out.append((_dotted(loc), f"must be a mapping of keys{keys}, got {_short(e['input'])}"))
-        else:
-            message = str(e["msg"]).replace("Input should be", "must be")
-            out.append((_dotted(loc), f"{message}, got {_short(e['input'])}"))
-    return out
-
-
-# --------------------------------------------------------------------------- YAML
-class _SpecLoader(yaml.SafeLoader):
-    """SafeLoader that reads ``1e-3`` as a float (YAML 1.2; PyYAML's YAML 1.1 reads a
-    string) and refuses a key given twice in a mapping (PyYAML keeps the last silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping",
-                        node.start_mark,
-                        f"found the key {key!r} twice",
-                        key_node.start_mark,
-                    )
-                seen.add(key)
-            except TypeError:  # an unhashable key: the base class says so
-                pass
-        return super().construct_mapping(node, deep=deep)
-
-
-_SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    ),
-    list("-+0123456789."),
-)
-
-
+# --------------------------------------------------------------------------- files
 def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
     """Read and validate a pipeline file.
 
@@ -1364,26 +1179,4 @@ def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
         If the file is missing, is not YAML, or does not validate; the message names the
         file, each wrong key and what is allowed.
     """
-    source = str(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_SpecLoader)  # a SafeLoader subclass
-    except FileNotFoundError:
-        raise PipelineError(source, [("", "no such file")]) from None
-    except OSError as err:
-        raise PipelineError(source, [("", f"cannot be read ({err.strerror or err})")]) from None
-    except yaml.YAMLError as err:
-        raise PipelineError(source, [("", f"is not valid YAML: {_yaml_problem(err)}")]) from None
-    if data is None:
-        raise PipelineError(source, [("", "the file is empty; a pipeline needs name and dataset")])
-    return PipelineSpec.from_dict(data, source=source)
-
-
-def _yaml_problem(err: yaml.YAMLError) -> str:
-    """A YAML error on one line: what and where (PyYAML's own text spans several lines)."""
-    if isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
-        mark = err.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}"
-        context = f" {err.context}" if err.context else ""
-        return f"{err.problem}{context} ({where})"
-    return " ".join(str(err).split())
+    return PipelineSpec.from_dict(read_pipeline_file(path), source=str(path))
