@@ -173,12 +173,13 @@ def test_late_fusion_row(quick, tmp_path):
     assert result.summary["methods"][FUSED_LABEL]["family"] == "stacked"
     chosen = result.summary["fusion"]
     assert len(chosen) == spec.cv.n_splits
-    assert all(c["peer"] == spec.peers[0].label and 0 <= c["s2_weight"] <= 1 for c in chosen)
+    peer = spec.peers[0].display_label
+    assert all(c["peer"] == peer and 0 <= c["s2_weight"] <= 1 for c in chosen)
     # every trial predicted once; where the inner CV gave S2 no weight, the fused row *is*
     # the peer, trial for trial
     preds = pd.read_csv(tmp_path / "out" / "predictions.csv", dtype={"y_pred": str})
     mine = preds[preds.method == FUSED_LABEL].set_index(["subject", "fold", "trial"])
-    theirs = preds[preds.method == spec.peers[0].label].set_index(["subject", "fold", "trial"])
+    theirs = preds[preds.method == peer].set_index(["subject", "fold", "trial"])
     assert sorted(mine.index.get_level_values("trial")) == list(range(result.summary["n_trials"]))
     for c, (fold, rows) in zip(chosen, mine.groupby(level="fold"), strict=True):
         if c["s2_weight"] == 0:
@@ -401,3 +402,37 @@ def test_late_fusion_inner_folds_keep_subjects_and_runs_whole(monkeypatch):
     assert seen["n"] == len(train) and len(out["y_pred"]) == len(test)
     runner.fused_unit(spec, trials, train, test)
     assert seen["groups"] is None
+
+
+def test_variant_rows_and_the_first_splits(quick, tmp_path):
+    spec, base, _ = quick
+    data = spec.model_dump()
+    data["variants"] = [{"label": "kappa=0", "net": {"kappa": 0}}]
+    with_variant = PipelineSpec.from_dict(data, source="test")
+    result = run_pipeline(
+        with_variant, tmp_path / "out", workers=0, cache_dir=base / "cache", report=False,
+        progress=False, log=lambda _: None, max_splits=2,
+    )  # fmt: skip
+    scores = result.scores
+    assert sorted(scores["fold"].unique()) == [0, 1]  # the first 2 of 3 folds
+    variant = scores[scores.method == "kappa=0"]
+    assert set(variant["family"]) == {"ablation"} and len(variant) == 2
+    # the S2 row's units come from the cache of the first run; the variant's are new
+    assert (result.summary["cached_units"], result.summary["computed_units"]) == (2, 2)
+    first = pd.read_csv(base / "out" / "scores.csv")
+    s2 = scores[scores.family == "s2"].set_index("fold")["accuracy"]
+    pd.testing.assert_series_equal(
+        s2, first[(first.family == "s2") & (first.fold < 2)].set_index("fold")["accuracy"]
+    )
+    # a variant is scored as a pipeline with its changes would be
+    alone = run_pipeline(
+        with_variant.variant_specs()[0][1], tmp_path / "alone", workers=0, cache=False,
+        report=False, progress=False, log=lambda _: None, max_splits=2,
+    )  # fmt: skip
+    np.testing.assert_array_equal(
+        alone.scores[alone.scores.family == "s2"]["accuracy"].to_numpy(),
+        variant["accuracy"].to_numpy(),
+    )
+    with pytest.raises(ValueError, match="max_splits must be a positive integer"):
+        run_pipeline(spec, tmp_path / "bad", workers=0, cache=False, progress=False,
+                     log=lambda _: None, max_splits=0)  # fmt: skip

@@ -189,7 +189,8 @@ def test_unknown_peer_and_duplicate_peers():
     spec = _spec(
         peers=["spike_counts_lr", {"name": "spike_counts_lr", "params": {"bin_size": 0.1}}]
     )
-    assert [p.label for p in spec.peers] == ["spike count + LR", "spike count + LR [bin_size=0.1]"]
+    labels = [p.display_label for p in spec.peers]
+    assert labels == ["spike count + LR", "spike count + LR [bin_size=0.1]"]
 
 
 def test_the_s2_row_is_named_after_what_ran():
@@ -206,7 +207,7 @@ def test_decoder_fuse_with_names_peers():
     assert [p.name for p in one.decoder.fuse_with] == ["bandpower_lr"]
     assert one.decoder.fusion_cv == 3 and _spec().decoder.fuse_with == []
     two = _spec(decoder={"fuse_with": ["csp_lda", {"name": "bandpower_lr", "params": {"C": 2}}]})
-    assert [p.label for p in two.decoder.fuse_with][1].startswith("log band power")
+    assert [p.display_label for p in two.decoder.fuse_with][1].startswith("log band power")
     errors = dict(_errors(decoder={"fuse_with": ["csp_lda", "csp_lda"]}))
     assert "listed twice" in errors["decoder.fuse_with[1]"]
     errors = dict(_errors(decoder={"fuse_with": "cps_lda"}))
@@ -496,3 +497,53 @@ def test_package_imports_lazily():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- variants
+def test_a_variant_is_the_pipeline_with_its_changes():
+    spec = _spec(
+        net={"tau_m": 0.02},
+        variants=[
+            {"label": "kappa=0", "net": {"kappa": 0}},
+            {"label": "rates only", "features": {"sets": ["rates"]}},
+        ],
+    )
+    (k_label, no_kappa), (r_label, rates) = spec.variant_specs()
+    assert (k_label, r_label) == ("kappa=0", "rates only")
+    # merged into the pipeline's own values, which stay
+    assert no_kappa.net == {"tau_m": 0.02, "kappa": 0.0}
+    assert rates.features.sets == ["rates"] and rates.net == spec.net
+    assert no_kappa.variants == [] and rates.features.bands == spec.features.bands
+    # each has its own features (and cache entries); the decoder and peers are the same
+    assert len({spec.fingerprint(), no_kappa.fingerprint(), rates.fingerprint()}) == 3
+    assert no_kappa.decoder == spec.decoder and no_kappa.peers == spec.peers
+    # the variants do not change the S2 row's features
+    assert spec.fingerprint() == _spec(net={"tau_m": 0.02}).fingerprint()
+    assert PipelineSpec.from_dict(yaml.safe_load(spec.to_yaml())) == spec
+
+
+def test_variant_errors_name_the_variant_and_the_key():
+    errors = dict(
+        _errors(
+            variants=[
+                {"label": "a", "net": {"kapa": 0}},
+                {"label": "b", "features": {"sets": ["rats"]}},
+                {"label": "c", "features": {"spatial": "auto"}},
+                {"label": "a", "net": {"kappa": 0.5}},
+                {"label": "S2Decoder", "net": {"kappa": 0.2}},
+            ]
+        )
+    )
+    assert "not an S2-Net parameter (did you mean 'kappa'?)" in errors["variants[0].net.kapa"]
+    assert "is not allowed; choose one of" in errors["variants[1].features.sets[0]"]
+    assert "changes nothing" in errors["variants[2]"]
+    assert "already names variants[0]" in errors["variants[3].label"]
+    assert "already names the S2 row" in errors["variants[4].label"]
+
+
+def test_a_peer_may_be_given_its_label():
+    spec = _spec(peers=[{"name": "bandpower_lr", "label": "band power"}, "csp_lda"])
+    assert [p.display_label for p in spec.peers] == ["band power", "CSP + LDA (MNE)"]
+    errors = dict(_errors(peers=["csp_lda"], variants=[{"label": "CSP + LDA (MNE)",
+                                                        "net": {"kappa": 0}}]))  # fmt: skip
+    assert "already names peers[0]" in errors["variants[0].label"]

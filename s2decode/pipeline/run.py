@@ -51,9 +51,7 @@ from .cache import (
     unit_key,
 )
 from .outputs import FEATURES_DIR, OUTPUT_MARKERS, features_file_name, is_run_output
-
-#: Name of the late-fusion row (``decoder.fuse_with``) in the scores.
-FUSED_LABEL = "S2 + peer (late fusion)"
+from .spec import FUSED_LABEL
 
 
 @dataclass(frozen=True)
@@ -220,7 +218,8 @@ def _seeded_peer(peer, trials: xr.DataArray, seed: int):
     """``(label, estimator)`` of a peer, its random draws from the pipeline's seed."""
     from ..peers import make_peer
 
-    label, estimator = make_peer(peer.name, trials, **peer.params)
+    _, estimator = make_peer(peer.name, trials, **peer.params)
+    label = peer.display_label
     if "random_state" not in peer.params:  # the pipeline's seed, as every other draw
         estimator.set_params(
             **{k: seed for k in estimator.get_params() if k.split("__")[-1] == "random_state"}
@@ -361,6 +360,34 @@ def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]
         for k, (train, test) in enumerate(folds):
             splits.append(Split(subject, k, (subject,), train, test, test))
     return splits
+
+
+def first_splits(splits: list[Split], max_splits: int | None) -> list[Split]:
+    """The first ``max_splits`` folds of each subject (the first ``max_splits`` units of
+    leave-one-subject-out); all of them for ``None``."""
+    if max_splits is None:
+        return splits
+    if isinstance(max_splits, bool) or not isinstance(max_splits, int) or max_splits < 1:
+        raise ValueError(f"max_splits must be a positive integer or None, got {max_splits!r}.")
+    if len({s.members for s in splits}) == 1 and len(splits[0].members) > 1:
+        return splits[:max_splits]  # leave one subject out: one unit per left-out subject
+    return [s for s in splits if s.fold < max_splits]
+
+
+def s2_rows(spec) -> list[tuple[str, str, Any]]:
+    """``(label, family, pipeline)`` of every S2 row: the S2 decoder, then each variant
+    (family ``"ablation"``) as the pipeline whose S2 features are the variant's."""
+    return [
+        (spec.decoder.label, "s2", spec),
+        *((label, "ablation", derived) for label, derived in spec.variant_specs()),
+    ]
+
+
+def _spec_fingerprint(spec) -> str:
+    fingerprint = spec.fingerprint()
+    if isinstance(spec.atlas, str) and Path(spec.atlas).is_file():
+        fingerprint += file_fingerprint(spec.atlas)  # edited in place: recompute
+    return fingerprint
 
 
 def _inner_groups(spec, split: Split, info: dict[str, dict]) -> np.ndarray | None:
@@ -521,6 +548,7 @@ def run_pipeline(
     report: bool = True,
     progress: bool = True,
     log=print,
+    max_splits: int | None = None,
 ) -> PipelineResult:
     """Run a decoding pipeline and write its output folder.
 
@@ -550,6 +578,10 @@ def run_pipeline(
         Progress bars on stderr.
     log : callable
         Where messages go (the dashboard address, cache use); ``print`` by default.
+    max_splits : int | None
+        Keep only the first ``max_splits`` folds of each subject (for
+        ``leave_one_subject_out``, the first left-out subjects): a quick look at a long
+        study, whose scores are then not the pipeline's. ``None``: every fold.
 
     Returns
     -------
@@ -596,7 +628,7 @@ def run_pipeline(
             if isinstance(value, TaskFailure):
                 value.raise_for(f"loading subject {s} of {spec.dataset.name!r}")
             info[s] = value
-        splits = plan_splits(spec, subjects, info)
+        splits = first_splits(plan_splits(spec, subjects, info), max_splits)
         ex_subject = _example_subject(spec, subjects) if report else None
         if report and spec.report.example_trial >= info[ex_subject]["shape"][0]:
             raise ValueError(
@@ -611,34 +643,36 @@ def run_pipeline(
         def data_of(split: Split):
             return pooled if pooled is not None else loads[split.subject]
 
-        # S2 units: from the cache where finished before, else on the cluster
-        fingerprint = spec.fingerprint()
-        if isinstance(spec.atlas, str) and Path(spec.atlas).is_file():
-            fingerprint += file_fingerprint(spec.atlas)  # edited in place: recompute
-        keys = [
-            unit_key(
-                fingerprint,
+        # S2 units (of the S2 row and of each variant): from the cache where finished
+        # before, else on the cluster
+        rows = s2_rows(spec)
+        code = f"{__version__}:{code_fingerprint()}"
+        keys = {
+            (v, i): unit_key(
+                _spec_fingerprint(row_spec),
                 [info[m]["fingerprint"] for m in split.members],
                 split.train,
                 split.test,
-                f"{__version__}:{code_fingerprint()}",
+                code,
             )
-            for split in splits
-        ]
-        results = {i: hit for i, key in enumerate(keys) if (hit := store.get(key)) is not None}
+            for v, (_, _, row_spec) in enumerate(rows)
+            for i, split in enumerate(splits)
+        }
+        results = {u: hit for u, key in keys.items() if (hit := store.get(key)) is not None}
         n_cached = len(results)
         if store.enabled:
-            log(f"feature cache {store.directory}: {n_cached} of {len(splits)} units finished")
-        if n_cached < len(splits) or report:
+            log(f"feature cache {store.directory}: {n_cached} of {len(keys)} units finished")
+        if n_cached < len(keys) or report:
             # compilation apart, so that the units' progress and time estimate are their own
             _warm_up(client, spec, subjects[0], loads[subjects[0]], progress, log)
         pending = {}
-        for i, split in enumerate(splits):
-            if i not in results:
+        for (v, i), _key in keys.items():
+            if (v, i) not in results:
+                split = splits[i]
                 future = submit_guarded(
-                    client, s2_unit, spec, data_of(split), split.train, split.test
+                    client, s2_unit, rows[v][2], data_of(split), split.train, split.test
                 )
-                pending[future] = ("s2", i)
+                pending[future] = ("s2", (v, i))
         for j, peer in enumerate(spec.peers):
             for i, split in enumerate(splits):
                 future = submit_guarded(
@@ -666,12 +700,17 @@ def run_pipeline(
                 what = pending[future]
                 value = future.result()
                 if isinstance(value, TaskFailure):
-                    split = splits[what[1]]
-                    unit = {
-                        "s2": "S2 features",
-                        "fused": "the late fusion (decoder.fuse_with)",
-                    }.get(what[0]) or f"peer {spec.peers[what[2]].name}"
-                    value.raise_for(f"{unit} of {split.name}")
+                    if what[0] == "s2":
+                        v, i = what[1]
+                        unit = "S2 features" if v == 0 else f"S2 features of {rows[v][0]!r}"
+                    else:
+                        i = what[1]
+                        unit = (
+                            "the late fusion (decoder.fuse_with)"
+                            if what[0] == "fused"
+                            else f"peer {spec.peers[what[2]].name}"
+                        )
+                    value.raise_for(f"{unit} of {splits[i].name}")
                 if what[0] == "s2":
                     results[what[1]] = value
                     try:
@@ -701,19 +740,20 @@ def run_pipeline(
     score_rows, pred_frames = [], []
     for i, split in enumerate(splits):
         y = np.concatenate([info[m]["y"] for m in split.members])
-        res = results[i]
-        final = spec.final_estimator().fit(res["X_train"], y[split.train])
-        row, preds = _score_rows(
-            split,
-            spec.decoder.label,
-            "s2",
-            y[split.test],
-            np.asarray(final.predict(res["X_test"])).astype(str),
-            len(split.train),
-            res["seconds"],
-        )
-        score_rows.append(row)
-        pred_frames.append(preds)
+        for v, (label, family, row_spec) in enumerate(rows):
+            res = results[(v, i)]
+            final = row_spec.final_estimator().fit(res["X_train"], y[split.train])
+            row, preds = _score_rows(
+                split,
+                label,
+                family,
+                y[split.test],
+                np.asarray(final.predict(res["X_test"])).astype(str),
+                len(split.train),
+                res["seconds"],
+            )
+            score_rows.append(row)
+            pred_frames.append(preds)
         for j in range(len(spec.peers)):
             pres = peer_results[(i, j)]
             row, preds = _score_rows(
@@ -748,8 +788,9 @@ def run_pipeline(
         "n_subjects": len(subjects),
         "n_trials": len(all_y),
         "n_units": len(splits),
+        "s2_rows": len(rows),
         "cached_units": n_cached,
-        "computed_units": len(splits) - n_cached,
+        "computed_units": len(keys) - n_cached,
         "started": started.isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - t0, 2),
         "machine": environment["machine"],
@@ -768,7 +809,8 @@ def run_pipeline(
         atomic_write_text(stage / "scores.csv", scores.to_csv(index=False))
         atomic_write_text(stage / "predictions.csv", predictions.to_csv(index=False))
         atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
-        for subject, feats in _features_by_subject(splits, results, info).items():
+        main_row = {i: results[(0, i)] for i in range(len(splits))}
+        for subject, feats in _features_by_subject(splits, main_row, info).items():
             name = features_file_name(subject, spec.dataset.name)  # not "-.nc"
             atomic_write_netcdf(feats, stage / FEATURES_DIR / name)
         if example_ds is not None:

@@ -79,9 +79,12 @@ __all__ = [
     "PreprocessingSpec",
     "ReportSpec",
     "ScaffoldSpec",
+    "VariantSpec",
     "load_pipeline",
 ]
 
+#: Name of the late-fusion row (``decoder.fuse_with``) in the scores.
+FUSED_LABEL = "S2 + peer (late fusion)"
 #: Bumped when the meaning of a key that changes the S2 features changes, so that features
 #: cached under an older fingerprint are not reused.
 FINGERPRINT_VERSION = 1
@@ -376,9 +379,13 @@ class PeerSpec(_Named):
         A key of :data:`s2decode.peers.PEERS`.
     params : dict
         Keyword parameters of the peer's factory.
+    label : str | None
+        How the scores name it; ``None``: :func:`s2decode.peers.peer_label` (the peer's
+        label and the parameters that differ from its defaults).
     """
 
     params: dict[str, Any] = Field(default_factory=dict)
+    label: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -402,18 +409,21 @@ class PeerSpec(_Named):
         return self
 
     @property
-    def label(self) -> str:
-        """How the scores name this peer (:func:`s2decode.peers.peer_label`)."""
+    def display_label(self) -> str:
+        """How the scores name this peer: ``label``, else
+        :func:`s2decode.peers.peer_label`."""
         from ..peers import peer_label
 
-        return peer_label(self.name, self.params)
+        return self.label if self.label is not None else peer_label(self.name, self.params)
 
     @property
     def identity(self) -> str:
-        """What tells two peers apart: the label, or the name and parameters where a
-        parameter value is wrong (the run says so when it builds the peer)."""
+        """What tells two peers apart: the name and parameters (their label where they
+        are valid, so that ``params`` equal to the defaults count as none)."""
+        from ..peers import peer_label
+
         try:
-            return self.label
+            return peer_label(self.name, self.params)
         except ValueError:
             return f"{self.name} {sorted(self.params.items())!r}"
 
@@ -555,6 +565,33 @@ class ReportSpec(_Section):
         raise ValueError(f"{short(value)} is not a subject; give its number or id, or null")
 
 
+class VariantSpec(_Section):
+    """One more S2 row: the pipeline's S2 decoder with one thing changed (an ablation).
+
+    Each variant is scored on the same splits as the S2 row, with the same final
+    estimator; its features are computed (and cached) as those of a pipeline with the
+    changed keys. Typical variants: ``net: {kappa: 0}`` (no top-down modulation),
+    ``net: {delays: false}``, ``net: {shuffle_scaffold: true}``, ``features: {sets:
+    [rates]}``, ``features: {spatial: none}``.
+
+    Parameters
+    ----------
+    label : str
+        How the scores name the row (e.g. ``"S2Decoder kappa=0"``).
+    net : dict
+        S2-Net parameters that replace the pipeline's ``net`` values (merged into them).
+    features : dict
+        Keys of ``features`` that replace the pipeline's.
+    scaffold : dict
+        Keys of ``scaffold`` that replace the pipeline's.
+    """
+
+    label: str = Field(min_length=1)
+    net: dict[str, Any] = Field(default_factory=dict)
+    features: dict[str, Any] = Field(default_factory=dict)
+    scaffold: dict[str, Any] = Field(default_factory=dict)
+
+
 # --------------------------------------------------------------------------- the pipeline
 class PipelineSpec(_Section):
     """A whole decoding study (one pipeline file). See ``pipelines/README.md``.
@@ -583,6 +620,8 @@ class PipelineSpec(_Section):
         The score the summary reports (both are written to ``scores.csv``).
     peers : list of PeerSpec
         Peer baselines scored on the same splits.
+    variants : list of VariantSpec
+        More S2 rows, each changing one thing of the S2 decoder (ablations).
     compute : ComputeSpec
     report : ReportSpec
     """
@@ -600,6 +639,7 @@ class PipelineSpec(_Section):
     cv: CVSpec = Field(default_factory=CVSpec)
     scoring: Literal["accuracy", "balanced_accuracy"] = "accuracy"
     peers: list[PeerSpec] = Field(default_factory=list)
+    variants: list[VariantSpec] = Field(default_factory=list)
     compute: ComputeSpec = Field(default_factory=ComputeSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
 
@@ -731,6 +771,47 @@ class PipelineSpec(_Section):
                     issues.add(tuple(key.split(".")), message)
         issues.raise_any()
         return self
+
+    @model_validator(mode="after")
+    def _check_variants(self) -> PipelineSpec:
+        issues = Problems()
+        taken = {self.decoder.label: "the S2 row"}
+        taken.update({p.display_label: f"peers[{i}]" for i, p in enumerate(self.peers)})
+        if self.decoder.fuse_with:
+            taken[FUSED_LABEL] = "the late-fusion row"
+        for i, variant in enumerate(self.variants):
+            if variant.label in taken:
+                issues.add(
+                    ("variants", i, "label"),
+                    f"{variant.label!r} already names {taken[variant.label]}; give each row "
+                    "its own label",
+                )
+            taken.setdefault(variant.label, f"variants[{i}]")
+            try:
+                derived = self._derived(variant)
+            except ValidationError as err:
+                for key, message in format_errors(err, PipelineSpec):
+                    issues.add(("variants", i, key), message)
+                continue
+            if derived.fingerprint() == self.fingerprint():
+                issues.add(
+                    ("variants", i),
+                    "changes nothing of the S2 features; change net, features or scaffold",
+                )
+        issues.raise_any()
+        return self
+
+    def _derived(self, variant: VariantSpec) -> PipelineSpec:
+        data = self.model_dump(mode="python", exclude={"variants"})
+        data["net"] = {**data["net"], **variant.net}
+        data["features"] = {**data["features"], **variant.features}
+        data["scaffold"] = {**data["scaffold"], **variant.scaffold}
+        return PipelineSpec.model_validate(data)
+
+    def variant_specs(self) -> list[tuple[str, PipelineSpec]]:
+        """``(label, pipeline)`` of each variant: this pipeline with the variant's changes
+        and no variants of its own (its S2 features are the variant's)."""
+        return [(v.label, self._derived(v)) for v in self.variants]
 
     def _option_problems(self) -> list[tuple[tuple, str]]:
         """Dataset options and loader-bound preprocessing out of their documented ranges,
