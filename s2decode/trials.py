@@ -20,17 +20,20 @@ coords on ``trial``
     (seconds from the start of the recording).
 attrs
     ``sfreq`` (Hz), ``modality`` (``"eeg"``, ``"meg"``, ``"fmri"``, ``"spikes"``,
-    ``"synthetic"``), ``kind`` (``"continuous"``, ``"spike_counts"`` or ``"rates"``),
-    ``units`` and ``source`` (where the data came from).
+    ``"synthetic"``), ``measure`` (what the values are: ``"continuous"``, ``"spike_counts"``
+    or ``"rates"``; :func:`measure_of` reads it, and the ``kind`` of files written before it
+    was renamed), ``units`` and ``source`` (where the data came from).
 
 Spike recordings come in as spike counts per bin at their native resolution
-(``kind="spike_counts"``); their spike times are a :class:`~s2decode.spiketrains.SpikeTrains`
-away (:meth:`SpikeTrains.from_counts`). Firing-rate tables without a time axis
-(hatsopoulos2004) have a single time sample and ``kind="rates"``.
+(``measure="spike_counts"``); their spike times are a
+:class:`~s2decode.spiketrains.SpikeTrains` away (:meth:`SpikeTrains.from_counts`).
+Firing-rate tables without a time axis (hatsopoulos2004) have a single time sample and
+``measure="rates"``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,7 +41,8 @@ import xarray as xr
 
 NODE_DIMS = ("parcel", "channel", "unit", "voxel")
 MODALITIES = ("eeg", "meg", "fmri", "spikes", "synthetic")
-KINDS = ("continuous", "spike_counts", "rates")
+#: Values of the ``measure`` attribute: what a trials DataArray's values are.
+MEASURES = ("continuous", "spike_counts", "rates")
 
 
 def make_trials(
@@ -54,9 +58,10 @@ def make_trials(
     t_start: float = 0.0,
     onset: Sequence[float] | np.ndarray | None = None,
     modality: str = "synthetic",
-    kind: str = "continuous",
+    measure: str = "continuous",
     units: str = "a.u.",
     source: str = "",
+    kind: str | None = None,
 ) -> xr.DataArray:
     """Build a trials DataArray in the s2decode data model.
 
@@ -85,12 +90,14 @@ def make_trials(
         Onset of each trial in seconds from the start of its recording.
     modality : str
         One of ``"eeg"``, ``"meg"``, ``"fmri"``, ``"spikes"``, ``"synthetic"``.
-    kind : str
-        ``"continuous"``, ``"spike_counts"`` or ``"rates"``.
+    measure : {"continuous", "spike_counts", "rates"}
+        What the values are (:data:`MEASURES`).
     units : str
         Physical units of the values.
     source : str
         Where the data came from (file or dataset name).
+    kind : str | None
+        Deprecated name of ``measure``.
 
     Returns
     -------
@@ -106,8 +113,17 @@ def make_trials(
         raise ValueError(f"`node_dim` must be one of {NODE_DIMS}, got {node_dim!r}.")
     if modality not in MODALITIES:
         raise ValueError(f"`modality` must be one of {MODALITIES}, got {modality!r}.")
-    if kind not in KINDS:
-        raise ValueError(f"`kind` must be one of {KINDS}, got {kind!r}.")
+    if kind is not None:
+        warnings.warn(
+            "make_trials(kind=...) is now make_trials(measure=...).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if measure not in ("continuous", kind):
+            raise ValueError(f"Give `measure` only (not also `kind`), got {measure!r}, {kind!r}.")
+        measure = kind
+    if measure not in MEASURES:
+        raise ValueError(f"`measure` must be one of {MEASURES}, got {measure!r}.")
     sfreq = float(sfreq)
     if not np.isfinite(sfreq) or sfreq <= 0:
         raise ValueError(f"`sfreq` must be a positive number of Hz, got {sfreq!r}.")
@@ -154,12 +170,22 @@ def make_trials(
         attrs={
             "sfreq": sfreq,
             "modality": modality,
-            "kind": kind,
+            "kind": measure,  # becomes "measure" once every reader uses measure_of
             "units": units,
             "source": str(source),
         },
         name="trials",
     )
+
+
+def measure_of(trials: xr.DataArray) -> str:
+    """What the values of a trials DataArray are: its ``measure`` attribute (:data:`MEASURES`).
+
+    Trials written before the attribute was renamed carry it as ``kind``, which is read where
+    ``measure`` is absent; trials with neither are ``"continuous"``.
+    """
+    attrs = trials.attrs
+    return str(attrs.get("measure", attrs.get("kind", "continuous")))
 
 
 def node_dim_of(trials: xr.DataArray) -> str:

@@ -4,8 +4,9 @@
 :class:`Inputs` record:
 
 * a trials :class:`xarray.DataArray` of the data model (its parcel names, MNI coordinates,
-  networks, time axis, sampling rate and labels are used); ``kind="spike_counts"`` becomes
-  spike trains, and a single time sample (e.g. a ``kind="rates"`` table) a static pattern;
+  networks, time axis, sampling rate and labels are used); ``measure="spike_counts"``
+  becomes spike trains, and a single time sample (e.g. a ``measure="rates"`` table) a static
+  pattern;
 * a 3-D array ``(n_trials, n_parcels, n_times)`` with ``sfreq``;
 * :class:`mne.Epochs`, or the 3-D array of ``epochs.get_data()``
   ``(n_epochs, n_channels, n_times)`` with the estimator's ``info=epochs.info`` (MNE's
@@ -288,7 +289,7 @@ def _check_epochs(estimator, X, reset: bool, sfreq, info) -> Inputs:
 
 
 def _check_dataarray(estimator, X, reset: bool, sfreq) -> Inputs:
-    from ..trials import check_trials, node_coords, node_dim_of
+    from ..trials import check_trials, measure_of, node_coords, node_dim_of
 
     X = check_trials(X, "X")
     node = node_dim_of(X)
@@ -310,16 +311,16 @@ def _check_dataarray(estimator, X, reset: bool, sfreq) -> Inputs:
             "for a trials DataArray."
         )
     common = dict(names=names, coords=coords, networks=networks, y=y, source="dataarray")
-    kind = X.attrs.get("kind", "continuous")
+    measure = measure_of(X)
     if X.sizes["trial"] == 0:
         raise ValueError("X has no trial: 0 samples; at least 1 is required.")
-    if kind == "spike_counts":
+    if measure == "spike_counts":
         spikes = SpikeTrains.from_counts(X)
         _check_n_nodes(estimator, spikes.n_neurons, reset, "the units of the spike counts")
         return Inputs("spikes", spikes, t_start=spikes.t_start, **common)
     data = np.asarray(X.values, dtype=np.float64)
     _check_n_nodes(estimator, data.shape[1], reset, f"the {node}s of the trials")
-    if data.shape[2] == 1:  # e.g. a firing-rate table (kind="rates"): a static pattern
+    if data.shape[2] == 1:  # e.g. a firing-rate table (measure="rates"): a static pattern
         return Inputs("static", np.ascontiguousarray(data[:, :, 0]), **common)
     t0 = float(X["time"].values[0])
     return Inputs("signals", data, data_sfreq, t0, **common)
