@@ -16,6 +16,7 @@ from .atlases import (
 from .projection import (
     SensorDistanceProjector,
     SourceProjector,
+    eeg_info,
     head_to_mni,
     make_projector,
     mni_to_head,
@@ -33,6 +34,7 @@ __all__ = [
     "atlas_from_label_image",
     "atlas_kind",
     "atlas_spec",
+    "eeg_info",
     "fetch_atlas",
     "head_to_mni",
     "list_atlases",

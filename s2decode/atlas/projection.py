@@ -92,6 +92,37 @@ def default_montage() -> str:
     )
 
 
+def eeg_info(ch_names, sfreq: float):
+    """The :class:`mne.Info` of EEG channels at their standard 10-05 positions.
+
+    The positions are those of :func:`default_montage` on the fsaverage head, the ones the
+    projectors of this module assume; channels the montage does not know are refused.
+
+    Parameters
+    ----------
+    ch_names : sequence of str
+        Channel names in the 10-05 system (as the eegbci and eegmat loaders give them).
+    sfreq : float
+        Sampling frequency (Hz).
+
+    Returns
+    -------
+    info : mne.Info
+
+    Examples
+    --------
+    >>> from s2decode.atlas.projection import eeg_info
+    >>> info = eeg_info(["C3", "Cz", "C4"], 160.0)
+    >>> info["nchan"], info["sfreq"]
+    (3, 160.0)
+    """
+    import mne
+
+    info = mne.create_info([str(c) for c in ch_names], float(sfreq), "eeg")
+    info.set_montage(default_montage(), verbose=False)
+    return info
+
+
 # ---------------------------------------------------------------------------------------
 # coordinates
 
