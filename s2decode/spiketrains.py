@@ -130,18 +130,18 @@ class SpikeTrains:
 
     @classmethod
     def from_counts(cls, counts: xr.DataArray) -> SpikeTrains:
-        """Spike times from a spike-count trials DataArray (``kind="spike_counts"``).
+        """Spike times from a spike-count trials DataArray (``measure="spike_counts"``).
 
         A count of ``c`` in the bin starting at ``t`` gives ``c`` spikes at ``t`` (the bin
         start, the resolution of the recording). The window is ``[time[0], time[-1] + 1/sfreq]``.
         """
-        from .trials import check_trials, node_dim_of
+        from .trials import check_trials, measure_of, node_dim_of
 
         counts = check_trials(counts, "counts")
-        if counts.attrs.get("kind") != "spike_counts":
+        if measure_of(counts) != "spike_counts":
             raise ValueError(
-                "SpikeTrains.from_counts needs spike counts (attrs['kind'] == 'spike_counts'), "
-                f"got kind={counts.attrs.get('kind')!r}."
+                "SpikeTrains.from_counts needs spike counts (attrs['measure'] == "
+                f"'spike_counts'), got measure={measure_of(counts)!r}."
             )
         values = np.asarray(counts.values)
         if np.any(values < 0) or np.any(values != np.round(values)):

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from s2decode import SpikeTrains, check_trials, make_trials
-from s2decode.trials import node_coords, node_dim_of
+from s2decode.trials import MEASURES, measure_of, node_coords, node_dim_of
 
 
 def _trials(n_trials=4, n_nodes=3, n_times=5, **kw):
@@ -33,7 +33,31 @@ def test_make_trials_layout():
     np.testing.assert_array_equal(node_coords(da), np.arange(9.0).reshape(3, 3))
     assert da["network"].values.tolist() == ["Vis", "", "DMN"]
     assert da.attrs["sfreq"] == 100.0 and da.attrs["modality"] == "eeg"
-    assert da.attrs["kind"] == "continuous"
+    assert measure_of(da) == "continuous"
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_measure_is_read_from_the_old_kind_attribute_too(tmp_path, measure):
+    da = _trials(measure=measure)
+    assert measure_of(da) == measure
+    # trials written before the attribute was renamed (attrs["kind"]) still load
+    old = da.copy()
+    old.attrs = {k: v for k, v in da.attrs.items() if k not in ("kind", "measure")}
+    old.attrs["kind"] = measure
+    old.to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    assert measure_of(xr.load_dataarray(tmp_path / "old.nc", engine="h5netcdf")) == measure
+    old.attrs.pop("kind")
+    assert measure_of(old) == "continuous"
+
+
+def test_make_trials_checks_its_measure_and_takes_the_old_keyword():
+    with pytest.raises(ValueError, match="`measure` must be one of"):
+        _trials(measure="counts")
+    with pytest.warns(DeprecationWarning, match="measure="):
+        da = _trials(kind="rates")
+    assert measure_of(da) == "rates"
+    with pytest.raises(ValueError, match="not also `kind`"), pytest.warns(DeprecationWarning):
+        _trials(measure="spike_counts", kind="rates")
 
 
 def test_make_trials_defaults_fill_unknowns():
@@ -51,7 +75,7 @@ def test_make_trials_defaults_fill_unknowns():
         ({"coords": np.zeros((3, 2))}, "`coords` must have shape"),
         ({"node_dim": "sensor"}, "`node_dim` must be one of"),
         ({"modality": "ecog"}, "`modality` must be one of"),
-        ({"kind": "spikes"}, "`kind` must be one of"),
+        ({"measure": "spikes"}, "`measure` must be one of"),
     ],
 )
 def test_make_trials_errors_name_the_argument(kwargs, match):
@@ -130,7 +154,7 @@ def test_spiketrains_from_counts():
         sfreq=1000.0,
         t_start=-0.005,
         modality="spikes",
-        kind="spike_counts",
+        measure="spike_counts",
         node_dim="unit",
     )
     st = SpikeTrains.from_counts(da)
@@ -138,7 +162,7 @@ def test_spiketrains_from_counts():
     np.testing.assert_allclose(st.train(1, 0), [0.004])
     assert st.t_start == pytest.approx(-0.005) and st.t_stop == pytest.approx(0.005)
     with pytest.raises(ValueError, match="spike_counts"):
-        SpikeTrains.from_counts(da.assign_attrs(kind="continuous"))
+        SpikeTrains.from_counts(da.assign_attrs(measure="continuous"))
 
 
 def test_atomic_write_gives_ordinary_permissions(tmp_path):
