@@ -13,8 +13,8 @@ every fold and scored on the fold's test trials, clean and perturbed by
   same trial: the expected count is unchanged, each trial's count varies.
 
 Both take :class:`~s2decode.SpikeTrains` or a spike-count trials DataArray
-(``kind="spike_counts"``: its spikes at their bins' starts, perturbed, then counted again in
-bins centred on the same time points) and return the same type.
+(``measure="spike_counts"``: its spikes at their bins' starts, perturbed, then counted again
+in bins centred on the same time points) and return the same type.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import xarray as xr
 
 from ._checks import check_number, check_seed
 from .spiketrains import SpikeTrains
+from .trials import measure_of
 
 __all__ = ["EVENT_NOISE", "JITTERS", "event_noise", "jitter", "robustness_table"]
 
@@ -42,12 +43,12 @@ def _check_spikes(spikes) -> None:
     """A TypeError unless ``spikes`` is SpikeTrains or spike counts."""
     if isinstance(spikes, SpikeTrains):
         return
-    if isinstance(spikes, xr.DataArray) and spikes.attrs.get("kind") == "spike_counts":
+    if isinstance(spikes, xr.DataArray) and measure_of(spikes) == "spike_counts":
         return
     raise TypeError(
         "`spikes` must be SpikeTrains or a spike-count trials DataArray "
-        f"(attrs['kind'] == 'spike_counts'), got {type(spikes).__name__}"
-        + (f" of kind {spikes.attrs.get('kind')!r}" if isinstance(spikes, xr.DataArray) else "")
+        f"(attrs['measure'] == 'spike_counts'), got {type(spikes).__name__}"
+        + (f" of measure {measure_of(spikes)!r}" if isinstance(spikes, xr.DataArray) else "")
         + "."
     )
 
@@ -95,7 +96,7 @@ def jitter(spikes, amount: float, *, seed: int | np.random.Generator | None = No
     Parameters
     ----------
     spikes : SpikeTrains | xarray.DataArray
-        Spike trains, or spike counts (``kind="spike_counts"``; the spikes sit at their
+        Spike trains, or spike counts (``measure="spike_counts"``; the spikes sit at their
         bin's start and are binned again on the same grid).
     amount : float
         Largest shift (s), ``>= 0``.
@@ -127,7 +128,7 @@ def event_noise(spikes, fraction: float, *, seed: int | np.random.Generator | No
     Parameters
     ----------
     spikes : SpikeTrains | xarray.DataArray
-        Spike trains, or spike counts (``kind="spike_counts"``).
+        Spike trains, or spike counts (``measure="spike_counts"``).
     fraction : float
         Share of the spikes perturbed, in ``[0, 1]``: each spike is deleted with
         probability ``fraction / 2``; each trial gets a Poisson number of new spikes, of

@@ -67,7 +67,7 @@ def test_counts_come_back_on_their_own_grid():
         y=np.array([0, 0, 1, 1]),
         node_dim="unit",
         modality="spikes",
-        kind="spike_counts",
+        measure="spike_counts",
         units="count",
     )
     np.testing.assert_array_equal(jitter(counts, 0.0, seed=0).values, counts.values)
@@ -82,7 +82,7 @@ def test_counts_come_back_on_their_own_grid():
     assert noisy.dims == counts.dims and not np.array_equal(noisy.values, counts.values)
     assert np.all(noisy.values >= 0) and noisy.dtype == counts.dtype
     with pytest.raises(TypeError, match="spike-count trials DataArray"):
-        jitter(counts.assign_attrs(kind="rates"), 0.001)
+        jitter(counts.assign_attrs(measure="rates"), 0.001)
 
 
 class _FirstSpike(ClassifierMixin, BaseEstimator):
