@@ -592,8 +592,9 @@ class PeerInfo:
         Registry key (``peers: [name]`` in a pipeline file).
     label : str
         How the scores table names it.
-    kinds : tuple of str
-        Values of the trials' ``kind`` attribute (:data:`s2decode.trials.KINDS`) it decodes.
+    measures : tuple of str
+        Values of the trials' ``measure`` attribute (:data:`s2decode.trials.MEASURES`) it
+        decodes.
     factory : callable
         ``factory(trials, **params) -> estimator``: an unfitted scikit-learn estimator that
         takes ``trials.values`` as ``X``; ``params`` are keyword-only.
@@ -601,7 +602,7 @@ class PeerInfo:
 
     name: str
     label: str
-    kinds: tuple[str, ...]
+    measures: tuple[str, ...]
     factory: Callable[..., BaseEstimator]
 
     @property
@@ -768,7 +769,7 @@ def make_peer(name: str, trials: xr.DataArray, **params: Any) -> tuple[str, Base
         A key of :data:`PEERS`.
     trials : xarray.DataArray
         The trials the peer will be fitted on (:mod:`s2decode.trials`); their attributes
-        (``sfreq``, ``kind``, ``mask_img``) set up the estimator.
+        (``sfreq``, ``measure``, ``mask_img``) set up the estimator.
     **params
         Keyword parameters of the peer (see :attr:`PeerInfo.params`).
 
@@ -782,17 +783,20 @@ def make_peer(name: str, trials: xr.DataArray, **params: Any) -> tuple[str, Base
     Raises
     ------
     ValueError
-        Unknown peer or parameter, or trials of a kind the peer does not decode.
+        Unknown peer or parameter, or trials of a measure the peer does not decode.
     ImportError
         ``tangent_space_lr`` without pyRiemann.
     """
+    from .trials import measure_of
+
     info = _peer_info(name)
     label = peer_label(name, params)
-    kind = trials.attrs.get("kind", "continuous")
-    if kind not in info.kinds:
-        fitting = [p.name for p in PEERS.values() if kind in p.kinds]
+    measure = measure_of(trials)
+    if measure not in info.measures:
+        fitting = [p.name for p in PEERS.values() if measure in p.measures]
         raise ValueError(
-            f"Peer {name!r} decodes {' or '.join(info.kinds)} trials, but these trials are "
-            f"{kind!r} (trials.attrs['kind']); peers for them: {', '.join(fitting) or 'none'}."
+            f"Peer {name!r} decodes {' or '.join(info.measures)} trials, but these trials are "
+            f"{measure!r} (trials.attrs['measure']); peers for them: "
+            f"{', '.join(fitting) or 'none'}."
         )
     return label, info.factory(trials, **params)

@@ -38,7 +38,7 @@ def _spike_counts(n_trials=40, seed=0):
     rates = np.where(y == "right", 0.04, 0.01)[:, None, None]
     X = rng.poisson(rates * np.ones((n_trials, 2, 500))).astype(float)
     return make_trials(
-        X, sfreq=1000.0, y=y, node_dim="unit", modality="spikes", kind="spike_counts"
+        X, sfreq=1000.0, y=y, node_dim="unit", modality="spikes", measure="spike_counts"
     )
 
 
@@ -47,7 +47,7 @@ def _rates(n_trials=40, seed=0):
     y = np.repeat([0, 90], n_trials // 2)
     X = rng.poisson(np.where(y == 90, 30.0, 10.0)[:, None, None] * np.ones((n_trials, 5, 1)))
     return make_trials(
-        X.astype(float), sfreq=1.0, y=y, node_dim="unit", modality="spikes", kind="rates"
+        X.astype(float), sfreq=1.0, y=y, node_dim="unit", modality="spikes", measure="rates"
     )
 
 
@@ -69,12 +69,12 @@ def _voxels(tmp_path, n_trials=24, seed=0):
 
 
 def _trials_for(name, tmp_path):
-    kinds = PEERS[name].kinds
+    measures = PEERS[name].measures
     if name == "nilearn_decoder":
         return _voxels(tmp_path)
-    if "continuous" in kinds:
+    if "continuous" in measures:
         return _continuous()
-    if "spike_counts" in kinds:
+    if "spike_counts" in measures:
         return _spike_counts()
     return _rates()
 
@@ -98,7 +98,7 @@ def test_registry_names_and_read_only():
     }
     assert set(PEERS) == expected
     for name, info in PEERS.items():
-        assert info.name == name and info.label and info.kinds
+        assert info.name == name and info.label and info.measures
     with pytest.raises(TypeError):
         PEERS["mine"] = PEERS["csp_lda"]  # type: ignore[index]
 
@@ -138,7 +138,7 @@ def test_make_peer_errors_say_what_is_allowed():
     with pytest.raises(ValueError, match=r"no parameter 'C'; its parameters are: cv"):
         check_peer_params("nilearn_decoder", {"C": 1.0})
     check_peer_params("nilearn_decoder", {"cv": 3})  # a known parameter passes
-    # a peer of another kind of data: the error lists the peers for these trials
+    # a peer of another measure of data: the error lists the peers for these trials
     with pytest.raises(ValueError, match=r"'spike_counts'.*spike_counts_lr"):
         make_peer("csp_lda", _spike_counts())
     # nilearn's Decoder needs voxels and their mask
