@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils.metaestimators import available_if
@@ -9,7 +11,67 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import features as _features
 from ._validation import check_input, check_target
-from .featurizer import _PARAMS_DOC, S2Featurizer, _inner_seed, featurizer_params
+from .featurizer import S2Featurizer, _inner_seed, s2_tags
+from .params import (
+    FEATURIZER_PARAMS,
+    INPUT_ATTRIBUTES,
+    Entry,
+    Param,
+    doc_section,
+    featurizer_params,
+    make_init,
+)
+
+#: The decoders' own parameters, after the featurizer's (documented for :class:`S2Decoder`).
+DECODER_PARAMS: tuple[Param, ...] = (
+    Param(
+        "estimator",
+        "classifier | None",
+        default=None,
+        description="""
+        Final estimator fitted on the S2 features (cloned); ``None``:
+        :func:`default_classifier`.
+        """,
+    ),
+    Param(
+        "select_features",
+        "bool",
+        default=True,
+        description="""
+        Choose which of the feature sets the final estimator gets (all; rates; rates and
+        latencies; the synchrony sets) by an inner stratified 5-fold cross-validation of the
+        final estimator on the training trials' features (:func:`choose_feature_sets`);
+        ``False`` gives it every set of ``features``.
+        """,
+    ),
+)
+#: The same parameters (names, defaults), as :class:`S2Regressor` documents them.
+REGRESSOR_PARAMS: tuple[Param, ...] = (
+    replace(
+        DECODER_PARAMS[0],
+        type="regressor | None",
+        description="Final estimator fitted on the S2 features (cloned); ``None``:\n"
+        ":func:`default_regressor`.",
+    ),
+    replace(
+        DECODER_PARAMS[1],
+        description="Choose the feature sets by an inner 5-fold cross-validation of the final "
+        "estimator\n(R^2) on the training trials, as :class:`S2Decoder` does.",
+    ),
+)
+#: Fitted attributes of the feature-set selection (both decoders).
+SELECTION_ATTRIBUTES: tuple[Entry, ...] = (
+    Entry("feature_sets_", "tuple of str", "The feature sets the final estimator gets."),
+    Entry(
+        "selection_scores_",
+        "dict | None",
+        """
+        Inner cross-validated score of each candidate, keyed by its sets joined with
+        ``"+"`` (``select_features=True``).
+        """,
+    ),
+    Entry("columns_", "ndarray of int", "Their columns in the featurizer's output."),
+)
 
 
 def default_classifier():
@@ -123,6 +185,22 @@ def choose_feature_sets(
     return best, {"+".join(cand): score for cand, score in scores.items()}
 
 
+# The docstring of both decoders' fit.
+_FIT_DOC = """Fit the featurizer and the final {final} on training trials.
+
+        Parameters
+        ----------
+        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
+            Training trials.
+        y : array-like, shape (n_trials,) | None
+            {y}; ``None`` takes them from a trials DataArray's ``y`` coordinate.
+
+        Returns
+        -------
+        self : {cls}
+        """
+
+
 def _final_has(method: str):
     """available_if check: the (fitted, or else the given / default) final estimator has it."""
 
@@ -140,63 +218,7 @@ class _S2Supervised(BaseEstimator):
 
     _classification = False
 
-    def __init__(
-        self,
-        atlas="seitzman300",
-        scaffold="auto",
-        k=30,
-        plasticity=None,
-        config=None,
-        features=_features.DEFAULT_FEATURES,
-        windows=None,
-        pairs="auto",
-        encoder=None,
-        sfreq=None,
-        info=None,
-        spatial="auto",
-        bands="auto",
-        band_coding="amplitude",
-        n_components=None,
-        omega="rates",
-        standardize=True,
-        static_duration=0.25,
-        initial_state="rest",
-        projection="eloreta",
-        backend="cython",
-        batch_size=None,
-        n_jobs=None,
-        memory=None,
-        random_state=None,
-        estimator=None,
-        select_features=True,
-    ):
-        self.atlas = atlas
-        self.scaffold = scaffold
-        self.k = k
-        self.plasticity = plasticity
-        self.config = config
-        self.features = features
-        self.windows = windows
-        self.pairs = pairs
-        self.encoder = encoder
-        self.sfreq = sfreq
-        self.info = info
-        self.spatial = spatial
-        self.bands = bands
-        self.band_coding = band_coding
-        self.n_components = n_components
-        self.omega = omega
-        self.standardize = standardize
-        self.static_duration = static_duration
-        self.initial_state = initial_state
-        self.projection = projection
-        self.backend = backend
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.memory = memory
-        self.random_state = random_state
-        self.estimator = estimator
-        self.select_features = select_features
+    __init__ = make_init(FEATURIZER_PARAMS + DECODER_PARAMS, "_S2Supervised", __name__)
 
     @staticmethod
     def _default_estimator():
@@ -268,13 +290,7 @@ class _S2Supervised(BaseEstimator):
         return self.featurizer_.get_feature_names_out(input_features)[self.columns_]
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
-        tags.requires_fit = True
-        tags.non_deterministic = False  # deterministic given random_state
+        tags = s2_tags(super().__sklearn_tags__())
         tags.target_tags.required = True
         tags.target_tags.single_output = True
         tags.target_tags.multi_output = False
@@ -292,16 +308,7 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     ``info=epochs.info`` (the helpers cannot split an Epochs object).
 
     Parameters
-    ----------{_PARAMS_DOC}
-    estimator : classifier | None
-        Final estimator fitted on the S2 features (cloned); ``None``:
-        :func:`default_classifier`.
-    select_features : bool
-        Choose which of the feature sets the final estimator gets (all; rates; rates and
-        latencies; the synchrony sets) by an inner stratified 5-fold cross-validation of the
-        final estimator on the training trials' features (:func:`choose_feature_sets`);
-        ``False`` gives it every set of ``features``.
-
+    ----------{doc_section(FEATURIZER_PARAMS + DECODER_PARAMS)}
     Attributes
     ----------
     classes_ : ndarray
@@ -309,19 +316,7 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     featurizer_ : S2Featurizer
         The fitted featurizer.
     estimator_ : classifier
-        The fitted final estimator.
-    feature_sets_ : tuple of str
-        The feature sets the final estimator gets.
-    selection_scores_ : dict | None
-        Inner cross-validated score of each candidate, keyed by its sets joined with
-        ``"+"`` (``select_features=True``).
-    columns_ : ndarray of int
-        Their columns in the featurizer's output.
-    n_features_in_ : int
-        Number of nodes (channels for EEG epochs).
-    feature_names_in_ : ndarray of str
-        Column names of a DataFrame input.
-
+        The fitted final estimator.{doc_section(SELECTION_ATTRIBUTES + INPUT_ATTRIBUTES)}
     Examples
     --------
     >>> from sklearn.model_selection import cross_val_score
@@ -341,22 +336,11 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
     _default_estimator = staticmethod(default_classifier)
 
     def fit(self, X, y=None):
-        """Fit the featurizer and the final classifier on training trials.
-
-        Parameters
-        ----------
-        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
-            Training trials.
-        y : array-like, shape (n_trials,) | None
-            Class labels; ``None`` takes them from a trials DataArray's ``y`` coordinate.
-
-        Returns
-        -------
-        self : S2Decoder
-        """
         self._fit(X, y)
         self.classes_ = self.estimator_.classes_
         return self
+
+    fit.__doc__ = _FIT_DOC.format(final="classifier", y="Class labels", cls="S2Decoder")
 
     @available_if(_final_has("predict_proba"))
     def predict_proba(self, X) -> np.ndarray:
@@ -393,47 +377,17 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     ``info=epochs.info``).
 
     Parameters
-    ----------{_PARAMS_DOC}
-    estimator : regressor | None
-        Final estimator fitted on the S2 features (cloned); ``None``:
-        :func:`default_regressor`.
-    select_features : bool
-        Choose the feature sets by an inner 5-fold cross-validation of the final estimator
-        (R^2) on the training trials, as :class:`S2Decoder` does.
-
+    ----------{doc_section(FEATURIZER_PARAMS + REGRESSOR_PARAMS)}
     Attributes
     ----------
     featurizer_ : S2Featurizer
         The fitted featurizer.
     estimator_ : regressor
-        The fitted final estimator.
-    feature_sets_ : tuple of str
-        The feature sets the final estimator gets.
-    selection_scores_ : dict | None
-        Inner cross-validated score of each candidate, keyed by its sets joined with
-        ``"+"`` (``select_features=True``).
-    columns_ : ndarray of int
-        Their columns in the featurizer's output.
-    n_features_in_ : int
-        Number of nodes (channels for EEG epochs).
-    feature_names_in_ : ndarray of str
-        Column names of a DataFrame input.
-    """
+        The fitted final estimator.{doc_section(SELECTION_ATTRIBUTES + INPUT_ATTRIBUTES)}    """
 
     _default_estimator = staticmethod(default_regressor)
 
     def fit(self, X, y=None):
-        """Fit the featurizer and the final regressor on training trials.
-
-        Parameters
-        ----------
-        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
-            Training trials.
-        y : array-like, shape (n_trials,) | None
-            Targets; ``None`` takes them from a trials DataArray's ``y`` coordinate.
-
-        Returns
-        -------
-        self : S2Regressor
-        """
         return self._fit(X, y)
+
+    fit.__doc__ = _FIT_DOC.format(final="regressor", y="Targets", cls="S2Regressor")

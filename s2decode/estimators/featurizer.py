@@ -17,6 +17,13 @@ from ..spiketrains import SpikeTrains
 from . import features as _features
 from . import front_end as _front
 from ._validation import Inputs, check_input, check_same_kind, check_target
+from .params import (
+    FEATURIZER_PARAMS,
+    INPUT_ATTRIBUTES,
+    doc_section,
+    fill_doc,
+    make_init,
+)
 
 #: Values of ``omega``.
 OMEGA_MODES = ("rates", "spectral", "config")
@@ -78,136 +85,6 @@ class _Nodes:
     networks: list[str] | None
 
 
-_PARAMS_DOC = """
-    atlas : str | Atlas | None
-        Atlas of the parcels (anything :func:`s2decode.atlas.load_atlas` takes). Used for
-        inputs that do not carry their parcels' positions: a 3-D array must have one parcel
-        per atlas parcel (in the atlas order), EEG epochs (mne.Epochs, or a 3-D array with
-        ``info``) are projected onto it, and a 2-D array or spike trains with as many nodes
-        as the atlas has parcels are put on it. ``None``: nodes without positions (no
-        anatomy). A trials DataArray with MNI coordinates uses its own.
-    scaffold : {"auto", "distance", "data", "complete"} | Scaffold | ndarray
-        Connectivity of the network. ``"distance"``: exponential distance rule between the
-        nodes' MNI positions (:meth:`Scaffold.from_atlas`); ``"data"``: absolute correlation
-        of the nodes' training signals (:func:`~s2decode.atlas.scaffold.correlation_weights`);
-        ``"complete"``: every node to every other, equal weights; ``"auto"``: distance where
-        the nodes have positions, data otherwise. A :class:`~s2decode.atlas.Scaffold` or an
-        ``(n_nodes, n_nodes)`` weight matrix (``[i, j]`` = j -> i) is used as given. Delays
-        are ``tau_0 + d_ij / v`` from the positions, or 2 ms for nodes without positions.
-    k : int | None
-        Inputs kept per node (the ``k`` strongest) for ``"distance"``, ``"data"``;
-        ``None`` keeps all. Clipped to ``n_nodes - 1``.
-    plasticity : None | "ssdp" | SSDP
-        Adapt the scaffold's weights to the training trials in ``fit`` with
-        synchrony-dependent plasticity (:mod:`s2decode.net.plasticity`): ``"ssdp"`` with
-        the design note's rates, or an :class:`~s2decode.net.plasticity.SSDP` with others.
-        The training trials are simulated once more per epoch; connections keep their
-        topology and delays. ``None``: the scaffold as built.
-    config : S2NetConfig | None
-        Network parameters; ``None`` uses :func:`default_config` for the input kind.
-        The featurizer derives the configuration it runs (``config_``) from it: the
-        learned ``f_omega``; ``standardize=False`` when the featurizer scales the inputs
-        (and always for static patterns, where a per-trial z-score would erase them);
-        ``v_init=0`` with ``initial_state="rest"``; ``encoder`` where given.
-    features : sequence of str
-        Feature sets, from ``"rates"``, ``"latency"``, ``"kuramoto"``, ``"plv"``,
-        ``"spike_sync"``, ``"sttc"``, ``"energy"`` (see :mod:`s2decode.estimators.features`).
-    windows : None | float | array-like, shape (n_windows, 2)
-        Time windows of the features: ``None`` the whole trial; a float, adjacent windows of
-        that length; rows ``[start, stop]``. In seconds on the data's time axis (the
-        DataArray's ``time`` coordinate; from 0 for arrays), or of network time from 0 to
-        ``static_duration`` for static patterns.
-    pairs : {"auto", "networks", "nodes", "global"}
-        Aggregation of the pair metrics (PLV, SPIKE-synchronization, STTC): per network pair,
-        per node pair, or over all pairs; ``"auto"``: networks where the nodes have them,
-        node pairs for at most 16 nodes, else global.
-    encoder : {"current", "delta", "poisson", "spikes"} | None
-        Input coding (overrides ``config.encoder``); spike inputs always use ``"spikes"``.
-    sfreq : float | None
-        Sampling frequency (Hz) of a 3-D array input. Not needed with ``info`` (whose
-        ``info['sfreq']`` it is), nor for inputs that carry it (a trials DataArray,
-        mne.Epochs); where given it must agree with theirs (an error otherwise).
-    info : mne.Info | None
-        Measurement info of EEG epochs given as a 3-D array ``(n_epochs, n_channels,
-        n_times)``, MNE's decoding convention: ``X=epochs.get_data()`` with
-        ``info=epochs.info``. Such an array is then the same input as the Epochs object (its
-        channels take their names, types, sensor positions and sampling rate from ``info``
-        and are projected onto ``atlas`` with ``projection``), but scikit-learn's
-        cross-validation helpers can split it (they cannot split mne.Epochs). ``info`` must
-        list exactly the channels of ``X``'s axis 1, in order; times start at 0 (the
-        epochs' ``tmin`` is not in ``info``, so ``windows`` rows are from the first sample).
-        With mne.Epochs input, ``info`` must be ``None`` or agree with ``epochs.info`` (same
-        channels and sampling rate: the epochs' own info is used); other inputs (DataArray,
-        2-D arrays, spike trains) refuse it. Stored as given.
-    spatial : {"auto", "none", "csp", "xdawn", "anova"}
-        Spatial front end of time series (:mod:`s2decode.estimators.front_end`), learned in
-        ``fit`` from the training trials and their labels: ``"csp"`` common spatial
-        patterns (per band of ``bands``; band power, two or more classes), ``"xdawn"``
-        spatial filters of the evoked responses (time-locked waveforms), ``"anova"`` the
-        nodes whose time-mean best separates the classes (an F-test screen, e.g. fMRI
-        voxels). Each component becomes a neuron at the MNI centroid of its pattern (for EEG
-        epochs, of the pattern projected onto the atlas), so the scaffold and the delays
-        keep their anatomy. ``"none"``: the nodes as given. ``"auto"``: with labels and more
-        than 16 nodes, CSP for electrophysiology (where ``bands`` gives a filter bank),
-        xDAWN where ``bands="auto"`` found an evoked response, and the ANOVA screen for slow
-        signals (fMRI); the nodes as given otherwise (and when ``fit`` gets no labels).
-    bands : None | "auto" | (float, float) | sequence of (float, float)
-        Filter bank of time series (Hz of the data): every (node or component, band) pair
-        becomes one neuron. ``"auto"``: delta to low gamma (1-4, 4-8, 8-13, 13-20, 20-30,
-        30-40 Hz; the bands of the log-band-power baseline) below 90 % of the Nyquist
-        frequency, so none for fMRI; unless, with labels, an inner cross-validation on the
-        training trials finds the labels in a time-locked waveform rather than in band power
-        (:func:`~s2decode.estimators.front_end.choose_coding`): then the signals themselves
-        drive the neurons, features come in 8 equal windows (where ``windows=None``) and
-        many channels get xDAWN components. ``None``: the signals as given.
-    band_coding : {"amplitude", "signal"}
-        What a band gives its neuron as input current: its analytic amplitude (envelope;
-        the neuron's rate and synchrony follow the band's power) or the band-limited signal
-        itself (the neuron follows the rhythm's phase).
-    n_components : int | None
-        Components per band (CSP; default 4) or per class (xDAWN; default 4), or nodes kept
-        by the ANOVA screen (default 20 % of them, at least 16).
-    omega : {"rates", "spectral", "config"}
-        Intrinsic frequencies of the neurons' spike-history traces, learned in ``fit``:
-        ``"rates"`` the mean firing rate of each neuron in a pilot simulation of (up to 16)
-        training trials, so that omega follows the rhythm the neurons fire at
-        (``docs/s2net.md``); ``"spectral"`` the spectral peak of each parcel's training
-        signals above their 1/f background, in 2-45 Hz of network time (time series only);
-        ``"config"`` ``config.f_omega`` as given. Rates are clipped to 2-100 Hz; silent
-        neurons keep the configured value.
-    standardize : bool
-        Scale each node by its mean and standard deviation over the training trials and
-        time (learned in ``fit``); this replaces the network's per-trial z-score, so
-        differences of amplitude between trials reach the network.
-    static_duration : float
-        Network seconds a static pattern is held for.
-    initial_state : {"rest", "random"}
-        ``"rest"``: every neuron starts each trial at rest (``v = 0``), so a trial's features
-        depend on that trial only, wherever it sits in ``X``. ``"random"``: initial potentials
-        drawn uniformly in ``[0, config.v_init)`` from ``random_state``; they are drawn per
-        position in ``X``, so the features of a trial then depend on its position (as do
-        Poisson input events).
-    projection : {"eloreta", "dspm", "sloreta", "mne", "sensor"}
-        How EEG epochs (mne.Epochs, or an array with ``info``) are projected onto the atlas
-        (:func:`s2decode.atlas.make_projector`); the projector (and, for inverse methods,
-        each parcel's orientation) is learned from the training epochs.
-    backend : {"cython", "numpy", "cpp_standalone"}
-        Brian2 backend of :func:`s2decode.net.simulate`.
-    batch_size : int | None
-        Trials per simulated network (``None``: as memory allows).
-    n_jobs : int | None
-        Batches simulated concurrently (processes).
-    memory : str | path-like | joblib.Memory | None
-        Cache of the simulations (nilearn/scikit-learn style): the spike trains of the same
-        inputs, scaffold, configuration and seed are read back instead of simulated again,
-        e.g. across the folds and final-estimator parameters of a grid search.
-        ``None``: no caching.
-    random_state : int | RandomState | None
-        Seed of the network's random draws (scaffold shuffle, Poisson events, random initial
-        potentials); fixed in ``fit``, so ``transform`` is deterministic.
-"""
-
-
 class S2Featurizer(TransformerMixin, BaseEstimator):
     __doc__ = f"""Synchrony features of S2-Net driven by each trial.
 
@@ -225,14 +102,9 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     per sample, each column a node driven by a constant current for ``static_duration``.
 
     Parameters
-    ----------{_PARAMS_DOC}
+    ----------{doc_section(FEATURIZER_PARAMS)}
     Attributes
-    ----------
-    n_features_in_ : int
-        Number of nodes (channels for EEG epochs).
-    feature_names_in_ : ndarray of str
-        Column names of a DataFrame input.
-    input_kind_ : str
+    ----------{doc_section(INPUT_ATTRIBUTES)}    input_kind_ : str
         ``"signals"``, ``"static"``, ``"spikes"`` or ``"epochs"``.
     node_names_ : list of str
         Names of the network's neurons (parcels, or ``x0``, ``x1``... for unnamed columns).
@@ -280,59 +152,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
     (20, 840)
     """
 
-    def __init__(
-        self,
-        atlas="seitzman300",
-        scaffold="auto",
-        k=30,
-        plasticity=None,
-        config=None,
-        features=_features.DEFAULT_FEATURES,
-        windows=None,
-        pairs="auto",
-        encoder=None,
-        sfreq=None,
-        info=None,
-        spatial="auto",
-        bands="auto",
-        band_coding="amplitude",
-        n_components=None,
-        omega="rates",
-        standardize=True,
-        static_duration=0.25,
-        initial_state="rest",
-        projection="eloreta",
-        backend="cython",
-        batch_size=None,
-        n_jobs=None,
-        memory=None,
-        random_state=None,
-    ):
-        self.atlas = atlas
-        self.scaffold = scaffold
-        self.k = k
-        self.plasticity = plasticity
-        self.config = config
-        self.features = features
-        self.windows = windows
-        self.pairs = pairs
-        self.encoder = encoder
-        self.sfreq = sfreq
-        self.info = info
-        self.spatial = spatial
-        self.bands = bands
-        self.band_coding = band_coding
-        self.n_components = n_components
-        self.omega = omega
-        self.standardize = standardize
-        self.static_duration = static_duration
-        self.initial_state = initial_state
-        self.projection = projection
-        self.backend = backend
-        self.batch_size = batch_size
-        self.n_jobs = n_jobs
-        self.memory = memory
-        self.random_state = random_state
+    __init__ = make_init(FEATURIZER_PARAMS, "S2Featurizer", __name__)
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y=None):
@@ -357,13 +177,13 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         self._fit_inputs(inputs, _class_labels(y, inputs.n_trials))
         return self
 
+    @fill_doc
     def transform(self, X) -> np.ndarray:
         """Simulate S2-Net on each trial and compute its features.
 
         Parameters
         ----------
-        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
-            Trials of the kind (and shape) the featurizer was fitted on.
+        %(X_fitted)s
 
         Returns
         -------
@@ -413,13 +233,13 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             attrs={"description": "S2-Net synchrony features", "seed": self.seed_},
         )
 
+    @fill_doc
     def simulate(self, X) -> SpikeTrains:
         """The S2-Net spike trains behind :meth:`transform`'s features.
 
         Parameters
         ----------
-        X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
-            Trials of the kind (and shape) the featurizer was fitted on.
+        %(X_fitted)s
 
         Returns
         -------
@@ -495,13 +315,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         return np.asarray(self.feature_names_out_, dtype=object)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
-        tags.requires_fit = True
-        tags.non_deterministic = False  # deterministic given random_state (seed_ fixed by fit)
+        tags = s2_tags(super().__sklearn_tags__())
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
 
@@ -1016,6 +830,21 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
         )
 
 
+def s2_tags(tags):
+    """The scikit-learn tags every S2 estimator sets: what it takes and that it is fitted.
+
+    Finite dense 2-D (static patterns) and 3-D (trials) arrays; fitted before use;
+    deterministic given ``random_state`` (``fit`` fixes the seed of the simulations).
+    """
+    tags.input_tags.two_d_array = True
+    tags.input_tags.three_d_array = True
+    tags.input_tags.allow_nan = False
+    tags.input_tags.sparse = False
+    tags.requires_fit = True
+    tags.non_deterministic = False
+    return tags
+
+
 def _run_network(
     prepared,
     scaffold,
@@ -1100,8 +929,3 @@ def _pick_channels(inputs: Inputs, names: Sequence[str]) -> np.ndarray:
     """The epochs' data on the channels ``names``, in that order (as Epochs.get_data(picks))."""
     ch_names = list(inputs.info["ch_names"])
     return np.take(inputs.data, [ch_names.index(name) for name in names], axis=1)
-
-
-def featurizer_params() -> Sequence[str]:
-    """Names of the featurizer's parameters (shared by the decoders)."""
-    return tuple(S2Featurizer._get_param_names())
