@@ -6,14 +6,19 @@ included -- with "Brian 2 encountered an unexpected error. If you think this is 
 2, please report this issue". s2decode imports Brian2 only through :func:`import_brian2`, which
 turns these off unless the user asks for them with ``S2DECODE_BRIAN2_LOG=1`` (or has imported
 Brian2 themselves first: their Brian2, their settings).
+
+The preferences every backend compiles S2-Net's code with (the Cython cache folder, the
+vectorising compiler flag) are set for the time of a build or run by :func:`_brian_prefs`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
+from pathlib import Path
 from types import ModuleType
 
 #: Set to 1 to keep Brian2's own debug log, script copy and excepthook.
@@ -21,6 +26,10 @@ BRIAN2_LOG_ENV = "S2DECODE_BRIAN2_LOG"
 
 # Serialises a first import of Brian2 off the main thread (a lock, not state).
 _IMPORT_LOCK = threading.Lock()
+
+# Extra compiler flag: lets GCC version the neuron update loop for aliasing (a dozen state
+# arrays) and vectorise it.
+_VECTORISE_FLAG = "--param=vect-max-version-for-alias-checks=128"
 
 
 def import_brian2() -> ModuleType:
@@ -93,3 +102,25 @@ def quiet_brian2_logging() -> None:
     BrianLogger.tmp_script = None
     if sys.excepthook is brian_excepthook:
         sys.excepthook = sys.__excepthook__
+
+
+@contextlib.contextmanager
+def _brian_prefs(cache: Path, **extra):
+    """Set the Brian2 preferences S2-Net needs, and restore the previous ones afterwards."""
+    from brian2 import prefs
+
+    default_args = list(prefs["codegen.cpp.extra_compile_args_gcc"])
+    args = default_args if _VECTORISE_FLAG in default_args else [*default_args, _VECTORISE_FLAG]
+    wanted = {
+        "codegen.runtime.cython.cache_dir": str(cache / "cython"),
+        "codegen.cpp.extra_compile_args_gcc": args,
+        **extra,
+    }
+    old = {key: prefs[key] for key in wanted}
+    try:
+        for key, value in wanted.items():
+            prefs[key] = value
+        yield
+    finally:
+        for key, value in old.items():
+            prefs[key] = value
