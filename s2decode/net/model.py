@@ -197,19 +197,16 @@ static inline double s2net_input(const double offset, const size_t _vectorisatio
 """
 
 
-def runtime_input_function(values: np.ndarray):
-    """The input lookup for the runtime targets (Cython and numpy).
+def _input_function(pyfunc):
+    """The Brian2 ``Function`` of the input lookup, ``offset -> float``, without an implementation.
 
-    ``values`` is the flat (row-major ``(n_rows, n_neurons)``) buffer; it is read, not copied,
-    at every run, so it can be overwritten in place between batches without recompiling.
+    Both targets' lookups share this signature; each adds its own implementation. Not
+    stateless: the values it reads change between batches.
     """
     from brian2 import Function
 
-    def _numpy_input(offset, _vectorisation_idx):
-        return values[np.asarray(offset, dtype=np.int64) + _vectorisation_idx]
-
-    func = Function(
-        _numpy_input,
+    return Function(
+        pyfunc,
         arg_units=[1],
         arg_names=["offset"],
         return_unit=1,
@@ -218,6 +215,19 @@ def runtime_input_function(values: np.ndarray):
         auto_vectorise=True,
         stateless=False,
     )
+
+
+def runtime_input_function(values: np.ndarray):
+    """The input lookup for the runtime targets (Cython and numpy).
+
+    ``values`` is the flat (row-major ``(n_rows, n_neurons)``) buffer; it is read, not copied,
+    at every run, so it can be overwritten in place between batches without recompiling.
+    """
+
+    def _numpy_input(offset, _vectorisation_idx):
+        return values[np.asarray(offset, dtype=np.int64) + _vectorisation_idx]
+
+    func = _input_function(_numpy_input)
     func.implementations.add_implementation(
         "cython", _CYTHON_INPUT, namespace={"s2net_input_values": values}, name=INPUT_FUNCTION
     )
@@ -227,18 +237,7 @@ def runtime_input_function(values: np.ndarray):
 
 def standalone_input_function(timed_array):
     """The input lookup for C++ standalone, reading the TimedArray ``s2net_drive``."""
-    from brian2 import Function
-
-    func = Function(
-        lambda offset: 0.0,
-        arg_units=[1],
-        arg_names=["offset"],
-        return_unit=1,
-        arg_types=["float"],
-        return_type="float",
-        auto_vectorise=True,
-        stateless=False,
-    )
+    func = _input_function(lambda offset: 0.0)
     func.implementations.add_implementation(
         "cpp", _CPP_INPUT, dependencies={DRIVE: timed_array}, name=INPUT_FUNCTION
     )
@@ -248,7 +247,8 @@ def standalone_input_function(timed_array):
 # ---------------------------------------------------------------------------- construction
 @dataclass
 class BatchNetwork:
-    """A built batch network and the handles :mod:`s2decode.net.simulate` needs."""
+    """A built batch network and the handles the backends (:mod:`s2decode.net.runtime`,
+    :mod:`s2decode.net.standalone`) need."""
 
     net: object
     neurons: object
