@@ -11,7 +11,7 @@ import xarray as xr
 
 def describe_trials(trials: xr.DataArray) -> str:
     """Text summary of a trials DataArray: shape, classes, groups, time axis, nodes."""
-    from .trials import check_trials, node_coords, node_dim_of
+    from .trials import check_trials, measure_of, node_coords, node_dim_of
 
     trials = check_trials(trials)
     node = node_dim_of(trials)
@@ -26,7 +26,7 @@ def describe_trials(trials: xr.DataArray) -> str:
         nets = [n for n in np.unique(trials["network"].values) if n]
     lines = [
         f"trials      {n_trials} x {n_nodes} {node}s x {n_times} samples "
-        f"({trials.attrs.get('modality', '?')}, {trials.attrs.get('kind', '?')}, "
+        f"({trials.attrs.get('modality', '?')}, {measure_of(trials)}, "
         f"{trials.attrs.get('units', '?')})",
         f"classes     {classes}",
         f"groups      {len(groups)} ({', '.join(map(str, groups[:8]))}"

@@ -52,11 +52,11 @@ def test_synthetic_subject_loads_offline_with_generic_preprocessing():
         load_subject(raw_spec, "1")
 
 
-def _sine_trials(sfreq=200.0, n_times=400, kind="continuous"):
+def _sine_trials(sfreq=200.0, n_times=400, measure="continuous"):
     t = np.arange(n_times) / sfreq
     data = np.stack([np.sin(2 * np.pi * 5 * t), np.sin(2 * np.pi * 60 * t)])[None]
     data = np.repeat(data, 3, axis=0)
-    return make_trials(data, sfreq=sfreq, t_start=-0.5, kind=kind, modality="synthetic")
+    return make_trials(data, sfreq=sfreq, t_start=-0.5, measure=measure, modality="synthetic")
 
 
 def test_preprocess_trials_filters_resamples_and_crops():
@@ -98,7 +98,7 @@ def test_preprocess_trials_errors_name_the_key(kwargs, match):
 
 
 def test_spike_counts_are_cropped_not_filtered():
-    counts = _sine_trials(kind="spike_counts").clip(0)
+    counts = _sine_trials(measure="spike_counts").clip(0)
     counts = counts.copy(data=np.round(counts.values))
     with pytest.raises(ValueError, match=r"preprocessing\.l_freq.*'spike_counts'.*bin_size"):
         preprocess_trials(counts, l_freq=1.0)

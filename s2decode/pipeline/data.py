@@ -269,12 +269,14 @@ def preprocess_trials(
         Filtering or resampling trials that are not continuous signals, a band edge at or
         above the Nyquist frequency, or a crop outside the trials or shorter than 2 samples.
     """
-    from ..trials import check_trials
+    from ..trials import check_trials, measure_of
 
     check_trials(trials)
     sfreq = float(trials.attrs["sfreq"])
-    kind = trials.attrs.get("kind", "continuous")
-    if (l_freq is not None or h_freq is not None or resample is not None) and kind != "continuous":
+    measure = measure_of(trials)
+    if (
+        l_freq is not None or h_freq is not None or resample is not None
+    ) and measure != "continuous":
         asked = [
             f"preprocessing.{k}"
             for k, v in (("l_freq", l_freq), ("h_freq", h_freq), ("resample", resample))
@@ -282,7 +284,7 @@ def preprocess_trials(
         ]
         raise ValueError(
             f"{', '.join(asked)} filter or resample continuous signals, but these trials are "
-            f"{kind!r}; remove them (spike datasets take a bin_size option instead)."
+            f"{measure!r}; remove them (spike datasets take a bin_size option instead)."
         )
     for key, freq in (("l_freq", l_freq), ("h_freq", h_freq)):
         if freq is not None and freq >= sfreq / 2:
