@@ -318,11 +318,7 @@ class Scaffold:
         weights = np.array(_check_square(weights, "weights"), dtype=float)
         n = weights.shape[0]
         np.fill_diagonal(weights, 0.0)
-        if threshold is not None:
-            weights = sparsify_threshold(weights, threshold)
-        if k is not None:
-            weights = sparsify_knn(weights, k)
-        weights = normalize_weights(weights, normalize)
+        weights = _sparsify_and_normalize(weights, threshold, k, normalize)
         if coords is not None and n > 1:
             delays = conduction_delays(distance_matrix(coords), velocity=velocity, tau_0=tau_0)
         else:
@@ -351,11 +347,7 @@ class Scaffold:
         velocity,
         tau_0,
     ) -> Scaffold:
-        if threshold is not None:
-            weights = sparsify_threshold(weights, threshold)
-        if k is not None:
-            weights = sparsify_knn(weights, k)
-        weights = normalize_weights(weights, normalize)
+        weights = _sparsify_and_normalize(weights, threshold, k, normalize)
         meta = {
             **meta,
             "k": k,
@@ -801,6 +793,16 @@ def normalize_weights(weights: np.ndarray, method: str | None = "max") -> np.nda
         return np.divide(weights, sums, out=np.zeros_like(weights), where=sums > 0)
     radius = float(np.max(np.abs(np.linalg.eigvals(weights)), initial=0.0))
     return weights / radius if radius > 0 else weights.copy()
+
+
+def _sparsify_and_normalize(weights, threshold, k, normalize) -> np.ndarray:
+    """The builders' one order: drop weights under ``threshold``, keep the ``k`` strongest
+    inputs, then normalise (``None`` skips a step)."""
+    if threshold is not None:
+        weights = sparsify_threshold(weights, threshold)
+    if k is not None:
+        weights = sparsify_knn(weights, k)
+    return normalize_weights(weights, normalize)
 
 
 # --------------------------------------------------------------------------------------
