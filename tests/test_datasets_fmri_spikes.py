@@ -12,7 +12,7 @@ from s2decode import SpikeTrains, datasets
 from s2decode.datasets import DatasetNotFoundError
 from s2decode.datasets import haxby as haxby_mod
 from s2decode.io.fmri import events_from_volume_labels
-from s2decode.trials import check_trials
+from s2decode.trials import check_trials, measure_of
 
 from .conftest import require
 
@@ -157,7 +157,7 @@ def test_kramer_stn_left_right(data_dir):
     counts = check_trials(counts)
     assert counts.dims == ("trial", "unit", "time")
     assert counts.shape == (50, 1, 2000)
-    assert counts.attrs["kind"] == "spike_counts"
+    assert measure_of(counts) == "spike_counts"
     assert counts.attrs["units"] == "count"
     assert counts.attrs["sfreq"] == pytest.approx(1000.0)
     np.testing.assert_allclose(counts["time"].values[[0, 1, -1]], [-1.0, -0.999, 0.999])
@@ -183,7 +183,7 @@ def test_hatsopoulos_rates_eight_directions(data_dir):
     rates = check_trials(datasets.load("hatsopoulos2004", data_dir=data_dir))
     assert rates.dims == ("trial", "unit", "time")
     assert rates.shape == (158, 143, 1)
-    assert rates.attrs["kind"] == "rates"
+    assert measure_of(rates) == "rates"
     assert rates.attrs["units"] == "Hz"
     assert sorted(set(rates["y"].values.tolist())) == [0, 45, 90, 135, 180, 225, 270, 315]
     mat = scipy.io.loadmat(path)

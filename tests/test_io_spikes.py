@@ -11,7 +11,7 @@ import pytest
 from s2decode import SpikeTrains
 from s2decode.atlas import Atlas
 from s2decode.io.spikes import read_nwb, spikes_to_trials, units_to_parcels
-from s2decode.trials import check_trials
+from s2decode.trials import check_trials, measure_of
 
 
 def _random_trains(rng, n_trials=4, n_units=3, tmin=-0.5, tmax=1.0, rate=20.0):
@@ -52,7 +52,7 @@ def test_times_binned_like_numpy_histogram():
             expected, _ = np.histogram(trains[k][u], bins=edges)
             np.testing.assert_array_equal(counts.values[k, u], expected)
     np.testing.assert_allclose(counts["time"], edges[:-1])
-    assert counts.attrs["kind"] == "spike_counts"
+    assert measure_of(counts) == "spike_counts"
     assert counts.attrs["modality"] == "spikes"
     assert counts.attrs["units"] == "count"
     assert counts.attrs["sfreq"] == pytest.approx(20.0)

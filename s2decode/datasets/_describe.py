@@ -94,12 +94,14 @@ def load_arguments(load: Callable, data_dir: Any, options: Mapping[str, Any]) ->
 
 def describe_trials(dataset: str, trials: Any, *, source: str = "") -> dict[str, Any]:
     """The description of loaded trials (for datasets whose files are small enough to load)."""
+    from ..trials import measure_of
+
     y = np.asarray(trials.coords["y"].values).astype(str)
     labels, counts = np.unique(y, return_counts=True)
     groups = trials.coords["group"].values if "group" in trials.coords else None
     return description(
         dataset,
-        kind=str(trials.attrs.get("kind", "continuous")),
+        kind=measure_of(trials),
         sfreq=float(trials.attrs["sfreq"]),
         n_times=int(trials.sizes["time"]),
         classes=dict(zip(labels.tolist(), counts.tolist(), strict=True)),

@@ -2,7 +2,7 @@
 
 ``Dataset1.mat`` (CENTURI 2022 summer school copy): ``R``, firing rates in Hz of 143
 neurons over 158 trials, and ``direction`` (1..8 = reach at 0, 45, ..., 315 degrees). One
-rate per neuron and trial: the trials have a single time sample and ``kind="rates"``.
+rate per neuron and trial: the trials have a single time sample and ``measure="rates"``.
 The rates come already averaged over the upstream's movement window, which the file does
 not record; no spike times exist for these data.
 
@@ -58,7 +58,7 @@ def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -
     Returns
     -------
     rates : xarray.DataArray
-        ``(158 trials, 143 units, 1 time)`` firing rates in Hz, ``kind="rates"``,
+        ``(158 trials, 143 units, 1 time)`` firing rates in Hz, ``measure="rates"``,
         ``group`` = 0 (one session). The single time sample sits at 0 s; ``sfreq`` (1 Hz)
         is nominal.
     """
@@ -89,7 +89,7 @@ def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -
         group=np.zeros(direction.size, dtype=int),
         node_dim="unit",
         modality="spikes",
-        kind="rates",
+        measure="rates",
         units="Hz",
         source=f"{NAME}: {fname}",
     )

@@ -538,7 +538,7 @@ def fmri_to_trials(
         t_start=float(np.median(offsets)),
         onset=np.asarray(onset, dtype=float),
         modality="fmri",
-        kind="continuous",
+        measure="continuous",
         units=units,
         source=source,
     )

@@ -1,6 +1,6 @@
 """Spikes to trials: spike times or binned spikes per unit and trial -> spike counts.
 
-Recorded units come in as spike counts per bin (``kind="spike_counts"``, units
+Recorded units come in as spike counts per bin (``measure="spike_counts"``, units
 ``"count"``) in the trials data model (:mod:`s2decode.trials`), at the recording's own
 resolution where it has one (binary 1 ms trains stay 1 ms bins). Their exact spike times
 are kept as a :class:`~s2decode.spiketrains.SpikeTrains` (``return_spike_times=True``):
@@ -362,7 +362,7 @@ def spikes_to_trials(
     Returns
     -------
     counts : xarray.DataArray
-        ``(trial, unit | parcel, time)`` integer counts, ``kind="spike_counts"``,
+        ``(trial, unit | parcel, time)`` integer counts, ``measure="spike_counts"``,
         ``modality="spikes"``, ``units="count"``, ``attrs["bin_size"]`` in seconds; the
         time coordinate is the start of each bin.
     spike_times : SpikeTrains
@@ -396,7 +396,7 @@ def spikes_to_trials(
         "t_start": first,
         "onset": onset,
         "modality": "spikes",
-        "kind": "spike_counts",
+        "measure": "spike_counts",
         "units": "count",
         "source": source,
     }
