@@ -124,7 +124,9 @@ def test_spike_trains_and_spike_count_input(scaffold):
     assert quiet.times.size == 0  # I_bias < 1 and no kicks: the input does the firing
     counts = np.zeros((2, N, 500))
     counts[:, :, ::10] = 1
-    binned = make_trials(counts, sfreq=1000.0, names=NAMES, kind="spike_counts", modality="spikes")
+    binned = make_trials(
+        counts, sfreq=1000.0, names=NAMES, measure="spike_counts", modality="spikes"
+    )
     from_counts = simulate(binned, scaffold, cfg, seed=0)
     assert from_counts.rates().mean() > 0
 

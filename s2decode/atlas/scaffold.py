@@ -655,7 +655,7 @@ def correlation_weights(
 
     Each trial's signals are centred per node, the trials are concatenated in time, and the
     nodes' correlation (or Ledoit-Wolf partial correlation) is taken over all samples. With
-    a single time sample per trial (``kind="rates"``) the correlation is across trials.
+    a single time sample per trial (``measure="rates"``) the correlation is across trials.
 
     Parameters
     ----------

@@ -147,7 +147,7 @@ def encode(
     if config.encoder == "spikes":
         raise ValueError(
             "encoder='spikes' needs recorded spike trains (a SpikeTrains, or a trials "
-            "DataArray with kind='spike_counts')."
+            "DataArray with measure='spike_counts')."
         )
     x = np.asarray(x, dtype=float)
     if x.ndim != 3:

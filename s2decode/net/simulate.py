@@ -36,7 +36,7 @@ import xarray as xr
 from .._checks import check_option
 from ..paths import get_cache_dir
 from ..spiketrains import SpikeTrains
-from ..trials import check_trials, node_dim_of
+from ..trials import check_trials, measure_of, node_dim_of
 from . import model
 from .batches import _assemble_spikes, _assemble_states, _Run, spiketrains_from_indices
 from .brian import import_brian2
@@ -76,8 +76,8 @@ def simulate(
     trials : xarray.DataArray | ndarray | SpikeTrains
         The trials DataArray of the data model (dims ``("trial", parcel, "time")``), an
         array of shape ``(n_trials, n_parcels, n_times)`` (then give ``sfreq``), or recorded
-        spike trains (``encoder="spikes"``). A DataArray of ``kind="spike_counts"`` is turned
-        into spike trains.
+        spike trains (``encoder="spikes"``). A DataArray of ``measure="spike_counts"`` is
+        turned into spike trains.
     scaffold : s2decode.atlas.Scaffold
         Weights and conduction delays between the ``n_parcels`` nodes, in the order of the
         trials' parcels.
@@ -185,7 +185,7 @@ def _parse_trials(trials, sfreq, config: S2NetConfig):
         trials = check_trials(trials)
         names = [str(s) for s in trials[node_dim_of(trials)].values]
         t0 = float(trials["time"].values[0])
-        if trials.attrs.get("kind") == "spike_counts" and config.encoder == "spikes":
+        if measure_of(trials) == "spike_counts" and config.encoder == "spikes":
             return SpikeTrains.from_counts(trials), None, names, t0
         if sfreq is not None and not np.isclose(sfreq, trials.attrs["sfreq"]):
             raise ValueError(
