@@ -20,7 +20,7 @@ from s2decode.estimators import S2Decoder, S2Featurizer, S2StackingClassifier, d
 from s2decode.estimators import front_end as fe
 from s2decode.estimators.decoder import feature_set_candidates
 from s2decode.estimators.stacking import blend_weight, choose_blend, trial_log_loss
-from s2decode.trials import make_trials
+from s2decode.trials import make_trials, measure_of
 
 SFREQ = 100.0
 
@@ -276,7 +276,7 @@ def _inputs(kind):
     rates = 0.02 + 0.04 * (y[:, None, None] * (np.arange(5) < 2)[None, :, None])
     counts = rng.poisson(rates, size=(15, 5, 300))
     spikes = make_trials(
-        counts, sfreq=1000.0, kind="spike_counts", modality="spikes", node_dim="unit", y=y
+        counts, sfreq=1000.0, measure="spike_counts", modality="spikes", node_dim="unit", y=y
     )
     return spikes, y, {"atlas": None}
 
@@ -302,7 +302,7 @@ def _with_test_trials_changed(X, test):
     """A copy of X whose test trials hold other values (spike counts: other counts)."""
     changed = X.copy()
     values = changed if isinstance(changed, np.ndarray) else changed.values
-    if getattr(X, "attrs", {}).get("kind") == "spike_counts":
+    if hasattr(X, "attrs") and measure_of(X) == "spike_counts":
         values[test] = values[test][:, :, ::-1]
     else:
         values[test] = values[test][::-1] * 5.0 + 1.0
