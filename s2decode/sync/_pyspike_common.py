@@ -8,12 +8,12 @@ including its adaptive variants (``MRTS``, the minimum relevant time scale, Kreu
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._utils import SpikeBatch
+from ._utils import Layout, SpikeBatch, kernel, parallel_kernel
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _sum_sq_isi_lengths(s: np.ndarray, t_start: float, t_end: float) -> tuple[float, int]:
     """Sum of squared ISI lengths of one train with PySpike's edge rules, and their number."""
     n = s.shape[0]
@@ -41,15 +41,10 @@ def _sum_sq_isi_lengths(s: np.ndarray, t_start: float, t_end: float) -> tuple[fl
     return total, count
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _default_thresholds(
-    times: np.ndarray,
-    offsets: np.ndarray,
-    n_neurons: int,
-    t_start: np.ndarray,
-    t_stop: np.ndarray,
-) -> np.ndarray:
+@parallel_kernel
+def _default_thresholds(layout: Layout) -> np.ndarray:
     """PySpike's ``default_thresh``: RMS of all ISI lengths of a batch, one per batch."""
+    times, offsets, n_neurons, t_start, t_stop = layout
     n_batches = t_start.shape[0]
     out = np.empty(n_batches)
     for b in prange(n_batches):
@@ -77,9 +72,7 @@ def resolve_mrts(batch: SpikeBatch, mrts: float | str | None) -> np.ndarray:
             raise ValueError(
                 f"mrts must be a number of seconds >= 0, None or 'auto'; got {mrts!r}."
             )
-        return _default_thresholds(
-            batch.times, batch.offsets, batch.n_neurons, batch.t_start, batch.t_stop
-        )
+        return _default_thresholds(batch.layout)
     value = float(mrts)
     if not (np.isfinite(value) and value >= 0):
         raise ValueError(f"mrts must be finite and >= 0 seconds, got {mrts!r}.")

@@ -18,6 +18,16 @@ from numba import njit
 
 from ..spiketrains import SpikeTrains
 
+# The Numba options of every kernel of the package, in one place: compiled once and cached
+# on disk (NUMBA_CACHE_DIR), with NumPy's floating-point rules (a division by zero gives inf
+# or NaN, as in the NumPy code of PySpike and Elephant, rather than raising).
+kernel = njit(cache=True, error_model="numpy")
+parallel_kernel = njit(cache=True, parallel=True, error_model="numpy")
+
+#: ``SpikeBatch.layout`` and ``SpikeBatch.pairs``, as kernels take them.
+Layout = tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]
+Pairs = tuple[np.ndarray, np.ndarray, int]
+
 
 @dataclass(frozen=True)
 class SpikeBatch:
@@ -52,6 +62,34 @@ class SpikeBatch:
         if self.n_windows is not None:
             lead += (self.n_windows,)
         return out.reshape(lead + out.shape[1:])
+
+    @property
+    def layout(self) -> Layout:
+        """``(times, offsets, n_neurons, t_start, t_stop)``: the trains as one kernel argument."""
+        return self.times, self.offsets, self.n_neurons, self.t_start, self.t_stop
+
+    @property
+    def pairs(self) -> Pairs:
+        """``(rows, cols, n_neurons)``: the pairs (:func:`pair_indices`) of every batch, the
+        argument of the pair kernels (:func:`pair_trains`)."""
+        return (*pair_indices(self.n_neurons), self.n_neurons)
+
+    def pair_matrices(self, values: np.ndarray, diagonal: float | np.ndarray = 0.0) -> np.ndarray:
+        """Symmetric matrices in the public shape from one value per pair of each batch.
+
+        ``values[b * n_pairs + p]`` belongs to pair ``p`` (in :func:`pair_indices` order) of
+        batch ``b``, as :func:`pair_trains` numbers them; ``diagonal`` is one value, or one
+        per (batch, neuron).
+        """
+        n = self.n_neurons
+        rows, cols = pair_indices(n)
+        per_batch = values.reshape(self.n_batches, rows.size)
+        out = np.empty((self.n_batches, n, n))
+        out[:, rows, cols] = per_batch
+        out[:, cols, rows] = per_batch
+        nodes = np.arange(n)
+        out[:, nodes, nodes] = diagonal
+        return self.finish(out)
 
     def with_unique_spikes(self) -> SpikeBatch:
         """The same trains with repeated spike times inside a train dropped (PySpike rule)."""
@@ -254,7 +292,7 @@ def _cut_windows(batch: SpikeBatch, windows: Any) -> SpikeBatch:
     )
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _slice_windows(
     times: np.ndarray, offsets: np.ndarray, n_neurons: int, windows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -285,6 +323,27 @@ def pair_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices of the upper triangle (i < j), as int64 arrays."""
     rows, cols = np.triu_indices(n, k=1)
     return rows.astype(np.int64), cols.astype(np.int64)
+
+
+@kernel
+def pair_trains(idx: int, pairs: Pairs) -> tuple[int, int, int]:
+    """Batch and the two trains of entry ``idx`` of a pair kernel's loop over (batch, pair).
+
+    ``pairs`` is :attr:`SpikeBatch.pairs`. Entry ``idx`` is pair ``idx % n_pairs`` of batch
+    ``idx // n_pairs``, the order :meth:`SpikeBatch.pair_matrices` reads.
+    """
+    rows, cols, n_neurons = pairs
+    n_pairs = rows.shape[0]
+    b = idx // n_pairs
+    return b, b * n_neurons + rows[idx % n_pairs], b * n_neurons + cols[idx % n_pairs]
+
+
+@kernel
+def pair_slices(idx: int, pairs: Pairs, starts: np.ndarray) -> tuple[int, slice, slice]:
+    """As :func:`pair_trains`, with each train as its slice ``[starts[k], starts[k + 1])``
+    of the kernel's flat arrays (``offsets`` of the spike times, or a padded layout)."""
+    b, k1, k2 = pair_trains(idx, pairs)
+    return b, slice(starts[k1], starts[k1 + 1]), slice(starts[k2], starts[k2 + 1])
 
 
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..spiketrains import SpikeTrains
-from ._utils import check_positive, check_spike_trains
+from ._utils import check_positive, check_spike_trains, kernel, parallel_kernel
 
 
 class SpikeContrastTrace(NamedTuple):
@@ -37,14 +37,14 @@ class SpikeContrastTrace(NamedTuple):
     bin_size: np.ndarray
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _arange_len(start: float, stop: float, step: float) -> int:
     """Length of ``np.arange(start, stop, step)`` (numpy: ceil((stop - start) / step))."""
     n = math.ceil((stop - start) / step)
     return max(n, 0)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _edge(start: float, delta: float, step: float, k: int) -> float:
     """``np.arange(start, ..., step)[k]``: numpy fills ``start + k * ((start + step) - start)``."""
     if k == 0:
@@ -54,7 +54,7 @@ def _edge(start: float, delta: float, step: float, k: int) -> float:
     return start + k * delta
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _synchrony_at(
     merged: np.ndarray,
     train_of: np.ndarray,
@@ -109,7 +109,7 @@ def _synchrony_at(
     return contrast, active_st, contrast * active_st
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _merge_trains(
     times: np.ndarray, offsets: np.ndarray, n_neurons: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +130,7 @@ def _merge_trains(
     return merged, train_of
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _bin_plan(
     times: np.ndarray,
     offsets: np.ndarray,
@@ -166,7 +166,7 @@ def _bin_plan(
     return isi_min, sizes, size_offsets
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _spike_contrast_kernel(
     merged: np.ndarray,
     train_of: np.ndarray,

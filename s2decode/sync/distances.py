@@ -31,44 +31,70 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..spiketrains import SpikeTrains
 from ._pyspike_common import resolve_mrts
-from ._utils import _as_seconds, check_spike_trains, pair_indices
+from ._utils import (
+    Layout,
+    Pairs,
+    _as_seconds,
+    check_spike_trains,
+    kernel,
+    pair_slices,
+    parallel_kernel,
+)
+
+
+# --------------------------------------------------------------------------- shared layout
+@kernel
+def _padded_starts(offsets: np.ndarray, extra: int) -> np.ndarray:
+    """Start of each train when every train (an empty one as two spikes) gets ``extra`` slots."""
+    n_trains = offsets.shape[0] - 1
+    starts = np.zeros(n_trains + 1, dtype=np.int64)
+    for k in range(n_trains):
+        count = offsets[k + 1] - offsets[k]
+        starts[k + 1] = starts[k] + (count if count > 0 else 2) + extra
+    return starts
+
+
+@kernel
+def _spikes_or_edges(
+    out: np.ndarray, times: np.ndarray, offsets: np.ndarray, k: int, t0: float, t1: float
+) -> None:
+    """Write the spikes of train ``k`` into ``out``; an empty train as spikes at ``t0``, ``t1``.
+
+    (PySpike's rule for an empty train in both distances.)
+    """
+    if offsets[k + 1] > offsets[k]:
+        out[:] = times[offsets[k] : offsets[k + 1]]
+    else:
+        out[0] = t0
+        out[1] = t1
 
 
 # --------------------------------------------------------------------------- ISI-distance
-@njit(cache=True, parallel=True, error_model="numpy")
-def _prepare_isi(
-    times: np.ndarray,
-    offsets: np.ndarray,
-    n_neurons: int,
-    t_start: np.ndarray,
-    t_stop: np.ndarray,
-    starts: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+@parallel_kernel
+def _prepare_isi(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every train as its spikes plus a ``+inf`` sentinel, and its ISI on each segment.
 
     ``nu[q]`` is the inter-spike interval in force after ``q`` spikes, with PySpike's edge
     rules (``isi_distance_cython``): before the first spike ``max(first - t_start, first
     ISI)``, after the last ``max(t_stop - last, last ISI)``; an empty train counts as spikes
-    at ``t_start`` and ``t_stop``. Train ``k`` lives in ``[starts[k], starts[k + 1])``.
+    at ``t_start`` and ``t_stop``. Train ``k`` lives in ``[starts[k], starts[k + 1])``
+    (``starts`` is returned third).
     """
+    times, offsets, n_neurons, t_start, t_stop = layout
+    starts = _padded_starts(offsets, 1)
     n_trains = offsets.shape[0] - 1
     padded = np.empty(starts[n_trains])
     nu = np.empty(starts[n_trains])
     for k in prange(n_trains):
-        b = k // n_neurons
-        t0 = t_start[b]
-        t1 = t_stop[b]
+        t0 = t_start[k // n_neurons]
+        t1 = t_stop[k // n_neurons]
         p = starts[k]
         n = starts[k + 1] - p - 1
-        if offsets[k + 1] > offsets[k]:
-            padded[p : p + n] = times[offsets[k] : offsets[k + 1]]
-        else:
-            padded[p] = t0
-            padded[p + 1] = t1
+        _spikes_or_edges(padded[p : p + n], times, offsets, k, t0, t1)
         padded[p + n] = np.inf
         s = padded[p : p + n]
         for q in range(1, n):
@@ -79,10 +105,10 @@ def _prepare_isi(
         else:
             # A spike on t_start: the segment before it is empty; PySpike starts after it.
             nu[p] = nu[p + 1]
-    return padded, nu
+    return padded, nu, starts
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _isi_segment(nu1: float, nu2: float, mrts: float, length: float) -> float:
     """``I(t) * length`` on one segment; a segment of zero length adds an exact 0.
 
@@ -94,7 +120,7 @@ def _isi_segment(nu1: float, nu2: float, mrts: float, length: float) -> float:
     return abs(nu1 - nu2) / max(mrts, max(nu1, nu2)) * length
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _isi_walk(
     s1: np.ndarray,
     nu1: np.ndarray,
@@ -126,43 +152,30 @@ def _isi_walk(
     return isi_value / (t_end - t_start)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _isi_matrix_kernel(
+# The pair kernels take the pairs first, then per-train arrays, then per-batch ones, and
+# return one value per (batch, pair) for SpikeBatch.pair_matrices.
+@parallel_kernel
+def _isi_pairs_kernel(
+    pairs: Pairs,
     padded: np.ndarray,
     nu: np.ndarray,
     starts: np.ndarray,
-    n_neurons: int,
     t_start: np.ndarray,
     t_stop: np.ndarray,
     mrts: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
 ) -> np.ndarray:
-    n_batches = t_start.shape[0]
-    n_pairs = rows.shape[0]
-    out = np.zeros((n_batches, n_neurons, n_neurons))
-    for idx in prange(n_batches * n_pairs):
-        b = idx // n_pairs
-        i = rows[idx % n_pairs]
-        j = cols[idx % n_pairs]
-        s1 = slice(starts[b * n_neurons + i], starts[b * n_neurons + i + 1])
-        s2 = slice(starts[b * n_neurons + j], starts[b * n_neurons + j + 1])
-        value = _isi_walk(padded[s1], nu[s1], padded[s2], nu[s2], t_start[b], t_stop[b], mrts[b])
-        out[b, i, j] = value
-        out[b, j, i] = value
-    return out
+    values = np.empty(t_start.shape[0] * pairs[0].shape[0])
+    for idx in prange(values.shape[0]):
+        b, s1, s2 = pair_slices(idx, pairs, starts)
+        values[idx] = _isi_walk(
+            padded[s1], nu[s1], padded[s2], nu[s2], t_start[b], t_stop[b], mrts[b]
+        )
+    return values
 
 
 # --------------------------------------------------------------------------- SPIKE-distance
-@njit(cache=True, parallel=True, error_model="numpy")
-def _prepare_spike(
-    times: np.ndarray,
-    offsets: np.ndarray,
-    n_neurons: int,
-    t_start: np.ndarray,
-    t_stop: np.ndarray,
-    starts: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+@parallel_kernel
+def _prepare_spike(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per train, the knots, next-event times and ISIs of PySpike's SPIKE-distance.
 
     A train of ``m`` spikes ``e`` (an empty one counts as spikes at ``t_start`` and
@@ -170,26 +183,23 @@ def _prepare_spike(
     auxiliary spikes ``aux0 = min(t_start, 2 e_0 - e_1)`` and ``aux1 = max(t_stop,
     2 e_{m-1} - e_{m-2})``; interval ``q`` is ``[K[q], K[q + 1]]`` with the ISI PySpike uses
     there (``isi``), and ``nxt[q] = K[q + 1]`` the spike that ends it (``inf`` for the last
-    interval). The walk starts in interval 1 when ``e_0 == t_start`` (``first``).
-    Train ``k`` lives in ``[starts[k], starts[k + 1])`` (``m + 2`` slots).
+    interval). The walk starts in interval 1 when ``e_0 == t_start``.
+    Train ``k`` lives in ``[starts[k], starts[k + 1])`` (``m + 2`` slots; ``starts`` is
+    returned last).
     """
+    times, offsets, n_neurons, t_start, t_stop = layout
+    starts = _padded_starts(offsets, 2)
     n_trains = offsets.shape[0] - 1
     knots = np.empty(starts[n_trains])
     nxt = np.empty(starts[n_trains])
     isi = np.empty(starts[n_trains])
-    first = np.empty(n_trains, dtype=np.int64)
     for k in prange(n_trains):
-        bt = k // n_neurons
-        t0 = t_start[bt]
-        t1 = t_stop[bt]
+        t0 = t_start[k // n_neurons]
+        t1 = t_stop[k // n_neurons]
         p = starts[k]
         m = starts[k + 1] - p - 2
         e = knots[p + 1 : p + 1 + m]
-        if offsets[k + 1] > offsets[k]:
-            e[:] = times[offsets[k] : offsets[k + 1]]
-        else:
-            e[0] = t0
-            e[1] = t1
+        _spikes_or_edges(e, times, offsets, k, t0, t1)
         knots[p] = min(t0, 2 * e[0] - e[1]) if m > 1 else t0
         knots[p + m + 1] = max(t1, 2 * e[m - 1] - e[m - 2]) if m > 1 else t1
         isi[p] = max(e[0] - t0, e[1] - e[0]) if m > 1 else e[0] - t0
@@ -201,22 +211,19 @@ def _prepare_spike(
             nxt[p + q] = e[q]
         nxt[p + m] = np.inf
         nxt[p + m + 1] = np.inf
-        first[k] = 1 if e[0] == t0 else 0
-    return knots, nxt, isi, first
+    return knots, nxt, isi, starts
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _spike_walk(
     k1: np.ndarray,
     n1: np.ndarray,
     i1: np.ndarray,
     r1: np.ndarray,
-    first1: int,
     k2: np.ndarray,
     n2: np.ndarray,
     i2: np.ndarray,
     r2: np.ndarray,
-    first2: int,
     t_start: float,
     t_end: float,
     mrts: float,
@@ -236,6 +243,9 @@ def _spike_walk(
     """
     m1 = k1.shape[0] - 2
     m2 = k2.shape[0] - 2
+    # The walk starts in interval 1 of a train whose first spike is on t_start.
+    first1 = 1 if k1[1] == t_start else 0
+    first2 = 1 if k2[1] == t_start else 0
     q1 = first1
     q2 = first2
     # Distance of a knot on t_start (first == 1) to the other train.
@@ -297,60 +307,37 @@ def _spike_walk(
     return value / (t_end - t_start)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _spike_matrix_kernel(
+@parallel_kernel
+def _spike_pairs_kernel(
+    pairs: Pairs,
     knots: np.ndarray,
     nxt: np.ndarray,
     isi: np.ndarray,
     inv_isi: np.ndarray,
-    first: np.ndarray,
     starts: np.ndarray,
-    n_neurons: int,
     t_start: np.ndarray,
     t_stop: np.ndarray,
     mrts: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
     rate_independent: bool,
 ) -> np.ndarray:
-    n_batches = t_start.shape[0]
-    n_pairs = rows.shape[0]
-    out = np.zeros((n_batches, n_neurons, n_neurons))
-    for idx in prange(n_batches * n_pairs):
-        b = idx // n_pairs
-        i = rows[idx % n_pairs]
-        j = cols[idx % n_pairs]
-        ki = b * n_neurons + i
-        kj = b * n_neurons + j
-        s1 = slice(starts[ki], starts[ki + 1])
-        s2 = slice(starts[kj], starts[kj + 1])
-        value = _spike_walk(
+    values = np.empty(t_start.shape[0] * pairs[0].shape[0])
+    for idx in prange(values.shape[0]):
+        b, s1, s2 = pair_slices(idx, pairs, starts)
+        values[idx] = _spike_walk(
             knots[s1],
             nxt[s1],
             isi[s1],
             inv_isi[s1],
-            first[ki],
             knots[s2],
             nxt[s2],
             isi[s2],
             inv_isi[s2],
-            first[kj],
             t_start[b],
             t_stop[b],
             mrts[b],
             rate_independent,
         )
-        out[b, i, j] = value
-        out[b, j, i] = value
-    return out
-
-
-def _padded_starts(offsets: np.ndarray, extra: int) -> np.ndarray:
-    """Start of each train when every train (an empty one as two spikes) gets ``extra`` slots."""
-    counts = np.diff(offsets)
-    starts = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(np.where(counts > 0, counts, 2) + extra, out=starts[1:])
-    return starts
+    return values
 
 
 def isi_distance_matrix(
@@ -390,23 +377,11 @@ def isi_distance_matrix(
     treated as spikes at ``t_start`` and ``t_stop``.
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
-    rows, cols = pair_indices(batch.n_neurons)
-    starts = _padded_starts(batch.offsets, 1)
-    padded, nu = _prepare_isi(
-        batch.times, batch.offsets, batch.n_neurons, batch.t_start, batch.t_stop, starts
+    padded, nu, starts = _prepare_isi(batch.layout)
+    values = _isi_pairs_kernel(
+        batch.pairs, padded, nu, starts, batch.t_start, batch.t_stop, resolve_mrts(batch, mrts)
     )
-    out = _isi_matrix_kernel(
-        padded,
-        nu,
-        starts,
-        batch.n_neurons,
-        batch.t_start,
-        batch.t_stop,
-        resolve_mrts(batch, mrts),
-        rows,
-        cols,
-    )
-    return batch.finish(out)
+    return batch.pair_matrices(values)
 
 
 def spike_distance_matrix(
@@ -442,33 +417,26 @@ def spike_distance_matrix(
         Symmetric, non-negative, zero diagonal.
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
-    rows, cols = pair_indices(batch.n_neurons)
-    starts = _padded_starts(batch.offsets, 2)
-    knots, nxt, isi, first = _prepare_spike(
-        batch.times, batch.offsets, batch.n_neurons, batch.t_start, batch.t_stop, starts
-    )
+    knots, nxt, isi, starts = _prepare_spike(batch.layout)
     with np.errstate(divide="ignore"):
         inv_isi = 1.0 / isi
-    out = _spike_matrix_kernel(
+    values = _spike_pairs_kernel(
+        batch.pairs,
         knots,
         nxt,
         isi,
         inv_isi,
-        first,
         starts,
-        batch.n_neurons,
         batch.t_start,
         batch.t_stop,
         resolve_mrts(batch, mrts),
-        rows,
-        cols,
         bool(rate_independent),
     )
-    return batch.finish(out)
+    return batch.pair_matrices(values)
 
 
 # --------------------------------------------------------------------------- van Rossum
-@njit(cache=True, error_model="numpy")
+@kernel
 def _van_rossum_sq(s1: np.ndarray, s2: np.ndarray, tau: float) -> float:
     """Squared van Rossum distance (Elephant's normalisation) of two sorted trains.
 
@@ -510,32 +478,19 @@ def _van_rossum_sq(s1: np.ndarray, s2: np.ndarray, tau: float) -> float:
     return acc + u * u
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _van_rossum_kernel(
+@parallel_kernel
+def _van_rossum_pairs_kernel(
+    pairs: Pairs,
     times: np.ndarray,
     offsets: np.ndarray,
-    n_neurons: int,
     n_batches: int,
     tau: float,
-    rows: np.ndarray,
-    cols: np.ndarray,
 ) -> np.ndarray:
-    n_pairs = rows.shape[0]
-    out = np.zeros((n_batches, n_neurons, n_neurons))
-    for idx in prange(n_batches * n_pairs):
-        b = idx // n_pairs
-        i = rows[idx % n_pairs]
-        j = cols[idx % n_pairs]
-        ki = b * n_neurons + i
-        kj = b * n_neurons + j
-        value = np.sqrt(
-            _van_rossum_sq(
-                times[offsets[ki] : offsets[ki + 1]], times[offsets[kj] : offsets[kj + 1]], tau
-            )
-        )
-        out[b, i, j] = value
-        out[b, j, i] = value
-    return out
+    values = np.empty(n_batches * pairs[0].shape[0])
+    for idx in prange(values.shape[0]):
+        _, s1, s2 = pair_slices(idx, pairs, offsets)
+        values[idx] = np.sqrt(_van_rossum_sq(times[s1], times[s2], tau))
+    return values
 
 
 def van_rossum_distance_matrix(
@@ -584,8 +539,5 @@ def van_rossum_distance_matrix(
     if not tau >= 0:
         raise ValueError(f"tau must be >= 0 seconds (np.inf allowed), got {tau}.")
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows)
-    rows, cols = pair_indices(batch.n_neurons)
-    out = _van_rossum_kernel(
-        batch.times, batch.offsets, batch.n_neurons, batch.n_batches, tau, rows, cols
-    )
-    return batch.finish(out)
+    values = _van_rossum_pairs_kernel(batch.pairs, batch.times, batch.offsets, batch.n_batches, tau)
+    return batch.pair_matrices(values)

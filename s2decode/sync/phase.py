@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..spiketrains import SpikeTrains
-from ._utils import check_positive, check_spike_trains, check_windows
+from ._utils import check_positive, check_spike_trains, check_windows, kernel, parallel_kernel
 
 # --------------------------------------------------------------------------- spike phases
 # The largest double below 2 pi: a sample an ulp before a spike can round 2 pi (t - t_k) /
@@ -37,7 +37,7 @@ from ._utils import check_positive, check_spike_trains, check_windows
 _BELOW_TWO_PI = float(np.nextafter(2 * np.pi, 0.0))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _linear_phase(train: np.ndarray, samples: np.ndarray, out: np.ndarray) -> None:
     n = train.shape[0]
     k = 0  # number of spikes <= current sample
@@ -54,7 +54,7 @@ def _linear_phase(train: np.ndarray, samples: np.ndarray, out: np.ndarray) -> No
             out[s] = min(2 * np.pi * (t - prev) / (train[k] - prev), _BELOW_TWO_PI)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _history_phase(
     train: np.ndarray, samples: np.ndarray, omega: float, memory: float, out: np.ndarray
 ) -> None:
@@ -77,7 +77,7 @@ def _history_phase(
         out[s] = np.pi if phi == -np.pi else phi
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _phases_kernel(
     times: np.ndarray,
     offsets: np.ndarray,
@@ -191,7 +191,7 @@ class KuramotoOrder(NamedTuple):
     groups: np.ndarray | None
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _kuramoto_kernel(phases: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
     """|sum exp(i phi)| / count per (batch, group, time); group ``n_groups`` is everyone."""
     n_batches, n_neurons, n_times = phases.shape

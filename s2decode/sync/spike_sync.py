@@ -23,15 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..spiketrains import SpikeTrains
 from ._pyspike_common import resolve_mrts
-from ._utils import check_spike_trains, pair_indices
+from ._utils import Layout, Pairs, check_spike_trains, kernel, pair_slices, parallel_kernel
 
 
 # --------------------------------------------------------------------------- kernels
-@njit(cache=True, error_model="numpy")
+@kernel
 def _interpolate(a: float, b: float, t: float) -> float:
     """PySpike's thresholded interpolation (``Interpolate`` in cython_get_tau.pyx)."""
     if t < a and a < b:
@@ -43,7 +43,7 @@ def _interpolate(a: float, b: float, t: float) -> float:
     return t
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _true_max(t_start: float, t_stop: float, max_tau: float) -> float:
     true_max = t_stop - t_start
     if max_tau > 0:
@@ -51,13 +51,9 @@ def _true_max(t_start: float, t_stop: float, max_tau: float) -> float:
     return true_max
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _prepare(
-    times: np.ndarray,
-    offsets: np.ndarray,
-    n_neurons: int,
-    t_start: np.ndarray,
-    t_stop: np.ndarray,
+    layout: Layout,
     max_tau: float,
     mrts: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -70,6 +66,7 @@ def _prepare(
     train instead of once per pair. Train ``k`` is stored as ``[-inf, spikes..., +inf]``
     from ``starts[k] = offsets[k] + 2 * k``.
     """
+    times, offsets, n_neurons, t_start, t_stop = layout
     n_trains = offsets.shape[0] - 1
     size = times.shape[0] + 2 * n_trains
     padded = np.empty(size)
@@ -98,7 +95,7 @@ def _prepare(
     return padded, fwd, back, starts
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _walk(
     s1: np.ndarray,
     f1: np.ndarray,
@@ -141,40 +138,27 @@ def _walk(
     return coinc
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _spike_sync_matrix_kernel(
+@parallel_kernel
+def _spike_sync_pairs_kernel(
+    pairs: Pairs,
     padded: np.ndarray,
     fwd: np.ndarray,
     back: np.ndarray,
     starts: np.ndarray,
-    n_neurons: int,
-    rows: np.ndarray,
-    cols: np.ndarray,
 ) -> np.ndarray:
-    n_batches = (starts.shape[0] - 1) // n_neurons
-    n_pairs = rows.shape[0]
-    out = np.empty((n_batches, n_neurons, n_neurons))
+    """SPIKE-synchronization of every (batch, pair), in the order of ``pair_trains``."""
+    rows, _, n_neurons = pairs
+    values = np.empty((starts.shape[0] - 1) // n_neurons * rows.shape[0])
     none = np.empty(0)
-    for idx in prange(n_batches * n_pairs):
-        b = idx // n_pairs
-        i = rows[idx % n_pairs]
-        j = cols[idx % n_pairs]
-        ki = b * n_neurons + i
-        kj = b * n_neurons + j
-        s1 = slice(starts[ki], starts[ki + 1])
-        s2 = slice(starts[kj], starts[kj + 1])
+    for idx in prange(values.shape[0]):
+        _, s1, s2 = pair_slices(idx, pairs, starts)
         c = _walk(padded[s1], fwd[s1], back[s1], padded[s2], fwd[s2], back[s2], none, False)
-        mp = starts[ki + 1] - starts[ki] + starts[kj + 1] - starts[kj] - 4
-        value = 1.0 if mp == 0 else c / mp
-        out[b, i, j] = value
-        out[b, j, i] = value
-    for b in range(n_batches):
-        for i in range(n_neurons):
-            out[b, i, i] = 1.0
-    return out
+        mp = padded[s1].shape[0] + padded[s2].shape[0] - 4  # the spikes of both, no sentinels
+        values[idx] = 1.0 if mp == 0 else c / mp
+    return values
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _spike_sync_counts_kernel(
     padded: np.ndarray,
     fwd: np.ndarray,
@@ -262,18 +246,9 @@ def spike_sync_matrix(
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
     max_tau = _check_max_tau(max_tau)
-    rows, cols = pair_indices(batch.n_neurons)
-    padded, fwd, back, starts = _prepare(
-        batch.times,
-        batch.offsets,
-        batch.n_neurons,
-        batch.t_start,
-        batch.t_stop,
-        max_tau,
-        resolve_mrts(batch, mrts),
-    )
-    out = _spike_sync_matrix_kernel(padded, fwd, back, starts, batch.n_neurons, rows, cols)
-    return batch.finish(out)
+    padded, fwd, back, starts = _prepare(batch.layout, max_tau, resolve_mrts(batch, mrts))
+    values = _spike_sync_pairs_kernel(batch.pairs, padded, fwd, back, starts)
+    return batch.pair_matrices(values, diagonal=1.0)
 
 
 @dataclass(frozen=True)
@@ -342,15 +317,7 @@ def spike_sync_profile(
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, min_trains=2).with_unique_spikes()
     max_tau = _check_max_tau(max_tau)
-    padded, fwd, back, starts = _prepare(
-        batch.times,
-        batch.offsets,
-        batch.n_neurons,
-        batch.t_start,
-        batch.t_stop,
-        max_tau,
-        resolve_mrts(batch, mrts),
-    )
+    padded, fwd, back, starts = _prepare(batch.layout, max_tau, resolve_mrts(batch, mrts))
     # Per spike of the batch (the padding sentinels dropped).
     marks = _spike_sync_counts_kernel(padded, fwd, back, starts, batch.n_neurons)
     marks = marks[np.isfinite(padded)]

@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from ..spiketrains import SpikeTrains
-from ._utils import check_positive, check_spike_trains, pair_indices
+from ._utils import Pairs, check_positive, check_spike_trains, kernel, pair_trains, parallel_kernel
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _tiled_time(s: np.ndarray, dt: float, t_start: float, t_stop: float) -> float:
     """Fraction of ``[t_start, t_stop]`` within ``+-dt`` of a spike of ``s`` (non-empty)."""
     n = s.shape[0]
@@ -43,7 +43,7 @@ def _tiled_time(s: np.ndarray, dt: float, t_start: float, t_stop: float) -> floa
     return min(covered / (t_stop - t_start), 1.0)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _tiled_spikes(a: np.ndarray, b: np.ndarray, dt: float) -> float:
     """Fraction of the spikes of ``a`` within ``+-dt`` (closed) of a spike of ``b``."""
     nb = b.shape[0]
@@ -59,7 +59,7 @@ def _tiled_spikes(a: np.ndarray, b: np.ndarray, dt: float) -> float:
     return hits / a.shape[0]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _sttc_from_parts(pa: float, pb: float, ta: float, tb: float) -> float:
     # Cutts & Eglen's 0/0 cases (T = P = 1): every spike is tiled, the term counts as 1.
     if pa * tb == 1 and pb * ta == 1:
@@ -74,50 +74,38 @@ def _sttc_from_parts(pa: float, pb: float, ta: float, tb: float) -> float:
     return max(-1.0, min(value, 1.0))
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _sttc_kernel(
+@parallel_kernel
+def _sttc_pairs_kernel(
+    pairs: Pairs,
     times: np.ndarray,
     offsets: np.ndarray,
-    n_neurons: int,
     t_start: np.ndarray,
     t_stop: np.ndarray,
     dt: float,
-    rows: np.ndarray,
-    cols: np.ndarray,
 ) -> np.ndarray:
-    n_batches = t_start.shape[0]
-    n_trains = n_batches * n_neurons
-    tiled = np.empty(n_trains)
+    """STTC of every (batch, pair), in the order of ``pair_trains``; NaN with an empty train."""
+    n_neurons = pairs[2]
+    n_trains = offsets.shape[0] - 1
+    tiled = np.empty(n_trains)  # T of every train, computed once
     for k in prange(n_trains):
         b = k // n_neurons
         if offsets[k + 1] > offsets[k]:
             tiled[k] = _tiled_time(times[offsets[k] : offsets[k + 1]], dt, t_start[b], t_stop[b])
         else:
             tiled[k] = np.nan
-    out = np.empty((n_batches, n_neurons, n_neurons))
-    n_pairs = rows.shape[0]
-    for idx in prange(n_batches * n_pairs):
-        b = idx // n_pairs
-        i = rows[idx % n_pairs]
-        j = cols[idx % n_pairs]
-        ki = b * n_neurons + i
-        kj = b * n_neurons + j
-        if offsets[ki + 1] == offsets[ki] or offsets[kj + 1] == offsets[kj]:
-            value = np.nan
+    values = np.empty(t_start.shape[0] * pairs[0].shape[0])
+    for idx in prange(values.shape[0]):
+        _, ki, kj = pair_trains(idx, pairs)
+        si = times[offsets[ki] : offsets[ki + 1]]
+        sj = times[offsets[kj] : offsets[kj + 1]]
+        if si.shape[0] == 0 or sj.shape[0] == 0:
+            values[idx] = np.nan
         else:
-            si = times[offsets[ki] : offsets[ki + 1]]
-            sj = times[offsets[kj] : offsets[kj + 1]]
             # Elephant's naming: A is the second train, B the first.
-            value = _sttc_from_parts(
+            values[idx] = _sttc_from_parts(
                 _tiled_spikes(sj, si, dt), _tiled_spikes(si, sj, dt), tiled[kj], tiled[ki]
             )
-        out[b, i, j] = value
-        out[b, j, i] = value
-    for b in range(n_batches):
-        for i in range(n_neurons):
-            k = b * n_neurons + i
-            out[b, i, i] = np.nan if offsets[k + 1] == offsets[k] else 1.0
-    return out
+    return values
 
 
 def sttc_matrix(
@@ -154,8 +142,9 @@ def sttc_matrix(
     """
     dt = check_positive(dt, "dt")
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows)
-    rows, cols = pair_indices(batch.n_neurons)
-    out = _sttc_kernel(
-        batch.times, batch.offsets, batch.n_neurons, batch.t_start, batch.t_stop, dt, rows, cols
+    values = _sttc_pairs_kernel(
+        batch.pairs, batch.times, batch.offsets, batch.t_start, batch.t_stop, dt
     )
-    return batch.finish(out)
+    # 1 on the diagonal, NaN for an empty train (as Elephant).
+    diagonal = np.where(np.diff(batch.offsets) > 0, 1.0, np.nan)
+    return batch.pair_matrices(values, diagonal.reshape(batch.n_batches, batch.n_neurons))
