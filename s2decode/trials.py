@@ -170,7 +170,7 @@ def make_trials(
         attrs={
             "sfreq": sfreq,
             "modality": modality,
-            "kind": measure,  # becomes "measure" once every reader uses measure_of
+            "measure": measure,
             "units": units,
             "source": str(source),
         },

@@ -33,7 +33,7 @@ def test_make_trials_layout():
     np.testing.assert_array_equal(node_coords(da), np.arange(9.0).reshape(3, 3))
     assert da["network"].values.tolist() == ["Vis", "", "DMN"]
     assert da.attrs["sfreq"] == 100.0 and da.attrs["modality"] == "eeg"
-    assert measure_of(da) == "continuous"
+    assert da.attrs["measure"] == measure_of(da) == "continuous" and "kind" not in da.attrs
 
 
 @pytest.mark.parametrize("measure", MEASURES)
