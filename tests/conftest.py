@@ -1,16 +1,20 @@
-"""Shared fixtures: the data directory of real recordings (skipped cleanly where absent)."""
+"""Shared fixtures: the data directory of real recordings (skipped cleanly where absent), the
+recordings several test modules read, and the small atlases they build networks on."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from s2decode.atlas import Atlas, load_atlas
 from s2decode.paths import DATA_ENV
 
 
-def _data_dir() -> Path | None:
+def find_data_dir() -> Path | None:
+    """The directory named by S2DECODE_DATA where it exists, else ``None``."""
     value = os.environ.get(DATA_ENV)
     if value and Path(value).is_dir():
         return Path(value)
@@ -20,7 +24,7 @@ def _data_dir() -> Path | None:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The directory named by S2DECODE_DATA; the test is skipped where it is not set."""
-    path = _data_dir()
+    path = find_data_dir()
     if path is None:
         pytest.skip(f"real recordings not available (set {DATA_ENV} to the data directory)")
     return path
@@ -32,3 +36,34 @@ def require(data_dir: Path, *parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not present in the data directory")
     return path
+
+
+@pytest.fixture(scope="session")
+def eegbci_dir(data_dir: Path) -> Path:
+    """eegbci subject S001 (``eeg/eegbci_S001``); the test is skipped where it is absent."""
+    return require(data_dir, "eeg", "eegbci_S001")
+
+
+def seitzman_subset(per_network: dict[str, int]) -> Atlas:
+    """The first ``n`` Seitzman-300 parcels of each named network, in that order."""
+    full = load_atlas("seitzman300")
+    nets = np.asarray(full.networks)
+    idx = np.concatenate([np.flatnonzero(nets == name)[:n] for name, n in per_network.items()])
+    return Atlas(
+        "seitzman_subset",
+        [full.labels[i] for i in idx],
+        full.coords[idx],
+        [full.networks[i] for i in idx],
+    )
+
+
+@pytest.fixture(scope="module")
+def seitzman() -> Atlas:
+    """The packaged Seitzman-300 atlas (offline); one per test module, as it is mutable."""
+    return load_atlas("seitzman300")
+
+
+@pytest.fixture(scope="module")
+def atlas8() -> Atlas:
+    """8 Seitzman parcels: 4 Visual, 4 DefaultMode (small networks, fast simulations)."""
+    return seitzman_subset({"Visual": 4, "DefaultMode": 4})

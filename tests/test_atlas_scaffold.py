@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from s2decode.atlas import Atlas, Scaffold, load_atlas
+from s2decode.atlas import Atlas, Scaffold
 from s2decode.atlas.scaffold import (
     conduction_delays,
     correlation_weights,
@@ -19,11 +19,6 @@ from s2decode.atlas.scaffold import (
     sparsify_threshold,
 )
 from s2decode.trials import make_trials
-
-
-@pytest.fixture(scope="module")
-def seitzman():
-    return load_atlas("seitzman300")
 
 
 @pytest.fixture

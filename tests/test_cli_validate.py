@@ -150,15 +150,13 @@ def test_descriptions_match_the_loaded_trials(name, folder, options, data_dir):
         assert all(d["classes"][k] >= n for k, n in real["classes"].items())
 
 
-def test_shipped_pipelines_fit_the_data(data_dir, capsys):
-    require(data_dir, "eeg", "eegbci_S001")
+def test_shipped_pipelines_fit_the_data(data_dir, eegbci_dir, capsys):
     assert main(["validate", "--data-dir", str(data_dir), *map(str, SHIPPED)]) == 0
     out = capsys.readouterr().out
     assert "eegbci.yaml: valid" in out and "fits the data: 1 subject, 160 Hz" in out
 
 
-def test_eegbci_s001_nyquist_and_example_trial_against_the_data(tmp_path, data_dir):
-    require(data_dir, "eeg", "eegbci_S001")
+def test_eegbci_s001_nyquist_and_example_trial_against_the_data(tmp_path, data_dir, eegbci_dir):
     body = (
         "dataset: {name: eegbci, subjects: 1}\n"
         "preprocessing: {h_freq: 90.0}\n"

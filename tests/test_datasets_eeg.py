@@ -20,11 +20,6 @@ from .conftest import require
 
 
 @pytest.fixture(scope="module")
-def eegbci_dir(data_dir) -> Path:
-    return require(data_dir, "eeg", "eegbci_S001")
-
-
-@pytest.fixture(scope="module")
 def hands_feet(eegbci_dir):
     """S001 imagined fists vs feet on Seitzman parcels (eLORETA): loaded once."""
     return datasets.load("eegbci", eegbci_dir.parent.parent, subject=1)

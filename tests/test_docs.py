@@ -24,7 +24,6 @@ code) with the reason.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -34,6 +33,8 @@ from pathlib import Path
 import pytest
 
 from s2decode.paths import DATA_ENV
+
+from .conftest import find_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -127,11 +128,6 @@ def _command_lines() -> list[tuple[str, list[str]]]:
 COMMANDS = _command_lines()
 
 
-def _data_dir() -> Path | None:
-    value = os.environ.get(DATA_ENV)
-    return Path(value) if value and Path(value).is_dir() else None
-
-
 def _xfail_reason(block: Block) -> str | None:
     for (name, piece), reason in XFAIL.items():
         if name == block.name and piece in block.code:
@@ -172,7 +168,7 @@ def _provide(need: str, request: pytest.FixtureRequest, cwd: Path) -> None:
     from s2decode.datasets import available, list_datasets
 
     assert need in list_datasets(), f"# needs: {need!r} is neither a dataset nor results/..."
-    data_dir = _data_dir()
+    data_dir = find_data_dir()
     if data_dir is None:
         pytest.skip(f"needs the {need} recording (set {DATA_ENV} to the data directory)")
     table = available(data_dir).set_index("name")

@@ -21,33 +21,16 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from s2decode.atlas import Atlas, Scaffold, load_atlas
+from s2decode.atlas import Scaffold
 from s2decode.datasets import load
 from s2decode.estimators import S2Decoder, S2Featurizer, S2Regressor, default_config
 from s2decode.net import S2NetConfig
 from s2decode.spiketrains import SpikeTrains
 from s2decode.trials import make_trials
 
-from .conftest import require
+from .conftest import seitzman_subset
 
 SFREQ = 250.0
-
-
-def _sub_atlas(per_network: dict[str, int]) -> Atlas:
-    full = load_atlas("seitzman300")
-    nets = np.asarray(full.networks)
-    idx = np.concatenate([np.flatnonzero(nets == name)[:n] for name, n in per_network.items()])
-    return Atlas(
-        "seitzman_subset",
-        [full.labels[i] for i in idx],
-        full.coords[idx],
-        [full.networks[i] for i in idx],
-    )
-
-
-@pytest.fixture(scope="module")
-def atlas8() -> Atlas:
-    return _sub_atlas({"Visual": 4, "DefaultMode": 4})
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +64,7 @@ def fast_static() -> dict:
 def test_synchrony_features_decode_what_rates_cannot(tmp_path):
     """Classes differ only in which network's parcels oscillate in phase (equal power):
     S2's synchrony features separate them, its rates stay near chance."""
-    atlas = _sub_atlas({"Visual": 6, "DefaultMode": 6, "FrontoParietal": 4})
+    atlas = seitzman_subset({"Visual": 6, "DefaultMode": 6, "FrontoParietal": 4})
     trials = load(
         "synthetic",
         atlas=atlas,
@@ -105,8 +88,7 @@ def test_synchrony_features_decode_what_rates_cannot(tmp_path):
 
 
 @pytest.mark.realdata
-def test_eegbci_hands_feet_runs_and_is_not_below_chance(data_dir):
-    require(data_dir, "eeg", "eegbci_S001")
+def test_eegbci_hands_feet_runs_and_is_not_below_chance(data_dir, eegbci_dir):
     trials = load("eegbci", data_dir=data_dir, task="imagery", classes="hands_feet", tmax=0.5)
     y = trials.y.values
     clf = S2Decoder(bands=None, features=("rates", "kuramoto"), random_state=0)

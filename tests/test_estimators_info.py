@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pickle
 
+import mne
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -26,19 +27,9 @@ from sklearn.pipeline import make_pipeline
 from s2decode.estimators import S2Decoder, S2Featurizer, S2Regressor
 from s2decode.estimators._validation import check_input
 
-from .conftest import require
-from .test_estimators import _sub_atlas
-
-mne = pytest.importorskip("mne")
-
 SFREQ = 160.0
 CHANNELS = ["C3", "C4", "Cz", "O1", "O2", "Pz", "F3", "F4"]
 FIX = r"epochs\.get_data\(\) with info=epochs\.info"
-
-
-@pytest.fixture(scope="module")
-def atlas8():
-    return _sub_atlas({"Visual": 4, "DefaultMode": 4})
 
 
 @pytest.fixture(scope="module")
@@ -205,8 +196,8 @@ def test_epochs_handed_to_a_cv_helper_point_at_the_fix(epochs, cheap):
 
 # ---------------------------------------------------------------------------- real data
 @pytest.mark.realdata
-def test_eegbci_cross_val_score_on_arrays_equals_fitting_on_epochs(data_dir, cheap):
-    folder = require(data_dir, "eeg", "eegbci_S001")
+def test_eegbci_cross_val_score_on_arrays_equals_fitting_on_epochs(eegbci_dir, cheap):
+    folder = eegbci_dir
     from s2decode.io.eeg import epochs_from_raw, read_raw, set_montage
 
     raw = read_raw(folder / "S001R04.edf", montage=None)  # imagery, left vs right fist
