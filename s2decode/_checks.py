@@ -28,18 +28,48 @@ def check_option(value: Any, options: Iterable[Any], name: str) -> Any:
     return value
 
 
+def bounds_text(
+    low: float | None,
+    high: float | None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> str:
+    """How bounds read in a message: an interval, or one comparison.
+
+    Parameters
+    ----------
+    low, high : float | None
+        The bounds (``None``: unbounded on that side).
+    low_open, high_open : bool
+        The bound itself is not allowed.
+
+    Returns
+    -------
+    text : str
+        ``""`` without bounds.
+
+    Examples
+    --------
+    >>> bounds_text(0, 1, high_open=True), bounds_text(4, None), bounds_text(None, 5)
+    ('in [0, 1)', '>= 4', '<= 5')
+    """
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return ""
+
+
 def _describe(low, high, strict_low: bool, integer: bool, unit: str) -> str:
     kind = "integer" if integer else "number"
+    bounds = bounds_text(low, high, low_open=strict_low)
     if high is None and low == 0:
         text = f"{'positive' if strict_low else 'non-negative'} {kind}"
-    elif high is None and low is not None:
-        text = f"{kind} {'>' if strict_low else '>='} {low:g}"
-    elif low is not None:
-        text = f"{kind} in {'(' if strict_low else '['}{low:g}, {high:g}]"
-    elif high is not None:
-        text = f"{kind} <= {high:g}"
     else:
-        text = f"finite {kind}"
+        text = f"{kind} {bounds}" if bounds else f"finite {kind}"
     article = "an" if text[0] in "aeiou" else "a"
     return f"{article} {text}" + (f" of {unit}" if unit else "")
 

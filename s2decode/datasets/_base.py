@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import DATA_ENV, get_data_dir
@@ -113,6 +114,56 @@ def staged_download(name: str, target: Path, source: str) -> Iterator[Path]:
                 os.replace(src, dest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class OneFile:
+    """A dataset that is one file at a public address, checked by its sha256.
+
+    Its :meth:`present` and :meth:`fetch` serve as the dataset module's own
+    (``present = _FILE.present``).
+
+    Attributes
+    ----------
+    name : str
+        Public name of the dataset.
+    folder : str
+        Its folder relative to the data directory.
+    fname : str
+        The file's name in that folder.
+    url : str
+        Public address of the file.
+    sha256 : str
+        Its sha256 checksum (hex).
+    """
+
+    name: str
+    folder: str
+    fname: str
+    url: str
+    sha256: str
+
+    def present(self, data_dir: str | os.PathLike | None = None) -> bool:
+        """Whether the data directory holds the file :func:`load` reads."""
+        return (get_data_dir(data_dir) / self.folder / self.fname).is_file()
+
+    def fetch(self, data_dir: str | os.PathLike | None = None) -> Path:
+        """Download the dataset's file from its public source, checking its sha256.
+
+        Parameters
+        ----------
+        data_dir : path-like | None
+            Data directory; ``None`` uses :func:`s2decode.get_data_dir`.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The dataset folder ``<data_dir>/<folder>``.
+        """
+        folder = get_data_dir(data_dir) / self.folder
+        with staged_download(self.name, folder, self.url) as stage:
+            download(self.url, f"sha256:{self.sha256}", stage, fname=self.fname, present_in=folder)
+        return folder
 
 
 def _short_reason(err: BaseException) -> str:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+
+from .._checks import bounds_text
 
 #: The keys of a description (see :func:`s2decode.datasets.describe`).
 DESCRIPTION_KEYS = (
@@ -112,6 +115,82 @@ def describe_trials(dataset: str, trials: Any, *, source: str = "") -> dict[str,
     )
 
 
+_LOADED_DESCRIBE_DOC = """What :func:`load` returns with these options: the file ({size}) is loaded.
+
+    Parameters
+    ----------
+    data_dir : path-like | None
+        As in :func:`load`.
+    **options
+        Options of :func:`load`{ignored}.
+
+    Returns
+    -------
+    description : dict
+        See :func:`s2decode.datasets.describe`{note}.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where the data directory does not hold the file.
+    """
+
+
+_DESCRIBE_PARAMETERS = """Parameters
+    ----------
+    data_dir : path-like | None
+        As in :func:`load`.
+    **options
+        Options of :func:`load`, with its defaults (those that do not change the trials'
+        shape, and names it does not take, are ignored)."""
+
+
+def describe_doc(func: Callable) -> Callable:
+    """Decorator of a dataset module's ``describe`` that reads the files' headers: the
+    ``%(parameters)s`` of its docstring becomes their Parameters section, written once."""
+    func.__doc__ = func.__doc__.replace("%(parameters)s", _DESCRIBE_PARAMETERS)
+    return func
+
+
+def describe_by_loading(
+    dataset: str, load: Callable, size: str, *, ignored: tuple[str, ...] = (), note: str = ""
+) -> Callable[..., dict[str, Any]]:
+    """The ``describe`` of a dataset small enough to load: it describes what ``load`` returns.
+
+    Parameters
+    ----------
+    dataset : str
+        The dataset's name.
+    load : callable
+        The module's ``load``.
+    size : str
+        The file's size, for the docstring (``"10 kB"``).
+    ignored : tuple of str
+        Options of ``load`` that do not change the trials, dropped before loading.
+    note : str
+        Said after the reference to :func:`s2decode.datasets.describe` in the docstring.
+
+    Returns
+    -------
+    describe : callable
+        ``describe(data_dir=None, **options) -> dict``, for the module to publish.
+    """
+
+    def describe(data_dir: str | os.PathLike | None = None, **options) -> dict[str, Any]:
+        for key in ignored:
+            options.pop(key, None)
+        return describe_trials(dataset, load(data_dir, **options))
+
+    listed = ", ".join(f"``{key}``" for key in ignored)
+    describe.__doc__ = _LOADED_DESCRIBE_DOC.format(
+        size=size,
+        ignored=f" ({listed} {'is' if len(ignored) == 1 else 'are'} ignored)" if ignored else "",
+        note=f" {note}" if note else "",
+    )
+    describe.__module__ = load.__module__
+    return describe
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
 
@@ -156,13 +235,9 @@ def number_problem(
     if ok:
         return None
     what = "an integer" if integer else "a number"
-    if low is not None and high is not None:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        allowed = f"{what} in {left}{low:g}, {high:g}{right}"
-    elif low is not None:
-        allowed = f"{what} {'>' if low_open else '>='} {low:g}"
-    elif high is not None:
-        allowed = f"{what} {'<' if high_open else '<='} {high:g}"
+    bounds = bounds_text(low, high, low_open=low_open, high_open=high_open)
+    if bounds:
+        allowed = f"{what} {bounds}"
     else:
         allowed = what if integer else "a finite number"
     return f"{value!r} is not allowed; give {allowed}{' or null' if none else ''}"

@@ -32,7 +32,7 @@ import xarray as xr
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, staged_download
-from ._describe import options_check
+from ._describe import describe_doc, options_check
 
 NAME = "eegbci"
 FOLDER = "eeg/eegbci_S001"
@@ -44,20 +44,15 @@ DESCRIPTION = (
 #: The keyword of :func:`load` that selects subjects, and the subject numbers (S001-S109).
 SUBJECT_OPTION = "subject"
 SUBJECTS = range(1, 110)
-#: run -> (task, classes)
+#: run -> (task, classes): the task runs 3..14 repeat this cycle of four three times.
 RUNS = {
-    3: ("execution", "left_right"),
-    4: ("imagery", "left_right"),
-    5: ("execution", "hands_feet"),
-    6: ("imagery", "hands_feet"),
-    7: ("execution", "left_right"),
-    8: ("imagery", "left_right"),
-    9: ("execution", "hands_feet"),
-    10: ("imagery", "hands_feet"),
-    11: ("execution", "left_right"),
-    12: ("imagery", "left_right"),
-    13: ("execution", "hands_feet"),
-    14: ("imagery", "hands_feet"),
+    run: (
+        ("execution", "left_right"),
+        ("imagery", "left_right"),
+        ("execution", "hands_feet"),
+        ("imagery", "hands_feet"),
+    )[(run - 3) % 4]
+    for run in range(3, 15)
 }
 TASKS = ("imagery", "execution")
 CLASSES = {"left_right": ("left", "right"), "hands_feet": ("hands", "feet")}
@@ -386,17 +381,12 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
+@describe_doc
 def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, from the EDF headers and
     annotations of the runs (no signal is read; well under a second).
 
-    Parameters
-    ----------
-    data_dir : path-like | None
-        As in :func:`load`.
-    **options
-        Options of :func:`load`, with its defaults (those that do not change the trials'
-        shape, and names it does not take, are ignored).
+    %(parameters)s
 
     Returns
     -------

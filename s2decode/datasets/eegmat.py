@@ -35,7 +35,7 @@ import xarray as xr
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
-from ._describe import options_check
+from ._describe import describe_doc, options_check
 
 NAME = "eegmat"
 FOLDER = "eeg/eegmat"
@@ -326,17 +326,12 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
+@describe_doc
 def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, from the EDF headers (no signal
     is read; about 10 ms a file).
 
-    Parameters
-    ----------
-    data_dir : path-like | None
-        As in :func:`load`.
-    **options
-        Options of :func:`load`, with its defaults (those that do not change the trials'
-        shape, and names it does not take, are ignored).
+    %(parameters)s
 
     Returns
     -------

@@ -13,16 +13,14 @@ Licence: the repository's GPL-3.0 (no separate data licence stated).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from .._checks import check_option
-from ..paths import get_data_dir
 from ..trials import make_trials
-from ._base import dataset_path, download, staged_download
-from ._describe import options_check
+from ._base import OneFile, dataset_path
+from ._describe import describe_by_loading, options_check
 
 NAME = "hatsopoulos2004"
 FOLDER = "spikes/hatsopoulos2004"
@@ -41,6 +39,10 @@ _URL = (
 )
 # sha256 of the copy in the data directory (taken from the repository at the commit above)
 _SHA256 = "52966343a14f25b3254170c3848d91c32599532acfd0fdcaad73e81468945257"
+# present() and fetch(): the file, downloaded from the summer-school repository (60 kB).
+_FILE = OneFile(NAME, FOLDER, FNAME, _URL, _SHA256)
+present = _FILE.present
+fetch = _FILE.fetch
 
 
 def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -> xr.DataArray:
@@ -98,25 +100,6 @@ def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -
     return trials
 
 
-def present(data_dir: str | os.PathLike | None = None) -> bool:
-    """Whether the data directory holds the file :func:`load` reads."""
-    return (get_data_dir(data_dir) / FOLDER / FNAME).is_file()
-
-
-def fetch(data_dir: str | os.PathLike | None = None) -> Path:
-    """Download ``Dataset1.mat`` (60 kB) from the summer-school repository, checking its sha256.
-
-    Returns
-    -------
-    path : pathlib.Path
-        The dataset folder ``<data_dir>/spikes/hatsopoulos2004``.
-    """
-    folder = get_data_dir(data_dir) / FOLDER
-    with staged_download(NAME, folder, _URL) as stage:
-        download(_URL, f"sha256:{_SHA256}", stage, fname=FNAME, present_in=folder)
-    return folder
-
-
 @options_check
 def check_options(**options) -> list[tuple[str, str]]:
     from ._describe import choice_problem, collect
@@ -127,27 +110,6 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
-def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
-    """What :func:`load` returns with these options: the file (60 kB) is loaded.
-
-    Parameters
-    ----------
-    data_dir : path-like | None
-        As in :func:`load`.
-    **options
-        Options of :func:`load`.
-
-    Returns
-    -------
-    description : dict
-        See :func:`s2decode.datasets.describe` (``kind`` is ``"rates"``: one sample per
-        trial).
-
-    Raises
-    ------
-    DatasetNotFoundError
-        Where the data directory does not hold the file.
-    """
-    from ._describe import describe_trials
-
-    return describe_trials(NAME, load(data_dir, **options))
+describe = describe_by_loading(
+    NAME, load, "60 kB", note='(``kind`` is ``"rates"``: one sample per trial)'
+)

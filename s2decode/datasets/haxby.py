@@ -37,7 +37,7 @@ import xarray as xr
 from .._checks import check_option
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, dataset_path, download, staged_download
-from ._describe import options_check
+from ._describe import describe_doc, options_check
 
 NAME = "haxby"
 FOLDER = "fmri/haxby2001_sub001"
@@ -525,17 +525,12 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
+@describe_doc
 def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     """What :func:`load` would return with these options, from the events tables (or
     ``labels.txt``) and the NIfTI headers (no volume is read).
 
-    Parameters
-    ----------
-    data_dir : path-like | None
-        As in :func:`load`.
-    **options
-        Options of :func:`load`, with its defaults (those that do not change the trials'
-        shape, and names it does not take, are ignored).
+    %(parameters)s
 
     Returns
     -------

@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..paths import get_data_dir
 from ..spiketrains import SpikeTrains
-from ._base import dataset_path, download, staged_download
-from ._describe import options_check
+from ._base import OneFile, dataset_path
+from ._describe import describe_by_loading, options_check
 
 NAME = "kramer_stn"
 FOLDER = "spikes/kramer"
@@ -37,6 +36,10 @@ _URL = (
 )
 # sha256 of the copy in the data directory (taken from the repository at the commit above)
 _SHA256 = "785262e6607596c375f515f100ea290527f68432cf187ff92ba51a593b2057d4"
+# present() and fetch(): the file, downloaded from the book's repository (10 kB).
+_FILE = OneFile(NAME, FOLDER, FNAME, _URL, _SHA256)
+present = _FILE.present
+fetch = _FILE.fetch
 
 
 def _read_mat(fname: Path) -> dict:
@@ -120,25 +123,6 @@ def load(
     return result
 
 
-def present(data_dir: str | os.PathLike | None = None) -> bool:
-    """Whether the data directory holds the file :func:`load` reads."""
-    return (get_data_dir(data_dir) / FOLDER / FNAME).is_file()
-
-
-def fetch(data_dir: str | os.PathLike | None = None) -> Path:
-    """Download ``10_spikes-1.mat`` (10 kB) from the book's repository, checking its sha256.
-
-    Returns
-    -------
-    path : pathlib.Path
-        The dataset folder ``<data_dir>/spikes/kramer``.
-    """
-    folder = get_data_dir(data_dir) / FOLDER
-    with staged_download(NAME, folder, _URL) as stage:
-        download(_URL, f"sha256:{_SHA256}", stage, fname=FNAME, present_in=folder)
-    return folder
-
-
 @options_check
 def check_options(**options) -> list[tuple[str, str]]:
     from ._describe import collect, number_problem, order_problem
@@ -162,27 +146,4 @@ def check_options(**options) -> list[tuple[str, str]]:
     return problems
 
 
-def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
-    """What :func:`load` returns with these options: the file (10 kB) is loaded.
-
-    Parameters
-    ----------
-    data_dir : path-like | None
-        As in :func:`load`.
-    **options
-        Options of :func:`load` (``return_spike_times`` is ignored).
-
-    Returns
-    -------
-    description : dict
-        See :func:`s2decode.datasets.describe`.
-
-    Raises
-    ------
-    DatasetNotFoundError
-        Where the data directory does not hold the file.
-    """
-    from ._describe import describe_trials
-
-    options.pop("return_spike_times", None)
-    return describe_trials(NAME, load(data_dir, **options))
+describe = describe_by_loading(NAME, load, "10 kB", ignored=("return_spike_times",))
