@@ -95,6 +95,18 @@ def _check_3d(X: Any, who: str) -> np.ndarray:
     return X
 
 
+def _check_fitted_3d(estimator: BaseEstimator, X: Any, rows: str) -> np.ndarray:
+    """``X`` for ``estimator.transform``: fitted, 3-D, with the ``rows`` it was fitted on."""
+    check_is_fitted(estimator)
+    name = type(estimator).__name__
+    X = _check_3d(X, name)
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} {rows} but {name} was fitted with {estimator.n_features_in_}."
+        )
+    return X
+
+
 # --------------------------------------------------------------------------- transformers
 def _mean_over_time(X: np.ndarray) -> np.ndarray:
     return _check_3d(X, "time_mean").mean(axis=-1)
@@ -163,13 +175,7 @@ class LogBandPower(TransformerMixin, BaseEstimator):
         """Log band power, shape ``(n_trials, n_channels * n_bands)`` (channel-major)."""
         from mne.time_frequency import psd_array_welch
 
-        check_is_fitted(self)
-        X = _check_3d(X, type(self).__name__)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} channels but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}."
-            )
+        X = _check_fitted_3d(self, X, "channels")
         bands = self._check_params()
         n_fft = int(min(X.shape[-1], round(self.segment * self.sfreq)))
         psd, freqs = psd_array_welch(
@@ -252,13 +258,7 @@ class SpikeCounts(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Counts, shape ``(n_trials, n_units * n_bins)`` (unit-major)."""
-        check_is_fitted(self)
-        X = _check_3d(X, type(self).__name__)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} units but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}."
-            )
+        X = _check_fitted_3d(self, X, "units")
         per_bin = self._samples_per_bin(X.shape[-1])
         n_bins = X.shape[-1] // per_bin
         X = X[..., : n_bins * per_bin].reshape(len(X), X.shape[1], n_bins, per_bin)
