@@ -59,18 +59,27 @@ def _padded_starts(offsets: np.ndarray, extra: int) -> np.ndarray:
 
 
 @kernel
-def _spikes_or_edges(
-    out: np.ndarray, times: np.ndarray, offsets: np.ndarray, k: int, t0: float, t1: float
-) -> None:
-    """Write the spikes of train ``k`` into ``out``; an empty train as spikes at ``t0``, ``t1``.
+def _place_train(
+    out: np.ndarray, layout: Layout, starts: np.ndarray, k: int, lead: int, trail: int
+) -> tuple[float, float, int, int]:
+    """Write the spikes of train ``k`` into its slots of ``out``, after ``lead`` of them.
 
-    (PySpike's rule for an empty train in both distances.)
+    Train ``k`` has the slots ``[starts[k], starts[k + 1])``, ``lead`` and ``trail`` of them
+    for the caller's extra values; an empty train is written as spikes at ``t_start`` and
+    ``t_stop`` (PySpike's rule in both distances). Returns the train's ``t_start``,
+    ``t_stop``, first slot ``p`` and number of spikes ``n`` (in ``out[p + lead:][:n]``).
     """
+    times, offsets, n_neurons, t_start, t_stop = layout
+    t0 = t_start[k // n_neurons]
+    t1 = t_stop[k // n_neurons]
+    p = starts[k]
+    n = starts[k + 1] - p - lead - trail
     if offsets[k + 1] > offsets[k]:
-        out[:] = times[offsets[k] : offsets[k + 1]]
+        out[p + lead : p + lead + n] = times[offsets[k] : offsets[k + 1]]
     else:
-        out[0] = t0
-        out[1] = t1
+        out[p + lead] = t0
+        out[p + lead + 1] = t1
+    return t0, t1, p, n
 
 
 # --------------------------------------------------------------------------- ISI-distance
@@ -84,17 +93,13 @@ def _prepare_isi(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     at ``t_start`` and ``t_stop``. Train ``k`` lives in ``[starts[k], starts[k + 1])``
     (``starts`` is returned third).
     """
-    times, offsets, n_neurons, t_start, t_stop = layout
+    offsets = layout[1]
     starts = _padded_starts(offsets, 1)
     n_trains = offsets.shape[0] - 1
     padded = np.empty(starts[n_trains])
     nu = np.empty(starts[n_trains])
     for k in prange(n_trains):
-        t0 = t_start[k // n_neurons]
-        t1 = t_stop[k // n_neurons]
-        p = starts[k]
-        n = starts[k + 1] - p - 1
-        _spikes_or_edges(padded[p : p + n], times, offsets, k, t0, t1)
+        t0, t1, p, n = _place_train(padded, layout, starts, k, 0, 1)
         padded[p + n] = np.inf
         s = padded[p : p + n]
         for q in range(1, n):
@@ -187,19 +192,15 @@ def _prepare_spike(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     Train ``k`` lives in ``[starts[k], starts[k + 1])`` (``m + 2`` slots; ``starts`` is
     returned last).
     """
-    times, offsets, n_neurons, t_start, t_stop = layout
+    offsets = layout[1]
     starts = _padded_starts(offsets, 2)
     n_trains = offsets.shape[0] - 1
     knots = np.empty(starts[n_trains])
     nxt = np.empty(starts[n_trains])
     isi = np.empty(starts[n_trains])
     for k in prange(n_trains):
-        t0 = t_start[k // n_neurons]
-        t1 = t_stop[k // n_neurons]
-        p = starts[k]
-        m = starts[k + 1] - p - 2
+        t0, t1, p, m = _place_train(knots, layout, starts, k, 1, 1)
         e = knots[p + 1 : p + 1 + m]
-        _spikes_or_edges(e, times, offsets, k, t0, t1)
         knots[p] = min(t0, 2 * e[0] - e[1]) if m > 1 else t0
         knots[p + m + 1] = max(t1, 2 * e[m - 1] - e[m - 2]) if m > 1 else t1
         isi[p] = max(e[0] - t0, e[1] - e[0]) if m > 1 else e[0] - t0
