@@ -436,3 +436,23 @@ def test_variant_rows_and_the_first_splits(quick, tmp_path):
     with pytest.raises(ValueError, match="max_splits must be a positive integer"):
         run_pipeline(spec, tmp_path / "bad", workers=0, cache=False, progress=False,
                      log=lambda _: None, max_splits=0)  # fmt: skip
+
+
+def test_the_s2decoder_row_is_s2decoder(quick):
+    """The row labelled S2Decoder scores as S2Decoder itself (its choice of feature sets
+    included) cross-validated on the same splits."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from s2decode.estimators import S2Decoder
+    from s2decode.pipeline.data import dataset_subjects, load_subject
+
+    spec, base, _ = quick
+    assert spec.decoder.label == "S2Decoder" and spec.decoder.select_features
+    (subject,) = dataset_subjects(spec)
+    trials = load_subject(spec, subject)
+    decoder = S2Decoder(**spec.featurizer_params())
+    cv = StratifiedKFold(spec.cv.n_splits, shuffle=True, random_state=spec.seed)
+    y_pred = cross_val_predict(decoder, trials, trials["y"].values.astype(str), cv=cv)
+    preds = pd.read_csv(base / "out" / "predictions.csv", dtype={"y_pred": str})
+    mine = preds[preds.method == "S2Decoder"].sort_values("trial")
+    np.testing.assert_array_equal(mine["y_pred"].to_numpy(), y_pred)

@@ -547,3 +547,20 @@ def test_a_peer_may_be_given_its_label():
     errors = dict(_errors(peers=["csp_lda"], variants=[{"label": "CSP + LDA (MNE)",
                                                         "net": {"kappa": 0}}]))  # fmt: skip
     assert "already names peers[0]" in errors["variants[0].label"]
+
+
+def test_select_features_and_epochs_input():
+    assert _spec(decoder={"select_features": False}).decoder.label == (
+        "S2 features + shrinkage LDA [all sets]"
+    )
+    assert _spec(decoder={"estimator": "logistic", "select_features": False}).decoder.label == (
+        "S2 features + logistic regression [all sets]"
+    )
+    errors = dict(_errors(dataset="kramer_stn", features={"input": "epochs"}))
+    assert "'epochs' reads EEG electrodes" in errors["features.input"]
+    eeg = {"name": "eegbci", "options": {"method": None}}
+    assert _spec(dataset=eeg, features={"input": "epochs"}).features.input == "epochs"
+    assert (
+        _spec(dataset=eeg, features={"input": "epochs"}).fingerprint()
+        != _spec(dataset=eeg).fingerprint()
+    )

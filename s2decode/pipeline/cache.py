@@ -25,8 +25,9 @@ from .._io_utils import atomic_write_netcdf
 
 #: Folder of the feature entries inside the s2decode cache directory.
 CACHE_SUBDIR = "pipeline-features"
-#: What each feature column is (S2Featurizer.transform_xarray's coordinates).
-COLUMNS = ("metric", "element", "window")
+#: What each feature column is: S2Featurizer.transform_xarray's coordinates and the feature
+#: set it belongs to (which S2Decoder's choice of feature sets reads).
+COLUMNS = ("metric", "element", "window", "feature_set")
 
 
 def data_fingerprint(trials: xr.DataArray) -> str:

@@ -168,10 +168,36 @@ def guarded(func, *args, **kwargs):
         return TaskFailure(err, text)
 
 
+def s2_input(spec, trials: xr.DataArray) -> tuple[Any, dict[str, Any]]:
+    """What S2-Net reads of the trials (``features.input``), and the estimator parameters
+    that go with it: the DataArray itself, or for ``"epochs"`` its values with the
+    ``info`` of its EEG channels (:func:`s2decode.atlas.eeg_info`)."""
+    if spec.features.input == "trials":
+        return trials, {}
+    from ..atlas import eeg_info
+
+    if "channel" not in trials.dims:
+        raise ValueError(
+            f"features.input='epochs' reads EEG electrodes, but these trials are on "
+            f"{trials.dims[1]!r}; load the electrodes (dataset option method: null) or use "
+            "features.input='trials'."
+        )
+    return np.asarray(trials.values), {
+        "info": eeg_info(trials["channel"].values, float(trials.attrs["sfreq"]))
+    }
+
+
 def _featurizer(spec, trials: xr.DataArray):
+    """The unfitted S2Featurizer of a pipeline, and the input it reads of ``trials``."""
     from ..estimators import S2Featurizer, input_kind
 
-    return S2Featurizer(config=spec.s2_config(input_kind(trials)), **spec.featurizer_params())
+    X, params = s2_input(spec, trials)
+    config = spec.s2_config(input_kind(X, **params))
+    return S2Featurizer(config=config, **spec.featurizer_params(), **params), X
+
+
+def _labels(trials: xr.DataArray) -> np.ndarray:
+    return np.asarray(trials.coords["y"].values).astype(str)
 
 
 def describe(trials: xr.DataArray) -> dict[str, Any]:
@@ -202,16 +228,43 @@ def concat_subjects(*trials: xr.DataArray) -> xr.DataArray:
 
 def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
     """Fit S2Featurizer on the training trials and featurize the fold (a worker task)."""
+    from ..estimators.decoder import feature_set_columns
+
     start = time.perf_counter()
-    feat = _featurizer(spec, trials).fit(trials[train])
-    X_test = feat.transform_xarray(trials[test])
+    feat, X = _featurizer(spec, trials)
+    feat.fit(X[train], _labels(trials)[train])
+    X_test = feat.transform_xarray(X[test])
+    columns = {c: np.asarray(X_test[c].values) for c in COLUMNS if c in X_test.coords}
+    columns["feature_set"] = np.empty(X_test.sizes["feature"], dtype=object)
+    for name, cols in feature_set_columns(feat).items():
+        columns["feature_set"][cols] = name
+    columns["feature_set"] = columns["feature_set"].astype(str)
     return {
-        "X_train": feat.transform(trials[train]),
+        "X_train": feat.transform(X[train]),
         "X_test": X_test.values,
         "names": [str(n) for n in X_test["feature"].values],
-        "columns": {c: np.asarray(X_test[c].values) for c in COLUMNS},
+        "columns": columns,
         "seconds": time.perf_counter() - start,
     }
+
+
+def fit_final(spec, unit: dict[str, Any], y_train: np.ndarray):
+    """The S2 row's final estimator fitted on a unit's training features, and the columns
+    it reads: every column, or (``decoder.select_features``) the feature sets that
+    :func:`s2decode.estimators.decoder.choose_feature_sets` chooses, as S2Decoder does."""
+    from ..estimators.decoder import choose_feature_sets
+
+    estimator = spec.final_estimator()
+    X_train = np.asarray(unit["X_train"])
+    sets = np.asarray(unit["columns"]["feature_set"]).astype(str)
+    columns = {name: np.flatnonzero(sets == name) for name in dict.fromkeys(sets)}
+    cols = np.arange(X_train.shape[1])
+    if spec.decoder.select_features and len(columns) > 1:
+        chosen, _ = choose_feature_sets(
+            estimator, X_train, y_train, columns, classification=True, random_state=spec.seed
+        )
+        cols = np.concatenate([columns[name] for name in chosen])
+    return estimator.fit(X_train[:, cols], y_train), cols
 
 
 def _seeded_peer(peer, trials: xr.DataArray, seed: int):
@@ -258,21 +311,26 @@ def fused_unit(
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    from ..estimators import S2StackingClassifier
+    from ..estimators import S2Decoder, S2StackingClassifier
 
     start = time.perf_counter()
-    s2 = Pipeline([("s2", _featurizer(spec, trials)), ("final", spec.final_estimator())])
+    featurizer, X = _featurizer(spec, trials)
+    s2 = S2Decoder(
+        **featurizer.get_params(deep=False),
+        estimator=spec.final_estimator(),
+        select_features=spec.decoder.select_features,
+    )
     named = []
     for peer in spec.decoder.fuse_with:
         label, estimator = _seeded_peer(peer, trials, spec.seed)
-        # the peers take arrays; the fused decoder passes them the trials' DataArray
+        # the peers take arrays; the fused decoder may pass them the trials' DataArray
         named.append((label, Pipeline([("values", FunctionTransformer(np.asarray)),
                                        ("peer", estimator)])))  # fmt: skip
     fused = S2StackingClassifier(s2, named, cv=spec.decoder.fusion_cv, random_state=spec.seed)
-    y = np.asarray(trials.coords["y"].values).astype(str)
+    y = _labels(trials)
     with use_log_level("error"):
-        fused.fit(trials[train], y[train], groups=None if groups is None else groups[train])
-        y_pred = np.asarray(fused.predict(trials[test])).astype(str)
+        fused.fit(X[train], y[train], groups=None if groups is None else groups[train])
+        y_pred = np.asarray(fused.predict(X[test])).astype(str)
     return {
         "y_pred": y_pred,
         "peer": fused.peer_name_,
@@ -297,10 +355,10 @@ def warm_up(spec, trials: xr.DataArray, per_class: int = 2) -> dict[str, Any]:
     start = time.perf_counter()
     kernels = get_cache_dir() / "brian2"
     before = sum(1 for _ in kernels.rglob("*")) if kernels.is_dir() else 0
-    y = np.asarray(trials.coords["y"].values).astype(str)
+    y = _labels(trials)
     pick = np.sort(np.concatenate([np.flatnonzero(y == c)[:per_class] for c in np.unique(y)]))
-    few = trials[pick]
-    _featurizer(spec, few).fit(few).transform(few)
+    feat, X = _featurizer(spec, trials[pick])
+    feat.fit(X, y[pick]).transform(X)
     after = sum(1 for _ in kernels.rglob("*")) if kernels.is_dir() else 0
     return {"seconds": time.perf_counter() - start, "compiled": after > before}
 
@@ -309,8 +367,12 @@ def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dat
     """Diagnostics of one trial for the report: S2Featurizer fitted on the subject's trials."""
     from ..estimators import example_dataset
 
-    feat = _featurizer(spec, trials).fit(trials)
-    return example_dataset(feat, trials, index=index, subject=subject)
+    feat, X = _featurizer(spec, trials)
+    y = _labels(trials)
+    feat.fit(X, y)
+    example = example_dataset(feat, X, index=index, subject=subject)
+    example.attrs["y"] = str(y[index])  # an epochs array carries no labels
+    return example
 
 
 # ---------------------------------------------------------------------------- planning
@@ -742,13 +804,13 @@ def run_pipeline(
         y = np.concatenate([info[m]["y"] for m in split.members])
         for v, (label, family, row_spec) in enumerate(rows):
             res = results[(v, i)]
-            final = row_spec.final_estimator().fit(res["X_train"], y[split.train])
+            final, cols = fit_final(row_spec, res, y[split.train])
             row, preds = _score_rows(
                 split,
                 label,
                 family,
                 y[split.test],
-                np.asarray(final.predict(res["X_test"])).astype(str),
+                np.asarray(final.predict(np.asarray(res["X_test"])[:, cols])).astype(str),
                 len(split.train),
                 res["seconds"],
             )

@@ -307,6 +307,12 @@ class FeaturesSpec(_Section):
         A band's envelope or the band-limited signal as the input current.
     n_components : int | None
         Components per band (CSP) or class (xDAWN), or nodes kept by the ANOVA screen.
+    input : {"trials", "epochs"}
+        What S2-Net reads: the trials DataArray (its nodes, their positions and networks),
+        or, for EEG electrodes, their values as MNE epochs with the channels' standard 10-05
+        positions (:func:`s2decode.atlas.eeg_info`), so that a source projection, the
+        parcels' orientation and the CSP components' places are learned in each training
+        fold (S2Decoder's ``info=`` input).
     """
 
     sets: list[FeatureSet] = Field(default_factory=lambda: list(DEFAULT_FEATURES), min_length=1)
@@ -321,6 +327,7 @@ class FeaturesSpec(_Section):
     bands: Literal["auto"] | list[tuple[PositiveFloat, PositiveFloat]] | None = "auto"
     band_coding: Literal["amplitude", "signal"] = "amplitude"
     n_components: PositiveInt | None = None
+    input: Literal["trials", "epochs"] = "trials"
 
     @field_validator("bands")
     @classmethod
@@ -449,6 +456,11 @@ class DecoderSpec(_Section):
         name. ``[]``: no fused row.
     fusion_cv : int
         Folds of that inner cross-validation (at least 2); each costs a fit of S2-Net.
+    select_features : bool
+        Choose the feature sets the final estimator gets by an inner cross-validation on
+        the training trials' features, as :class:`~s2decode.estimators.S2Decoder` does
+        (``select_features=True``, its default); ``False``: every set of
+        ``features.sets``.
     """
 
     estimator: Literal["lda", "logistic", "svc"] = "lda"
@@ -456,6 +468,7 @@ class DecoderSpec(_Section):
     class_weight: Literal["balanced"] | None = None
     fuse_with: list[PeerSpec] = Field(default_factory=list)
     fusion_cv: int = Field(3, ge=2)
+    select_features: bool = True
 
     @field_validator("fuse_with", mode="before")
     @classmethod
@@ -464,15 +477,19 @@ class DecoderSpec(_Section):
 
     @property
     def label(self) -> str:
-        """How the scores name the S2 row: ``"S2Decoder"`` for S2Decoder's own final
-        estimator (shrinkage LDA), else what ran, e.g. ``"S2 features + logistic
-        regression [C=0.1, balanced]"``."""
-        if self.estimator == "lda":
+        """How the scores name the S2 row: ``"S2Decoder"`` for S2Decoder itself (its
+        final estimator, shrinkage LDA, and its choice of feature sets), else what ran,
+        e.g. ``"S2 features + logistic regression [C=0.1, balanced]"`` (``all sets``
+        where ``select_features`` is off)."""
+        if self.estimator == "lda" and self.select_features:
             return "S2Decoder"
-        name = {"logistic": "logistic regression", "svc": "linear SVC"}[self.estimator]
+        name = {"lda": "shrinkage LDA", "logistic": "logistic regression", "svc": "linear SVC"}
         params = [f"C={self.C:g}"] if self.C != 1.0 else []
         params += ["balanced"] if self.class_weight == "balanced" else []
-        return f"S2 features + {name}" + (f" [{', '.join(params)}]" if params else "")
+        params += [] if self.select_features else ["all sets"]
+        return f"S2 features + {name[self.estimator]}" + (
+            f" [{', '.join(params)}]" if params else ""
+        )
 
     @model_validator(mode="after")
     def _check_lda(self) -> DecoderSpec:
@@ -847,6 +864,14 @@ class PipelineSpec(_Section):
                         ),
                     )
                 )
+        if self.features.input == "epochs" and (kind != "continuous" or name == "haxby"):
+            out.append(
+                (
+                    ("features", "input"),
+                    f"'epochs' reads EEG electrodes, and the trials of {name!r} are "
+                    f"{'fMRI voxels or parcels' if name == 'haxby' else repr(kind)}; use 'trials'",
+                )
+            )
         windows = self.features.windows
         tmin, tmax = given.get("tmin"), given.get("tmax")
         if kind != "rates" and windows is not None and (tmin is not None or tmax is not None):
