@@ -67,3 +67,13 @@ def seitzman() -> Atlas:
 def atlas8() -> Atlas:
     """8 Seitzman parcels: 4 Visual, 4 DefaultMode (small networks, fast simulations)."""
     return seitzman_subset({"Visual": 4, "DefaultMode": 4})
+
+
+@pytest.fixture(scope="session")
+def pyspike():
+    """PySpike, the peer the SPIKE measures are compared with; the test is skipped without it.
+
+    Only the comparisons with the peer need it: those with the plain references
+    (``tests/sync_reference.py``) run either way.
+    """
+    return pytest.importorskip("pyspike")

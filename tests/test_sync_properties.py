@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import s2decode.sync as sync  # noqa: E402
+import s2decode.sync as sync
 
 T0, T1 = 0.0, 1.0
 
