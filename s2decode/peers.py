@@ -644,6 +644,12 @@ def _tangent_space_lr_factory(
     return tangent_space_lr(sfreq, band=_band(band), estimator=estimator, C=C)
 
 
+def _xdawn_tangent_space_lr_factory(
+    trials: xr.DataArray, *, n_filters: int = 2, C: float = 1.0
+) -> Pipeline:
+    return xdawn_tangent_space_lr(n_filters=n_filters, C=C)
+
+
 def _bandpower_lr_factory(
     trials: xr.DataArray,
     *,
@@ -698,6 +704,12 @@ PEERS: Mapping[str, PeerInfo] = _registry(
         "Riemann tangent space + LR (pyRiemann)",
         ("continuous",),
         _tangent_space_lr_factory,
+    ),
+    PeerInfo(
+        "xdawn_tangent_space_lr",
+        "xDAWN covariances + tangent space + LR (pyRiemann)",
+        ("continuous",),
+        _xdawn_tangent_space_lr_factory,
     ),
     PeerInfo("bandpower_lr", "log band power + LR", ("continuous",), _bandpower_lr_factory),
     PeerInfo("anova_svc", "ANOVA + linear SVC", ("continuous", "rates"), _anova_svc_factory),

@@ -90,6 +90,7 @@ def test_registry_names_and_read_only():
     expected = {
         "csp_lda",
         "tangent_space_lr",
+        "xdawn_tangent_space_lr",
         "bandpower_lr",
         "anova_svc",
         "nilearn_decoder",
