@@ -277,6 +277,19 @@ def resampled_length(n_times: int, old: float, new: float) -> int:
     return round(n_times * float(new) / float(old))
 
 
+def projection_problems(problems: list[tuple[str, str]], options: Mapping[str, Any]) -> None:
+    """Append the problems of an EEG loader's projection options, ``method`` and
+    ``orientation`` (as :func:`s2decode.io.eeg.epochs_to_trials` takes them)."""
+    from ..atlas.projection import PROJECTION_METHODS
+
+    if "method" in options:
+        collect(
+            problems, "method", choice_problem(options["method"], PROJECTION_METHODS, none=True)
+        )
+    if "orientation" in options:
+        collect(problems, "orientation", choice_problem(options["orientation"], ("data", "kernel")))
+
+
 def order_problem(
     problems: list[tuple[str, str]],
     options: Mapping[str, Any],

@@ -322,8 +322,13 @@ def fetch(
 
 @options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    from ..atlas.projection import PROJECTION_METHODS
-    from ._describe import choice_problem, collect, number_problem, order_problem
+    from ._describe import (
+        choice_problem,
+        collect,
+        number_problem,
+        order_problem,
+        projection_problems,
+    )
 
     problems: list[tuple[str, str]] = []
     if "subject" in options:
@@ -363,12 +368,7 @@ def check_options(**options) -> list[tuple[str, str]]:
     order_problem(problems, options, "l_freq", "h_freq", (1.0, 40.0))
     if "rest" in options and not isinstance(options["rest"], bool):
         problems.append(("rest", f"{options['rest']!r} is not allowed; give true or false"))
-    if "method" in options:
-        collect(
-            problems, "method", choice_problem(options["method"], PROJECTION_METHODS, none=True)
-        )
-    if "orientation" in options:
-        collect(problems, "orientation", choice_problem(options["orientation"], ("data", "kernel")))
+    projection_problems(problems, options)
     baseline = options.get("baseline")
     if baseline is not None and not (
         isinstance(baseline, list | tuple)

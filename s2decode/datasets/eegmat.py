@@ -304,8 +304,7 @@ def fetch(
 
 @options_check
 def check_options(**options) -> list[tuple[str, str]]:
-    from ..atlas.projection import PROJECTION_METHODS
-    from ._describe import choice_problem, collect, number_problem, order_problem
+    from ._describe import collect, number_problem, order_problem, projection_problems
 
     problems: list[tuple[str, str]] = []
     if "window" in options:
@@ -317,12 +316,7 @@ def check_options(**options) -> list[tuple[str, str]]:
         if key in options:
             collect(problems, key, number_problem(options[key], low=0, low_open=True, none=True))
     order_problem(problems, options, "l_freq", "h_freq", (None, None))
-    if "method" in options:
-        collect(
-            problems, "method", choice_problem(options["method"], PROJECTION_METHODS, none=True)
-        )
-    if "orientation" in options:
-        collect(problems, "orientation", choice_problem(options["orientation"], ("data", "kernel")))
+    projection_problems(problems, options)
     return problems
 
 
