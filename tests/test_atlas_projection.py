@@ -30,19 +30,14 @@ from s2decode.atlas.projection import (
     sensor_positions,
 )
 
+from .conftest import assert_close_to_scale
+
 # the 64 channels of the PhysioNet EEGBCI cap (after mne.datasets.eegbci.standardize)
 CAP64 = (
     "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6 Fp1 Fpz "
     "Fp2 AF7 AF3 AFz AF4 AF8 F7 F5 F3 F1 Fz F2 F4 F6 F8 FT7 FT8 T7 T8 T9 T10 TP7 TP8 P7 P5 "
     "P3 P1 Pz P2 P4 P6 P8 PO7 PO3 POz PO4 PO8 O1 Oz O2 Iz"
 ).split()
-
-
-def _assert_close(actual, expected, rtol=1e-10):
-    """Equal to ``rtol`` of the values' scale, the way two summation orders can agree: an
-    entry near zero gets the same absolute slack as the largest one."""
-    expected = np.asarray(expected)
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
 
 
 def _info(names=CAP64, sfreq=160.0):
@@ -139,7 +134,7 @@ def test_reduce_parcel_kernel_rank_one_and_sign():
     assert explained == pytest.approx(1.0)
     # the row is the pattern scaled by the norm of the directions / sqrt(n_sources)
     scale = np.linalg.norm(directions) / np.sqrt(4)
-    _assert_close(row, scale * channel_pattern)
+    assert_close_to_scale(row, scale * channel_pattern)
     # outward pointing the other way flips the sign
     flipped, _ = reduce_parcel_kernel(kernel, outward=-directions)
     np.testing.assert_allclose(flipped, -row)
@@ -163,7 +158,7 @@ def test_sensor_covariance_matches_numpy():
     cov = sensor_covariance(data)
     centred = data - data.mean(axis=-1, keepdims=True)
     flat = centred.transpose(1, 0, 2).reshape(4, -1)
-    _assert_close(cov, flat @ flat.T / (flat.shape[1] - 1))  # einsum vs BLAS
+    assert_close_to_scale(cov, flat @ flat.T / (flat.shape[1] - 1))  # einsum vs BLAS
     with pytest.raises(ValueError, match="n_times"):
         sensor_covariance(np.zeros((2, 3, 1)))
 
@@ -183,7 +178,7 @@ def test_average_reference_matrix_removes_common_mode():
     ref = average_reference_matrix(5)
     np.testing.assert_allclose(ref @ np.ones(5), 0.0, atol=1e-12)
     x = np.arange(5.0)
-    _assert_close(ref @ x, x - x.mean())  # one entry is 0: BLAS may leave 1e-16 there
+    assert_close_to_scale(ref @ x, x - x.mean())  # one entry is 0: BLAS may leave 1e-16 there
 
 
 # --- projectors ------------------------------------------------------------------------
@@ -202,7 +197,7 @@ def test_sensor_distance_projector(atlas, info64):
     data = np.random.default_rng(3).standard_normal((2, 64, 10))
     out = proj.transform(data)
     assert out.shape == (2, atlas.n_parcels, 10)
-    _assert_close(out[1], proj.filters_ @ data[1])  # tensordot vs matmul
+    assert_close_to_scale(out[1], proj.filters_ @ data[1])  # tensordot vs matmul
 
 
 def test_source_projector_structure(eloreta, atlas):
@@ -243,7 +238,9 @@ def test_transform_picks_channels_by_name(eloreta):
     order = rng.permutation(64)
     names = [CAP64[i] for i in order]
     # permuted channels: the same sums in another order
-    _assert_close(eloreta.transform(data[:, order], ch_names=names), eloreta.transform(data))
+    assert_close_to_scale(
+        eloreta.transform(data[:, order], ch_names=names), eloreta.transform(data)
+    )
     with pytest.raises(ValueError, match="lack channels"):
         eloreta.transform(data[:, :10], ch_names=CAP64[:10])
     with pytest.raises(ValueError, match="64"):

@@ -21,15 +21,10 @@ from s2decode.io.eeg import (
 )
 from s2decode.trials import check_trials
 
+from .conftest import assert_close_to_scale
+
 SFREQ = 100.0
 EEG = ["Fp1", "Fp2", "F3", "Fz", "F4", "C3", "Cz", "C4", "P3", "Pz", "P4", "O1", "Oz", "O2"]
-
-
-def _assert_close(actual, expected, rtol=1e-10):
-    """Equal to ``rtol`` of the signals' scale: parcel signals (~1e-14 Am) cross zero, where
-    a purely relative tolerance would demand the same BLAS rounding on every CPU."""
-    expected = np.asarray(expected)
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
 
 
 def _raw(names=None, n_seconds=30.0, annotations=True, stim=False, seed=0):
@@ -277,13 +272,13 @@ def test_trials_on_parcels_by_source_model(epochs):
 
     sensors = epochs.get_data(picks=projector.ch_names_)
     refit = SourceProjector(atlas, spacing=15.0).fit(epochs.info, sensor_covariance(sensors))
-    _assert_close(trials.values, refit.transform(sensors))
+    assert_close_to_scale(trials.values, refit.transform(sensors))
     # the given projector was not modified
     before = projector.filters_.copy()
     epochs_to_trials(epochs, projector=projector, orientation="data")
     np.testing.assert_array_equal(projector.filters_, before)
     kernel = epochs_to_trials(epochs, projector=projector, orientation="kernel")
-    _assert_close(kernel.values, projector.transform(sensors))
+    assert_close_to_scale(kernel.values, projector.transform(sensors))
 
 
 def test_orientation_per_group(epochs):
@@ -295,7 +290,7 @@ def test_orientation_per_group(epochs):
 
     left = np.flatnonzero(epochs.metadata["label"] == "left")
     own = projector.reorient(sensor_covariance(sensors[left])).transform(sensors[left])
-    _assert_close(trials.values[left], own)
+    assert_close_to_scale(trials.values[left], own)
 
 
 def test_projector_for_other_channels_is_refitted(epochs):
