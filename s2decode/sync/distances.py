@@ -401,10 +401,8 @@ def spike_distance_matrix(
 
     Parameters
     ----------
-    spike_trains : list of array-like | SpikeTrains
-        A list of 1-D arrays of sorted spike times in seconds, or a batched ``SpikeTrains``.
-    t_start, t_stop : float | None
-        Observation window in seconds (required with a list).
+    spike_trains, t_start, t_stop
+        As in :func:`isi_distance_matrix`.
     mrts : float | "auto" | None
         Minimum relevant time scale of the adaptive SPIKE-distance (A-SPIKE).
     rate_independent : bool
