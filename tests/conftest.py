@@ -1,5 +1,6 @@
 """Shared fixtures: the data directory of real recordings (skipped cleanly where absent), the
-recordings several test modules read, and the small atlases they build networks on."""
+recordings several test modules read, the small atlases they build networks on, the optional
+peer library the synchrony measures are compared with, and a scale-aware tolerance."""
 
 from __future__ import annotations
 
