@@ -187,7 +187,8 @@ def describe_by_loading(
         ignored=f" ({listed} {'is' if len(ignored) == 1 else 'are'} ignored)" if ignored else "",
         note=f" {note}" if note else "",
     )
-    describe.__module__ = load.__module__
+    describe.__module__ = load.__module__  # it is the module's own describe
+    describe.__qualname__ = "describe"
     return describe
 
 
