@@ -225,13 +225,13 @@ def test_from_trials(small_atlas):
 def test_correlation_weights_edge_cases(small_atlas):
     data = _chain_data(n_trials=30, n_times=1)
     data[:, 5] = 1.0  # a constant node
-    w = correlation_weights(_trials(small_atlas, data, kind="rates"))
+    w = correlation_weights(_trials(small_atlas, data, measure="rates"))
     assert np.all(w[5] == 0) and np.all(w[:, 5] == 0)
     assert w[0, 1] > 0.4  # across-trial correlation with one sample per trial
     with pytest.raises(ValueError, match="at least 3"):
-        correlation_weights(_trials(small_atlas, data[:2], kind="rates"))
+        correlation_weights(_trials(small_atlas, data[:2], measure="rates"))
     with pytest.raises(ValueError, match="`estimator`"):
-        correlation_weights(_trials(small_atlas, data, kind="rates"), estimator="mi")
+        correlation_weights(_trials(small_atlas, data, measure="rates"), estimator="mi")
 
 
 # --------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_spike_inputs_drive_their_neurons(trials8):
     counts = make_trials(
         rng.poisson(0.03, size=(6, 5, 200)),
         sfreq=1000.0,
-        kind="spike_counts",
+        measure="spike_counts",
         modality="spikes",
         node_dim="unit",
         y=np.arange(6) % 2,

@@ -238,9 +238,9 @@ def test_input_kind_names_how_the_estimators_read_an_input(xy, info):
     assert input_kind(X, sfreq=100.0) == "signals"
     assert input_kind(np.ones((5, 3))) == "static"
     assert input_kind(pd.DataFrame(np.ones((5, 3)), columns=list("abc"))) == "static"
-    counts = make_trials(np.zeros((4, 2, 50)), sfreq=1000.0, y=[0, 1, 0, 1], kind="spike_counts")
+    counts = make_trials(np.zeros((4, 2, 50)), sfreq=1000.0, y=[0, 1, 0, 1], measure="spike_counts")
     assert input_kind(counts) == "spikes"
-    rates = make_trials(np.ones((4, 3, 1)), sfreq=1.0, y=[0, 1, 0, 1], kind="rates")
+    rates = make_trials(np.ones((4, 3, 1)), sfreq=1.0, y=[0, 1, 0, 1], measure="rates")
     assert input_kind(rates) == "static"
     spikes = SpikeTrains.from_lists([[np.array([0.1])], [np.array([0.2])]], 0.0, 1.0)
     assert input_kind(spikes) == "spikes"
