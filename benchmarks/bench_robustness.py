@@ -62,8 +62,7 @@ def _levels(jitters, noise) -> list[tuple[str, float]]:
 
 def kramer(data_dir, seed: int, n_jobs: int, jitters, noise) -> pd.DataFrame:
     """The recorded STN spikes, perturbed before every decoder (robustness_table)."""
-    import peers
-
+    from s2decode import peers
     from s2decode.datasets import load
     from s2decode.estimators import S2Decoder
     from s2decode.robustness import robustness_table
@@ -87,18 +86,22 @@ def kramer(data_dir, seed: int, n_jobs: int, jitters, noise) -> pd.DataFrame:
 
 def eegbci_s2net(data_dir, seed: int, n_jobs: int, jitters, noise, quick: bool) -> pd.DataFrame:
     """S2-Net's spikes driven by eegbci, perturbed between simulation and features."""
-    import peers
-    from decoding import MI_BANDS, eeg_info
+    from decoding import get_task
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
+    from s2decode import peers
+    from s2decode.atlas import eeg_info
     from s2decode.datasets import load
     from s2decode.estimators import S2Featurizer, default_classifier
     from s2decode.robustness import event_noise, jitter
 
+    # the decoding benchmark's bands for this task (its pipeline file)
+    mi_bands = get_task("eegbci_hands_feet").spec.features.bands
+
     trials = load("eegbci", data_dir, task="imagery", classes="hands_feet", method=None)
     X, y = np.asarray(trials.values), trials["y"].values
-    info = eeg_info(trials)
+    info = eeg_info(trials["channel"].values, float(trials.attrs["sfreq"]))
     folds = list(StratifiedKFold(N_FOLDS, shuffle=True, random_state=seed).split(X, y))
     if quick:
         folds = folds[:2]
@@ -122,7 +125,7 @@ def eegbci_s2net(data_dir, seed: int, n_jobs: int, jitters, noise, quick: bool) 
         for plasticity in (None, "ssdp"):
             fz = S2Featurizer(
                 info=info,
-                bands=MI_BANDS,
+                bands=tuple(tuple(b) for b in mi_bands),
                 plasticity=plasticity,
                 random_state=seed,
                 backend="cpp_standalone",

@@ -37,8 +37,7 @@ DATASETS = ("eegbci", "haxby")
 
 
 def eegbci_spikes(data_dir, seed: int, n_jobs: int):
-    from decoding import eeg_info
-
+    from s2decode.atlas import eeg_info
     from s2decode.datasets import load
     from s2decode.estimators import S2Featurizer
 
@@ -47,9 +46,10 @@ def eegbci_spikes(data_dir, seed: int, n_jobs: int):
         h_freq=30.0,
     )  # fmt: skip
     X, y = np.asarray(trials.values), trials["y"].values
+    info = eeg_info(trials["channel"].values, float(trials.attrs["sfreq"]))
     fz = S2Featurizer(
-        info=eeg_info(trials), spatial="none", bands=None, random_state=seed,
-        backend="cpp_standalone", n_jobs=n_jobs,
+        info=info, spatial="none", bands=None, random_state=seed, backend="cpp_standalone",
+        n_jobs=n_jobs,
     ).fit(X)  # fmt: skip
     return fz.simulate(X), y, fz.node_networks_, 0.25
 

@@ -33,13 +33,13 @@ smallest worst shortfall against the best peer (then the best mean).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -59,32 +59,56 @@ from s2decode.estimators.stacking import (  # noqa: E402
 OUT = HERE / "results" / "fusion_rules.md"
 
 
-def dev_tasks() -> list[decoding.Task]:
+@dataclass(frozen=True)
+class DevTask:
+    """A development task: a benchmark pipeline with another recording or draw."""
+
+    key: str
+    title: str
+    spec: Any
+
+
+def _changed(key: str, **options: Any):
+    """The benchmark task's pipeline with ``dataset.options`` changed."""
+    from s2decode.pipeline import PipelineSpec
+
+    data = decoding.get_task(key).spec.model_dump(mode="python")
+    data["dataset"]["options"] = {**data["dataset"]["options"], **options}
+    return PipelineSpec.from_dict(data, source=f"{key}.yaml (changed)")
+
+
+def dev_tasks() -> list[DevTask]:
     """The development tasks: none of them is one of the benchmark's eight."""
-    hands, lr = decoding.get_task("eegbci_hands_feet"), decoding.get_task("eegbci_left_right")
-    evoked = decoding.get_task("synthetic_evoked")
-    movement = {"task": "execution", "method": None}
     return [
-        dataclasses.replace(
-            hands,
-            key="movement_hands_feet",
-            title="eegbci S001 executed both fists vs both feet (runs 5, 9, 13)",
-            peer_options={**movement, "classes": "hands_feet"},
+        DevTask(
+            "movement_hands_feet",
+            "eegbci S001 executed both fists vs both feet (runs 5, 9, 13)",
+            _changed("eegbci_hands_feet", task="execution"),
         ),
-        dataclasses.replace(
-            lr,
-            key="movement_left_right",
-            title="eegbci S001 executed left vs right fist (runs 3, 7, 11)",
-            peer_options={**movement, "classes": "left_right"},
+        DevTask(
+            "movement_left_right",
+            "eegbci S001 executed left vs right fist (runs 3, 7, 11)",
+            _changed("eegbci_left_right", task="execution"),
         ),
-        dataclasses.replace(evoked, key="evoked_seed1"),
-        dataclasses.replace(
-            evoked,
-            key="evoked_seed2",
-            title="generated evoked responses, a second draw (seed 2)",
-            peer_options={**evoked.peer_options, "seed": 2},
+        DevTask(
+            "evoked_seed1",
+            decoding.get_task("synthetic_evoked").title,
+            decoding.get_task("synthetic_evoked").spec,
+        ),
+        DevTask(
+            "evoked_seed2",
+            "generated evoked responses, a second draw (seed 2)",
+            _changed("synthetic_evoked", seed=2),
         ),
     ]
+
+
+def load_trials(spec, data_dir=None):
+    """The task's trials (one subject), as its pipeline loads them."""
+    from s2decode.pipeline import dataset_subjects, load_subject
+
+    (subject,) = dataset_subjects(spec, data_dir)
+    return load_subject(spec, subject, data_dir)
 
 
 # ---------------------------------------------------------------------------- the rules
@@ -145,30 +169,32 @@ RULES: dict[str, Callable] = {
 
 
 # ---------------------------------------------------------------------------- the study
-def fold_probabilities(task, data, seed: int, n_jobs: int, memory: str):
-    """Per outer fold: inner out-of-fold and test probabilities of S2 and each peer."""
-    units = decoding.make_units(task, data.y, data.groups, seed)
-    batch = min(len(te) for _, _, splits in units for _, te in splits)
-    s2 = decoding.s2_estimators(task, data, seed, n_jobs, memory, batch)["S2Decoder"]
-    X_s2, _ = decoding.s2_input(task, data)
-    X_peer = np.asarray(data.peer.values)
-    peers = task.peers(data.peer)
-    codes = np.unique(data.y, return_inverse=True)[1]
+def fold_probabilities(task: DevTask, trials, seed: int, n_jobs: int):
+    """Per outer fold: inner out-of-fold and test probabilities of S2 and each peer, on
+    the pipeline's splits (stratified k-fold) and with its S2 decoder and peers."""
+    from s2decode.pipeline.run import pipeline_peer, s2_decoder
+
+    spec = task.spec
+    s2, X_s2 = s2_decoder(spec, trials)
+    s2.set_params(n_jobs=n_jobs)
+    X_peer = np.asarray(trials.values)
+    peers = dict(pipeline_peer(p, trials, spec.seed) for p in spec.peers)
+    y = np.asarray(trials["y"].values).astype(str)
+    codes = np.unique(y, return_inverse=True)[1]
+    outer = StratifiedKFold(spec.cv.n_splits, shuffle=True, random_state=seed)
     folds = []
-    for _, idx, splits in units:
-        for train, test in splits:
-            tr, te = idx[train], idx[test]
-            y_tr = codes[tr]
-            inner = StratifiedKFold(decoding.STACKING_CV, shuffle=True, random_state=seed)
-            p_s2_in = cross_val_predict(clone(s2), X_s2[tr], y_tr, cv=inner,
-                                        method="predict_proba")  # fmt: skip
-            p_s2_te = clone(s2).fit(X_s2[tr], y_tr).predict_proba(X_s2[te])
-            p_in, p_te = [], []
-            for est in peers.values():
-                p_in.append(cross_val_predict(clone(est), X_peer[tr], y_tr, cv=inner,
-                                              method="predict_proba"))  # fmt: skip
-                p_te.append(clone(est).fit(X_peer[tr], y_tr).predict_proba(X_peer[te]))
-            folds.append(((p_s2_in, p_in, y_tr), (p_s2_te, p_te, codes[te])))
+    for tr, te in outer.split(X_peer, codes):
+        y_tr = codes[tr]
+        inner = StratifiedKFold(spec.decoder.fusion_cv, shuffle=True, random_state=seed)
+        p_s2_in = cross_val_predict(clone(s2), X_s2[tr], y_tr, cv=inner,
+                                    method="predict_proba")  # fmt: skip
+        p_s2_te = clone(s2).fit(X_s2[tr], y_tr).predict_proba(X_s2[te])
+        p_in, p_te = [], []
+        for est in peers.values():
+            p_in.append(cross_val_predict(clone(est), X_peer[tr], y_tr, cv=inner,
+                                          method="predict_proba"))  # fmt: skip
+            p_te.append(clone(est).fit(X_peer[tr], y_tr).predict_proba(X_peer[te]))
+        folds.append(((p_s2_in, p_in, y_tr), (p_s2_te, p_te, codes[te])))
     return list(peers), folds
 
 
@@ -210,21 +236,20 @@ def _study(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     rows, shortfall = [], {name: [] for name in RULES}
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="s2decode-fusion-") as memory:
-        for task in dev_tasks():
-            t = time.perf_counter()
-            data = decoding.load_task(task, args.data_dir)
-            names, folds = fold_probabilities(task, data, args.seed, args.n_jobs, memory)
-            scores = score_rules(folds)
-            best = max(scores[f"peer {k}"] for k in range(len(names)))
-            best_name = names[int(np.argmax([scores[f"peer {k}"] for k in range(len(names))]))]
-            for name in RULES:
-                shortfall[name].append(scores[name] - best)
-            cells = " | ".join(f"{scores[name]:.3f}" for name in RULES)
-            rows.append(
-                f"| {task.key} | {best_name}: {best:.3f} | {scores['S2Decoder']:.3f} | {cells} |"
-            )
-            print(rows[-1], f"({time.perf_counter() - t:.0f} s)", flush=True)
+    for task in dev_tasks():
+        t = time.perf_counter()
+        trials = load_trials(task.spec, args.data_dir)
+        names, folds = fold_probabilities(task, trials, args.seed, args.n_jobs)
+        scores = score_rules(folds)
+        best = max(scores[f"peer {k}"] for k in range(len(names)))
+        best_name = names[int(np.argmax([scores[f"peer {k}"] for k in range(len(names))]))]
+        for name in RULES:
+            shortfall[name].append(scores[name] - best)
+        cells = " | ".join(f"{scores[name]:.3f}" for name in RULES)
+        rows.append(
+            f"| {task.key} | {best_name}: {best:.3f} | {scores['S2Decoder']:.3f} | {cells} |"
+        )
+        print(rows[-1], f"({time.perf_counter() - t:.0f} s)", flush=True)
     machine = decoding.machine_description()
     head = " | ".join(RULES)
     lines = [

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import nibabel as nib
 import numpy as np
@@ -205,10 +203,146 @@ def test_nilearn_decoder_peer_reads_the_mask_of_the_trials(tmp_path):
     assert _cv_accuracy(decoder, voxels, n_splits=3) >= 0.9
 
 
-def test_benchmark_module_reexports_the_same_objects():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "peers.py"
-    spec = importlib.util.spec_from_file_location("_s2decode_bench_peers_reexport", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for name in peers.__all__:
-        assert getattr(module, name) is getattr(peers, name), name
+# --------------------------------------------------------------------------- the builders
+def _oscillation_trials(n_trials=40, n_channels=6, n_times=200, seed=0):
+    """Two classes that differ by the power of a 10 Hz rhythm on two channels."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["a", "b"], n_trials // 2)
+    t = np.arange(n_times) / SFREQ
+    X = rng.standard_normal((n_trials, n_channels, n_times))
+    amp = np.where(y == "b", 3.0, 0.3)[:, None]
+    phase = rng.uniform(0, 2 * np.pi, (n_trials, 1))
+    rhythm = amp * np.sin(2 * np.pi * 10 * t + phase)
+    X[:, 0] += rhythm
+    X[:, 1] -= 0.5 * rhythm
+    return X, y
+
+
+def _score(estimator, X, y, n_splits=4):
+    cv = StratifiedKFold(n_splits, shuffle=True, random_state=0)
+    return cross_val_score(estimator, X, y, cv=cv, scoring="accuracy").mean()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: peers.csp_lda(SFREQ, band=(7.0, 30.0)),
+        lambda: peers.csp_lda(band=None),
+        lambda: peers.tangent_space_lr(SFREQ, band=(7.0, 30.0)),
+        lambda: peers.bandpower_lr(SFREQ),
+    ],
+    ids=["csp_lda", "csp_lda_broadband", "tangent_space_lr", "bandpower_lr"],
+)
+def test_eeg_peers_decode_a_rhythm_difference(make):
+    X, y = _oscillation_trials()
+    assert _score(make(), X, y) >= 0.9
+    # and nothing from labels that carry no information
+    y_perm = np.random.default_rng(1).permutation(y)
+    assert _score(make(), X, y_perm) < 0.8
+
+
+def test_band_pass_needs_sfreq():
+    with pytest.raises(ValueError, match="sfreq"):
+        peers.csp_lda(sfreq=None, band=(7.0, 30.0))
+
+
+def test_log_band_power_peaks_in_the_band_of_the_rhythm():
+    t = np.arange(400) / SFREQ
+    X = np.sin(2 * np.pi * 10 * t)[None, None, :] * np.ones((3, 2, 1))
+    X[:, 1] = np.sin(2 * np.pi * 25 * t)
+    bp = peers.LogBandPower(SFREQ).fit(X)
+    out = bp.transform(X).reshape(3, 2, len(peers.BANDS))
+    assert out.shape == (3, 2, 6)
+    assert np.argmax(out[0, 0]) == 2  # 8-13 Hz
+    assert np.argmax(out[0, 1]) == 4  # 20-30 Hz
+    names = bp.get_feature_names_out(["Cz", "Pz"])
+    assert names[2] == "Cz_8-13Hz" and len(names) == 12
+    with pytest.raises(ValueError, match="channels"):
+        bp.transform(X[:, :1])
+
+
+@pytest.mark.parametrize(
+    "bands, match",
+    [([(1.0, 60.0)], "Nyquist"), ([(13.0, 8.0)], "low < high"), ([1.0, 2.0], "pairs")],
+)
+def test_log_band_power_rejects_bad_bands(bands, match):
+    with pytest.raises(ValueError, match=match):
+        peers.LogBandPower(SFREQ, bands=bands).fit(np.zeros((2, 1, 200)))
+
+
+def test_spike_counts_whole_window_and_bins():
+    rng = np.random.default_rng(0)
+    X = rng.poisson(0.05, (5, 3, 1000)).astype(float)  # 1 ms bins
+    total = peers.SpikeCounts(1000.0).fit_transform(X)
+    np.testing.assert_array_equal(total, X.sum(axis=-1))
+    binned = peers.SpikeCounts(1000.0, bin_size=0.1).fit_transform(X)
+    assert binned.shape == (5, 30)
+    np.testing.assert_array_equal(binned.reshape(5, 3, 10).sum(axis=-1), total)
+    np.testing.assert_array_equal(binned[:, 10], X[:, 1, :100].sum(axis=-1))
+    with pytest.raises(ValueError, match="whole number"):
+        peers.SpikeCounts(1000.0, bin_size=0.0005).fit(X)
+    with pytest.raises(ValueError, match="longer than the trials"):
+        peers.SpikeCounts(1000.0, bin_size=2.0).fit(X)
+    with pytest.raises(ValueError, match="n_trials, n_nodes, n_times"):
+        peers.SpikeCounts(1000.0).fit(X[0])
+
+
+def test_spike_and_rate_peers_decode_a_rate_difference():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 20)
+    rates = np.where(y == 1, 0.04, 0.01)[:, None, None]
+    X = rng.poisson(rates * np.ones((40, 2, 500))).astype(float)
+    assert _score(peers.spike_counts_lr(1000.0), X, y) >= 0.9
+    assert _score(peers.spike_counts_lr(1000.0, bin_size=0.1), X, y) >= 0.8
+    assert _score(peers.rates_lr(), X.sum(axis=-1, keepdims=True), y) >= 0.9
+
+
+def _mask_img(shape=(5, 4, 2), n_in=14, seed=0):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(shape, dtype=np.int8)
+    mask.flat[rng.choice(mask.size, n_in, replace=False)] = 1
+    return nib.Nifti1Image(mask, np.diag([3.0, 3.0, 3.0, 1.0]))
+
+
+def test_nifti_array_decoder_puts_voxels_where_nilearn_reads_them():
+    from nilearn.maskers import NiftiMasker
+
+    mask = _mask_img()
+    X = np.random.default_rng(0).standard_normal((7, 14))
+    img = peers.NiftiArrayDecoder(mask)._to_img(X)
+    back = NiftiMasker(mask_img=mask, standardize=None).fit_transform(img)
+    np.testing.assert_allclose(back, X, rtol=1e-6)
+    with pytest.raises(ValueError, match="voxels of mask_img"):
+        peers.NiftiArrayDecoder(mask)._to_img(X[:, :5])
+
+
+@pytest.mark.filterwarnings("ignore:screening_percentile:UserWarning")
+@pytest.mark.filterwarnings("ignore:Brain mask is smaller")
+@pytest.mark.filterwarnings("ignore:The decoding model will be trained only on")
+def test_fmri_peers_decode_a_pattern():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["face", "house"], 12)
+    pattern = rng.standard_normal(14)
+    X = (
+        rng.standard_normal((24, 14, 3))
+        + np.where(y == "face", 1.0, -1.0)[:, None, None] * (pattern[None, :, None])
+    )
+    decoder = peers.nilearn_decoder(_mask_img(), cv=3)
+    assert _score(decoder, X, y) >= 0.9
+    assert _score(peers.anova_svc(percentile=50), X, y) >= 0.9
+    pred = clone(decoder).fit(X, y).predict(X[:3])
+    assert set(pred) <= {"face", "house"}
+
+
+def test_features_of_drops_the_classifier():
+    X, y = _oscillation_trials()
+    pipe = peers.csp_lda(SFREQ)
+    feats = peers.features_of(pipe)
+    assert [name for name, _ in feats.steps] == ["bandpass", "csp"]
+    assert feats.fit_transform(X, y).shape == (len(X), 4)
+    assert not hasattr(pipe[-1], "coef_")  # the peer itself is left unfitted
+    # the nilearn Decoder has no feature step: its ANOVA screening stands in
+    anova = peers.features_of(peers.nilearn_decoder(_mask_img()))
+    assert [name for name, _ in anova.steps] == ["mean", "scale", "anova"]
+    with pytest.raises(ValueError, match="classifier"):
+        peers.features_of(peers.LogBandPower(SFREQ))

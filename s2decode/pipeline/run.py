@@ -196,6 +196,29 @@ def _featurizer(spec, trials: xr.DataArray):
     return S2Featurizer(config=config, **spec.featurizer_params(), **params), X
 
 
+def s2_decoder(spec, trials: xr.DataArray):
+    """The S2 row of a pipeline as one unfitted estimator, and the input it reads.
+
+    Returns
+    -------
+    decoder : S2Decoder
+        S2Featurizer's parameters of the pipeline (``features``, ``scaffold``, ``net``,
+        ``compute``, the seed), ``decoder.final_estimator`` and ``decoder.select_features``:
+        cross-validated, it scores as the pipeline's S2 row.
+    X : DataArray | ndarray
+        What it reads of ``trials`` (:func:`s2_input`).
+    """
+    from ..estimators import S2Decoder
+
+    featurizer, X = _featurizer(spec, trials)
+    decoder = S2Decoder(
+        **featurizer.get_params(deep=False),
+        estimator=spec.final_estimator(),
+        select_features=spec.decoder.select_features,
+    )
+    return decoder, X
+
+
 def _labels(trials: xr.DataArray) -> np.ndarray:
     return np.asarray(trials.coords["y"].values).astype(str)
 
@@ -267,8 +290,10 @@ def fit_final(spec, unit: dict[str, Any], y_train: np.ndarray):
     return estimator.fit(X_train[:, cols], y_train), cols
 
 
-def _seeded_peer(peer, trials: xr.DataArray, seed: int):
-    """``(label, estimator)`` of a peer, its random draws from the pipeline's seed."""
+def pipeline_peer(peer, trials: xr.DataArray, seed: int):
+    """``(label, estimator)`` of a peer (a :class:`~s2decode.pipeline.spec.PeerSpec`) for
+    the given trials, its random draws from the pipeline's ``seed``; the estimator is
+    unfitted and takes ``trials.values``."""
     from ..peers import make_peer
 
     _, estimator = make_peer(peer.name, trials, **peer.params)
@@ -287,7 +312,7 @@ def peer_unit(
     from mne.utils import use_log_level
 
     start = time.perf_counter()
-    label, estimator = _seeded_peer(peer, trials, seed)
+    label, estimator = pipeline_peer(peer, trials, seed)
     X = np.asarray(trials.values)
     y = np.asarray(trials.coords["y"].values).astype(str)
     with use_log_level("error"):  # MNE's filters describe themselves at every fit
@@ -311,18 +336,13 @@ def fused_unit(
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
-    from ..estimators import S2Decoder, S2StackingClassifier
+    from ..estimators import S2StackingClassifier
 
     start = time.perf_counter()
-    featurizer, X = _featurizer(spec, trials)
-    s2 = S2Decoder(
-        **featurizer.get_params(deep=False),
-        estimator=spec.final_estimator(),
-        select_features=spec.decoder.select_features,
-    )
+    s2, X = s2_decoder(spec, trials)
     named = []
     for peer in spec.decoder.fuse_with:
-        label, estimator = _seeded_peer(peer, trials, spec.seed)
+        label, estimator = pipeline_peer(peer, trials, spec.seed)
         # the peers take arrays; the fused decoder may pass them the trials' DataArray
         named.append((label, Pipeline([("values", FunctionTransformer(np.asarray)),
                                        ("peer", estimator)])))  # fmt: skip
@@ -849,6 +869,9 @@ def run_pipeline(
         else "mean +- sd over folds",
         "n_subjects": len(subjects),
         "n_trials": len(all_y),
+        # one trial of the first subject: (trial, node dim, time) and the sizes
+        "trial_dims": list(info[subjects[0]]["dims"]),
+        "trial_shape": list(info[subjects[0]]["shape"]),
         "n_units": len(splits),
         "s2_rows": len(rows),
         "cached_units": n_cached,
