@@ -214,7 +214,7 @@ def describe(name: str, data_dir: str | os.PathLike | None = None, **options) ->
     Returns
     -------
     description : dict
-        ``dataset`` (the name); ``kind`` (``"continuous"``, ``"spike_counts"`` or
+        ``dataset`` (the name); ``measure`` (``"continuous"``, ``"spike_counts"`` or
         ``"rates"``); ``sfreq`` (Hz, of the trials ``load`` returns) and
         ``recording_sfreq`` (Hz, before the loader's own ``resample``: what its band-pass
         sees); ``n_trials``, exact where ``n_trials_exact`` is true, else an upper bound;

@@ -23,7 +23,7 @@ from .._checks import bounds_text
 #: The keys of a description (see :func:`s2decode.datasets.describe`).
 DESCRIPTION_KEYS = (
     "dataset",
-    "kind",
+    "measure",
     "sfreq",
     "recording_sfreq",
     "n_trials",
@@ -42,7 +42,7 @@ DESCRIPTION_KEYS = (
 def description(
     dataset: str,
     *,
-    kind: str,
+    measure: str,
     sfreq: float,
     n_times: int,
     classes: Mapping[str, int],
@@ -59,7 +59,7 @@ def description(
     classes = {str(k): int(v) for k, v in classes.items() if v > 0}
     return {
         "dataset": dataset,
-        "kind": kind,
+        "measure": measure,
         "sfreq": float(sfreq),
         "recording_sfreq": float(sfreq if recording_sfreq is None else recording_sfreq),
         "n_trials": int(sum(classes.values())),
@@ -104,7 +104,7 @@ def describe_trials(dataset: str, trials: Any, *, source: str = "") -> dict[str,
     groups = trials.coords["group"].values if "group" in trials.coords else None
     return description(
         dataset,
-        kind=measure_of(trials),
+        measure=measure_of(trials),
         sfreq=float(trials.attrs["sfreq"]),
         n_times=int(trials.sizes["time"]),
         classes=dict(zip(labels.tolist(), counts.tolist(), strict=True)),

@@ -434,7 +434,7 @@ def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
         n_times, out_sfreq = resampled_length(n_times, sfreq, o.resample), float(o.resample)
     return description(
         NAME,
-        kind="continuous",
+        measure="continuous",
         sfreq=out_sfreq,
         recording_sfreq=sfreq,
         n_times=n_times,

@@ -376,7 +376,7 @@ def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
         )
     return description(
         NAME,
-        kind="continuous",
+        measure="continuous",
         sfreq=out_sfreq,
         recording_sfreq=rates.pop(),
         n_times=n_samples,

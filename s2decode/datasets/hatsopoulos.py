@@ -111,5 +111,5 @@ def check_options(**options) -> list[tuple[str, str]]:
 
 
 describe = describe_by_loading(
-    NAME, load, "60 kB", note='(``kind`` is ``"rates"``: one sample per trial)'
+    NAME, load, "60 kB", note='(``measure`` is ``"rates"``: one sample per trial)'
 )

@@ -590,7 +590,7 @@ def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
         n_nodes = _mask_size(_mask_path(path, resolution, o.mask))
     return description(
         NAME,
-        kind="continuous",
+        measure="continuous",
         sfreq=1.0 / T_R,
         n_times=min(lengths) if lengths else 0,
         classes=counts,

@@ -308,7 +308,7 @@ def describe(data_dir: str | os.PathLike | None = None, **options) -> dict:
     classes = {name: len(range(k, o.n_trials, len(names))) for k, name in enumerate(names)}
     return description(
         NAME,
-        kind="continuous",
+        measure="continuous",
         sfreq=o.sfreq,
         n_times=round(o.duration * o.sfreq),
         classes=classes,

@@ -95,8 +95,8 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 #: Seeds go to numpy's RandomState, which takes 0 .. 2**32 - 1.
 MAX_SEED = 2**32 - 1
-#: Datasets whose trials are not continuous signals -> their kind (the others: continuous).
-TRIAL_KINDS = types.MappingProxyType({"kramer_stn": "spike_counts", "hatsopoulos2004": "rates"})
+#: Datasets whose trials are not continuous signals -> their measure (the others: continuous).
+TRIAL_MEASURES = types.MappingProxyType({"kramer_stn": "spike_counts", "hatsopoulos2004": "rates"})
 #: Datasets generated from their options (nothing on disk): the data checks run statically.
 GENERATED_DATASETS = frozenset({"synthetic"})
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -832,7 +832,7 @@ class PipelineSpec(_Section):
 
     def _option_problems(self) -> list[tuple[tuple, str]]:
         """Dataset options and loader-bound preprocessing out of their documented ranges,
-        and what the data's kind rules out, all without the data."""
+        and what the data's measure rules out, all without the data."""
         from ..datasets import check_options
 
         name = self.dataset.name
@@ -848,15 +848,15 @@ class PipelineSpec(_Section):
                     "a pipeline decodes the spike counts; remove return_spike_times",
                 )
             )
-        kind = TRIAL_KINDS.get(name, "continuous")
+        measure = TRIAL_MEASURES.get(name, "continuous")
         accepted = loader_options(name)
         for key in ("l_freq", "h_freq", "resample"):
-            if key in given and key not in accepted and kind != "continuous":
+            if key in given and key not in accepted and measure != "continuous":
                 out.append(
                     (
                         ("preprocessing", key),
                         f"filters or resamples continuous signals, but the trials of {name!r} "
-                        f"are {kind!r}; remove it"
+                        f"are {measure!r}; remove it"
                         + (
                             " (this dataset takes a bin_size option)"
                             if name == "kramer_stn"
@@ -864,17 +864,18 @@ class PipelineSpec(_Section):
                         ),
                     )
                 )
-        if self.features.input == "epochs" and (kind != "continuous" or name == "haxby"):
+        if self.features.input == "epochs" and (measure != "continuous" or name == "haxby"):
             out.append(
                 (
                     ("features", "input"),
                     f"'epochs' reads EEG electrodes, and the trials of {name!r} are "
-                    f"{'fMRI voxels or parcels' if name == 'haxby' else repr(kind)}; use 'trials'",
+                    + ("fMRI voxels or parcels" if name == "haxby" else repr(measure))
+                    + "; use 'trials'",
                 )
             )
         windows = self.features.windows
         tmin, tmax = given.get("tmin"), given.get("tmax")
-        if kind != "rates" and windows is not None and (tmin is not None or tmax is not None):
+        if measure != "rates" and windows is not None and (tmin is not None or tmax is not None):
             lo = -math.inf if tmin is None else tmin
             hi = math.inf if tmax is None else tmax
             span = f"{_bound(tmin, 'tmin')}..{_bound(tmax, 'tmax')}"
@@ -962,7 +963,7 @@ class PipelineSpec(_Section):
         for key in ("l_freq", "h_freq"):
             if key in accepted:
                 value, sfreq = d.get(key), d["recording_sfreq"]
-            elif key in given and d["kind"] == "continuous":
+            elif key in given and d["measure"] == "continuous":
                 value, sfreq = given[key], d["sfreq"]
             else:
                 continue
@@ -984,20 +985,20 @@ class PipelineSpec(_Section):
                 )
             )
         generic = {k: v for k, v in given.items() if k not in accepted}
-        if d["kind"] != "continuous" and name not in TRIAL_KINDS:
+        if d["measure"] != "continuous" and name not in TRIAL_MEASURES:
             for key in ("l_freq", "h_freq", "resample"):
                 if key in generic:
                     out.append(
                         (
                             f"preprocessing.{key}",
                             f"filters or resamples continuous signals, but the trials of {of} "
-                            f"are {d['kind']!r}; remove it",
+                            f"are {d['measure']!r}; remove it",
                         )
                     )
 
         # the time axis after the preprocessing the loader does not do
         sfreq, n_times, t0 = d["sfreq"], d["n_times"], d["tmin"]
-        if "resample" in generic and d["kind"] == "continuous":
+        if "resample" in generic and d["measure"] == "continuous":
             n_times = round(n_times * generic["resample"] / sfreq)
             sfreq = float(generic["resample"])
         first, last = t0, t0 + (n_times - 1) / sfreq
@@ -1041,7 +1042,7 @@ class PipelineSpec(_Section):
         # feature windows, on the data's time axis (static patterns: network time)
         windows = self.features.windows
         if windows is not None:
-            if d["kind"] == "rates":
+            if d["measure"] == "rates":
                 start, stop = 0.0, float(self.features.static_duration)
                 span = f"0 to features.static_duration ({stop:g} s) of network time"
             else:
@@ -1268,21 +1269,10 @@ def _like_default(value: Any, default: Any) -> Any:
 
 # --------------------------------------------------------------------------- files
 def load_pipeline(path: str | os.PathLike) -> PipelineSpec:
-    """Read and validate a pipeline file.
+    """The validated :class:`PipelineSpec` of a YAML pipeline file (``pipelines/*.yaml``).
 
-    Parameters
-    ----------
-    path : path-like
-        A YAML pipeline file (``pipelines/*.yaml``).
-
-    Returns
-    -------
-    spec : PipelineSpec
-
-    Raises
-    ------
-    PipelineError
-        If the file is missing, is not YAML, or does not validate; the message names the
-        file, each wrong key and what is allowed.
+    :func:`~s2decode.pipeline.yamlfile.read_pipeline_file`, then
+    :meth:`PipelineSpec.from_dict`: a missing, unreadable or invalid file raises
+    :class:`PipelineError`, whose lines name the file, each wrong key and what is allowed.
     """
     return PipelineSpec.from_dict(read_pipeline_file(path), source=str(path))
