@@ -65,3 +65,21 @@ def test_synthetic_bad_arguments():
         datasets.load("synthetic", coupling=1.5)
     with pytest.raises(ValueError, match="networks"):
         datasets.load("synthetic", networks=("Nope", "DefaultMode"))
+
+
+def test_each_dataset_says_its_measure_and_modality_without_loading():
+    from s2decode.datasets import dataset_measure, dataset_modality, list_datasets, load
+    from s2decode.trials import MEASURES, measure_of
+
+    for name in list_datasets():
+        assert dataset_measure(name) in MEASURES
+        assert dataset_modality(name) in ("eeg", "fmri", "spikes", "synthetic")
+    assert (dataset_measure("kramer_stn"), dataset_measure("hatsopoulos2004")) == (
+        "spike_counts",
+        "rates",
+    )
+    trials = load("synthetic", n_trials=4, duration=0.2)
+    assert measure_of(trials) == dataset_measure("synthetic")
+    assert trials.attrs["modality"] == dataset_modality("synthetic")
+    with pytest.raises(ValueError, match="Unknown dataset"):
+        dataset_measure("nope")

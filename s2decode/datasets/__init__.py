@@ -2,9 +2,10 @@
 
 Each dataset lives in its own module (``eegbci``, ``eegmat``, ``haxby``, ``kramer``,
 ``hatsopoulos``) that defines ``NAME``, ``FOLDER`` (its place in the data directory),
-``MODALITY``, ``DESCRIPTION``, ``load(data_dir=None, **options)`` returning a trials
-DataArray, and ``fetch(data_dir=None, **options)`` downloading it from its original public
-source with checksums. ``synthetic`` generates its trials (``FOLDER = None``).
+``MODALITY``, ``MEASURE`` (what its trials' values are), ``DESCRIPTION``,
+``load(data_dir=None, **options)`` returning a trials DataArray, and
+``fetch(data_dir=None, **options)`` downloading it from its original public source with
+checksums. ``synthetic`` generates its trials (``FOLDER = None``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ __all__ = [
     "available",
     "check_options",
     "dataset_folder",
+    "dataset_measure",
+    "dataset_modality",
     "dataset_module",
     "describe",
     "fetch",
@@ -66,6 +69,25 @@ def dataset_module(name: str) -> ModuleType:
     if name not in _MODULES:
         raise ValueError(f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}.")
     return importlib.import_module(f".{_MODULES[name]}", __name__)
+
+
+def dataset_measure(name: str) -> str:
+    """What the values of a dataset's trials are: ``"continuous"``, ``"spike_counts"`` or
+    ``"rates"`` (:data:`s2decode.trials.MEASURES`), known without loading them.
+
+    Examples
+    --------
+    >>> from s2decode.datasets import dataset_measure
+    >>> dataset_measure("kramer_stn"), dataset_measure("eegbci")
+    ('spike_counts', 'continuous')
+    """
+    return dataset_module(name).MEASURE
+
+
+def dataset_modality(name: str) -> str:
+    """The recording modality of a dataset: ``"eeg"``, ``"fmri"``, ``"spikes"`` or
+    ``"synthetic"`` (its trials' ``attrs["modality"]``)."""
+    return dataset_module(name).MODALITY
 
 
 def loader_options(name: str) -> list[str]:

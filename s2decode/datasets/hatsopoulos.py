@@ -25,6 +25,7 @@ from ._describe import describe_by_loading, options_check
 NAME = "hatsopoulos2004"
 FOLDER = "spikes/hatsopoulos2004"
 MODALITY = "spikes"
+MEASURE = "rates"  # what the trials' values are (s2decode.trials.MEASURES)
 DESCRIPTION = (
     "Macaque M1/PMd center-out reaching (Hatsopoulos et al. 2004): firing rates of 143 "
     "neurons in 158 trials, 8 reach directions."

@@ -24,6 +24,7 @@ from ._describe import describe_by_loading, options_check
 NAME = "kramer_stn"
 FOLDER = "spikes/kramer"
 MODALITY = "spikes"
+MEASURE = "spike_counts"  # what the trials' values are (s2decode.trials.MEASURES)
 DESCRIPTION = (
     "Human subthalamic-nucleus neuron (Kramer & Eden, ch. 10): 50 trials of 2 s at 1 ms "
     "around the GO cue, left vs right joystick movement."

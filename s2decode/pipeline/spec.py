@@ -37,7 +37,6 @@ import json
 import math
 import os
 import re
-import types
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -53,7 +52,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..datasets import list_datasets, loader_options
+from ..datasets import dataset_measure, dataset_modality, list_datasets, loader_options
 from ..datasets import subjects as subjects_of
 from ..estimators.features import DEFAULT_FEATURES, FEATURE_SETS
 from .errors import (
@@ -95,8 +94,6 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 #: Seeds go to numpy's RandomState, which takes 0 .. 2**32 - 1.
 MAX_SEED = 2**32 - 1
-#: Datasets whose trials are not continuous signals -> their measure (the others: continuous).
-TRIAL_MEASURES = types.MappingProxyType({"kramer_stn": "spike_counts", "hatsopoulos2004": "rates"})
 #: Datasets generated from their options (nothing on disk): the data checks run statically.
 GENERATED_DATASETS = frozenset({"synthetic"})
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -848,7 +845,7 @@ class PipelineSpec(_Section):
                     "a pipeline decodes the spike counts; remove return_spike_times",
                 )
             )
-        measure = TRIAL_MEASURES.get(name, "continuous")
+        measure = dataset_measure(name)
         accepted = loader_options(name)
         for key in ("l_freq", "h_freq", "resample"):
             if key in given and key not in accepted and measure != "continuous":
@@ -864,12 +861,13 @@ class PipelineSpec(_Section):
                         ),
                     )
                 )
-        if self.features.input == "epochs" and (measure != "continuous" or name == "haxby"):
+        fmri = dataset_modality(name) == "fmri"
+        if self.features.input == "epochs" and (measure != "continuous" or fmri):
             out.append(
                 (
                     ("features", "input"),
                     f"'epochs' reads EEG electrodes, and the trials of {name!r} are "
-                    + ("fMRI voxels or parcels" if name == "haxby" else repr(measure))
+                    + ("fMRI voxels or parcels" if fmri else repr(measure))
                     + "; use 'trials'",
                 )
             )
@@ -985,7 +983,8 @@ class PipelineSpec(_Section):
                 )
             )
         generic = {k: v for k, v in given.items() if k not in accepted}
-        if d["measure"] != "continuous" and name not in TRIAL_MEASURES:
+        # (datasets whose measure is known without the data were checked statically)
+        if d["measure"] != "continuous" and dataset_measure(name) == "continuous":
             for key in ("l_freq", "h_freq", "resample"):
                 if key in generic:
                     out.append(
