@@ -2,7 +2,7 @@
 
 Each dataset lives in its own module (``eegbci``, ``eegmat``, ``haxby``, ``kramer``,
 ``hatsopoulos``) that defines ``NAME``, ``FOLDER`` (its place in the data directory),
-``MODALITY``, ``MEASURE`` (what its trials' values are), ``DESCRIPTION``,
+``MODALITY``, ``DESCRIPTION``, ``MEASURE`` where its trials are not continuous signals,
 ``load(data_dir=None, **options)`` returning a trials DataArray, and
 ``fetch(data_dir=None, **options)`` downloading it from its original public source with
 checksums. ``synthetic`` generates its trials (``FOLDER = None``).
@@ -81,7 +81,7 @@ def dataset_measure(name: str) -> str:
     >>> dataset_measure("kramer_stn"), dataset_measure("eegbci")
     ('spike_counts', 'continuous')
     """
-    return dataset_module(name).MEASURE
+    return getattr(dataset_module(name), "MEASURE", "continuous")
 
 
 def dataset_modality(name: str) -> str:

@@ -37,7 +37,6 @@ from ._describe import describe_doc, options_check
 NAME = "eegbci"
 FOLDER = "eeg/eegbci_S001"
 MODALITY = "eeg"
-MEASURE = "continuous"  # what the trials' values are (s2decode.trials.MEASURES)
 DESCRIPTION = (
     "PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004): 64-ch EEG at 160 Hz, "
     "executed or imagined left/right fist or fists/feet movements, 45 trials per task."

@@ -40,7 +40,6 @@ from ._describe import describe_doc, options_check
 NAME = "eegmat"
 FOLDER = "eeg/eegmat"
 MODALITY = "eeg"
-MEASURE = "continuous"  # what the trials' values are (s2decode.trials.MEASURES)
 DESCRIPTION = (
     "PhysioNet EEG during mental arithmetic (Zyma et al. 2019): resting vs serial-"
     "subtraction EEG at 500 Hz, fixed-length windows, one group per subject."

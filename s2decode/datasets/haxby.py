@@ -42,7 +42,6 @@ from ._describe import describe_doc, options_check
 NAME = "haxby"
 FOLDER = "fmri/haxby2001_sub001"
 MODALITY = "fmri"
-MEASURE = "continuous"  # what the trials' values are (s2decode.trials.MEASURES)
 DESCRIPTION = (
     "Haxby et al. 2001 subject 1: 12 runs of 8 visual object categories (22.5 s blocks), "
     "TR 2.5 s; PyMVPA's reduced copy (one slice / 25 mm) or nilearn's full resolution."

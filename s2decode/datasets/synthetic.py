@@ -28,7 +28,6 @@ from ._describe import options_check
 NAME = "synthetic"
 FOLDER = None  # generated, never on disk
 MODALITY = "synthetic"
-MEASURE = "continuous"  # what the trials' values are (s2decode.trials.MEASURES)
 DESCRIPTION = "Generated parcel oscillations whose classes differ in network phase coupling"
 
 
