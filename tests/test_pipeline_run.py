@@ -456,3 +456,18 @@ def test_the_s2decoder_row_is_s2decoder(quick):
     preds = pd.read_csv(base / "out" / "predictions.csv", dtype={"y_pred": str})
     mine = preds[preds.method == "S2Decoder"].sort_values("trial")
     np.testing.assert_array_equal(mine["y_pred"].to_numpy(), y_pred)
+
+
+def test_leave_one_group_out_folds_follow_the_runs_in_numeric_order():
+    from s2decode.pipeline.run import describe, plan_splits
+    from s2decode.trials import make_trials
+
+    groups = np.repeat(np.arange(1, 13), 2)  # runs 1..12, two trials each
+    trials = make_trials(np.zeros((24, 2, 3)), sfreq=10.0, y=np.tile(["a", "b"], 12), group=groups)
+    spec = _small_quickstart(cv={"scheme": "leave_one_group_out"})
+    splits = plan_splits(spec, ["-"], {"-": describe(trials)})
+    assert [int(np.unique(groups[s.test])[0]) for s in splits] == list(range(1, 13))
+    # labels that are not numbers keep their (string) order
+    named = trials.assign_coords(group=("trial", np.char.add("run", groups.astype(str))))
+    first = plan_splits(spec, ["-"], {"-": describe(named)})[1]
+    assert set(named["group"].values[first.test]) == {"run10"}

@@ -229,10 +229,17 @@ def describe(trials: xr.DataArray) -> dict[str, Any]:
     return {
         "fingerprint": data_fingerprint(trials),
         "y": np.asarray(trials.coords["y"].values).astype(str),
-        "groups": None if groups is None else np.asarray(groups).astype(str),
+        "groups": None if groups is None else _group_labels(groups),
         "shape": tuple(int(n) for n in trials.shape),
         "dims": tuple(trials.dims),
     }
+
+
+def _group_labels(groups) -> np.ndarray:
+    """Numbers stay numbers (so that leave-one-group-out folds follow runs 1, 2, ..., 12,
+    not "1", "10", "11", ...); anything else becomes strings."""
+    groups = np.asarray(groups)
+    return groups if groups.dtype.kind in "iuf" else groups.astype(str)
 
 
 def concat_subjects(*trials: xr.DataArray) -> xr.DataArray:
