@@ -452,4 +452,7 @@ def test_tags_tell_the_truth():
         assert tags.requires_fit and not tags.non_deterministic
     assert get_tags(S2Decoder(bands=None)).estimator_type == "classifier"
     assert get_tags(S2Regressor(bands=None)).estimator_type == "regressor"
+    # several targets (y of shape (n, k)) for the regressor only
+    assert get_tags(S2Regressor(bands=None)).target_tags.multi_output
+    assert not get_tags(S2Decoder(bands=None)).target_tags.multi_output
     assert get_tags(S2Featurizer(bands=None)).transformer_tags is not None

@@ -386,8 +386,31 @@ def check_same_kind(estimator, inputs: Inputs) -> None:
         )
 
 
-def check_target(y: Any, n_samples: int, *, classification: bool) -> np.ndarray:
-    """Validate a target vector: 1-D (column vectors warn), finite, one per sample."""
+def check_target(
+    y: Any, n_samples: int, *, classification: bool, multi_output: bool = False
+) -> np.ndarray:
+    """Validate a target: one per sample, finite.
+
+    Parameters
+    ----------
+    y : array-like | None
+        The target.
+    n_samples : int
+        The number of trials of ``X``.
+    classification : bool
+        Class labels (1-D; a column vector warns and is raveled) rather than a continuous
+        target.
+    multi_output : bool
+        For a continuous target: also take a 2-D ``y`` ``(n_samples, n_targets)``, kept 2-D
+        (a column vector too, without a warning: the final estimator decides the shape of
+        its predictions, as scikit-learn's Ridge does); ``False``: 1-D only, as class labels.
+
+    Returns
+    -------
+    y : ndarray
+        Class labels as given, or float64 targets, shape ``(n_samples,)`` or
+        ``(n_samples, n_targets)``.
+    """
     from sklearn.utils import column_or_1d
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _assert_all_finite
@@ -397,12 +420,10 @@ def check_target(y: Any, n_samples: int, *, classification: bool) -> np.ndarray:
             "requires y to be passed, but the target y is None (a trials DataArray can carry "
             "it as its 'y' coordinate)."
         )
+    if multi_output and not classification:
+        return _check_regression_targets(y, n_samples)
     y = column_or_1d(y, warn=True)
-    if y.shape[0] != n_samples:
-        raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: [{n_samples}, "
-            f"{y.shape[0]}] (X has {n_samples} trials, y has {y.shape[0]} labels)."
-        )
+    _check_n_targets(y, n_samples)
     if classification:
         if y.dtype.kind in "fc":
             _assert_all_finite(y, input_name="y")
@@ -414,13 +435,60 @@ def check_target(y: Any, n_samples: int, *, classification: bool) -> np.ndarray:
                 "2 classes."
             )
         return y
+    y = _as_float_target(y)
+    _assert_all_finite(y, input_name="y")
+    return y
+
+
+def _check_n_targets(y: np.ndarray, n_samples: int) -> None:
+    """Raise unless ``y`` has one row per trial of X."""
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: [{n_samples}, "
+            f"{y.shape[0]}] (X has {n_samples} trials, y has shape {y.shape}); pass one "
+            "target (one row of y) per trial of X, in the same order."
+        )
+
+
+def _as_float_target(y: np.ndarray) -> np.ndarray:
+    """A continuous target as float64 (numeric values only)."""
     if y.dtype.kind not in "iufb":
         try:
             y = y.astype(np.float64)
         except (TypeError, ValueError):
             raise ValueError(
-                f"A regression target must be numeric, got values of dtype {y.dtype}."
+                f"A regression target must be numeric, got values of dtype {y.dtype} (y has "
+                f"shape {y.shape})."
             ) from None
-    y = y.astype(np.float64, copy=False)
-    _assert_all_finite(y, input_name="y")
+    return y.astype(np.float64, copy=False)
+
+
+def _check_regression_targets(y: Any, n_samples: int) -> np.ndarray:
+    """A continuous target of shape (n_samples,) or (n_samples, n_targets), finite."""
+    y = np.asarray(y)
+    if y.ndim not in (1, 2):
+        raise ValueError(
+            f"y must be 1-D (n_trials,) for one target or 2-D (n_trials, n_targets) for "
+            f"several, got an array of shape {y.shape}; reshape it to one row per trial."
+        )
+    if y.ndim == 2 and y.shape[1] == 0:
+        raise ValueError(
+            f"y has shape {y.shape}: no target column. Pass y of shape (n_trials,) for one "
+            "target or (n_trials, n_targets) with at least one column."
+        )
+    _check_n_targets(y, n_samples)
+    y = _as_float_target(y)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        kinds = [("NaN", np.isnan(y)), ("infinity", np.isinf(y))]
+        what = " and ".join(name for name, found in kinds if found.any())
+        rows = bad if y.ndim == 1 else bad.any(axis=1)
+        where = f"at {int(rows.sum())} of {y.shape[0]} trials"
+        if y.ndim == 2:
+            where = f"in column(s) {np.flatnonzero(bad.any(axis=0)).tolist()} of y, {where}"
+        where += f" (y has shape {y.shape})"
+        raise ValueError(
+            f"Input y contains {what} {where}; a regression target must be finite: drop "
+            "those trials (from X and y) or impute their targets before fitting."
+        )
     return y

@@ -56,7 +56,8 @@ REGRESSOR_PARAMS: tuple[Param, ...] = (
     replace(
         DECODER_PARAMS[1],
         description="Choose the feature sets by an inner 5-fold cross-validation of the final "
-        "estimator\n(R^2) on the training trials, as :class:`S2Decoder` does.",
+        "estimator\n(R^2, averaged over the targets of a 2-D ``y``) on the training trials, as\n"
+        ":class:`S2Decoder` does.",
     ),
 )
 #: Fitted attributes of the feature-set selection (both decoders).
@@ -151,6 +152,8 @@ def choose_feature_sets(
     The candidates (:func:`feature_set_candidates`) are scored by the estimator's own
     ``score`` (accuracy, R^2) over ``cv`` folds of the training trials (stratified for
     classes); the best mean wins, ties going to the earlier candidate (all sets first).
+    Continuous targets may be 2-D ``(n_trials, n_targets)``: plain folds of the trials, scored
+    by the R^2 averaged over the targets (a regressor's ``score``).
 
     Returns
     -------
@@ -192,13 +195,42 @@ _FIT_DOC = """Fit the featurizer and the final {final} on training trials.
         ----------
         X : DataArray | ndarray | DataFrame | mne.Epochs | SpikeTrains
             Training trials.
-        y : array-like, shape (n_trials,) | None
+        y : array-like, shape {y_shape} | None
             {y}; ``None`` takes them from a trials DataArray's ``y`` coordinate.
 
         Returns
         -------
         self : {cls}
         """
+
+
+def _targets_for(estimator, y: np.ndarray) -> np.ndarray:
+    """A 2-D ``y`` as the final estimator takes it: as given where its tags say it takes
+    several targets; else a column vector raveled (with scikit-learn's warning) and several
+    columns refused.
+
+    Checked before any simulation; an estimator without scikit-learn tags gets ``y`` as given
+    (it says itself, when fitted, whether it takes it).
+    """
+    from sklearn.utils import column_or_1d, get_tags
+
+    try:
+        multi_output = get_tags(estimator).target_tags.multi_output
+    except AttributeError:  # no __sklearn_tags__: nothing to go by
+        return y
+    if multi_output:
+        return y
+    if y.shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    raise ValueError(
+        f"y has shape {y.shape} ({y.shape[1]} targets), but the final estimator "
+        f"{type(estimator).__name__} takes one target (its scikit-learn tags say "
+        "target_tags.multi_output=False). Wrap it in "
+        "sklearn.multioutput.MultiOutputRegressor (one fit per target), leave "
+        "estimator=None (ridge regression takes several targets), pass a 1-D y, or, if it "
+        "does take a 2-D y, set tags.target_tags.multi_output = True in its "
+        "__sklearn_tags__."
+    )
 
 
 def _final_has(method: str):
@@ -217,6 +249,8 @@ class _S2Supervised(BaseEstimator):
     """Shared machinery: featurize with S2-Net, then fit the final estimator."""
 
     _classification = False
+    #: Whether ``y`` may be 2-D (several targets): the regressor's, not the classifier's.
+    _multi_output = False
 
     __init__ = make_init(FEATURIZER_PARAMS + DECODER_PARAMS, "_S2Supervised", __name__)
 
@@ -231,8 +265,17 @@ class _S2Supervised(BaseEstimator):
         inputs = check_input(self, X, reset=True, sfreq=self.sfreq, info=self.info)
         if y is None and inputs.y is not None:
             y = inputs.y  # a trials DataArray carries its labels
-        y = check_target(y, inputs.n_trials, classification=self._classification)
-        # class labels drive a supervised front end (spatial="auto": CSP, ANOVA screen)
+        y = check_target(
+            y,
+            inputs.n_trials,
+            classification=self._classification,
+            multi_output=self._multi_output,
+        )
+        estimator = self.estimator if self.estimator is not None else self._default_estimator()
+        if y.ndim == 2:  # checked here, before any simulation
+            y = _targets_for(estimator, y)
+        # class labels drive a supervised front end (spatial="auto": CSP, ANOVA screen); a
+        # continuous target, 1-D or 2-D, never reaches it
         labels = y if self._classification else None
         featurizer = self._featurizer()._fit_inputs(inputs, labels)
         # the fitted featurizer can be used on its own on the same kind of X
@@ -240,7 +283,6 @@ class _S2Supervised(BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             featurizer.feature_names_in_ = self.feature_names_in_
         features = _features.stack_blocks(featurizer._transform_inputs(inputs))
-        estimator = self.estimator if self.estimator is not None else self._default_estimator()
         self.featurizer_ = featurizer
         columns = feature_set_columns(featurizer)
         if not isinstance(self.select_features, bool | np.bool_):
@@ -279,7 +321,9 @@ class _S2Supervised(BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray, shape (n_trials,)
+        y_pred : ndarray, shape (n_trials,) | (n_trials, n_targets)
+            One prediction per trial; a regressor fitted on a 2-D ``y`` predicts every
+            target (one column each, as ``y``).
         """
         features = self._features(X)  # checks that the estimator is fitted
         return self.estimator_.predict(features)
@@ -293,7 +337,7 @@ class _S2Supervised(BaseEstimator):
         tags = s2_tags(super().__sklearn_tags__())
         tags.target_tags.required = True
         tags.target_tags.single_output = True
-        tags.target_tags.multi_output = False
+        tags.target_tags.multi_output = self._multi_output
         return tags
 
 
@@ -340,7 +384,9 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
         self.classes_ = self.estimator_.classes_
         return self
 
-    fit.__doc__ = _FIT_DOC.format(final="classifier", y="Class labels", cls="S2Decoder")
+    fit.__doc__ = _FIT_DOC.format(
+        final="classifier", y_shape="(n_trials,)", y="Class labels", cls="S2Decoder"
+    )
 
     @available_if(_final_has("predict_proba"))
     def predict_proba(self, X) -> np.ndarray:
@@ -376,6 +422,18 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     (mne.Epochs in scikit-learn's cross-validation helpers: ``epochs.get_data()`` with
     ``info=epochs.info``).
 
+    ``y`` is one target per trial, shape ``(n_trials,)``, or several, shape ``(n_trials,
+    n_targets)`` (e.g. hand velocity x and y), as scikit-learn's Ridge takes them:
+    :meth:`predict` then returns ``(n_trials, n_targets)`` (for a column vector, what the
+    final estimator returns: ``(n_trials,)`` from RidgeCV) and :meth:`score` is the R^2
+    averaged over the targets. One simulation serves every target; the default final
+    regressor fits them together with one ridge penalty (chosen on all targets), and
+    ``select_features`` makes one choice of feature sets for all of them (by that averaged
+    R^2). A final ``estimator`` of one target only (by its tags) refuses several columns
+    before any simulation: wrap it in :class:`sklearn.multioutput.MultiOutputRegressor`. A
+    supervised front end (``spatial`` CSP, ANOVA screen) learns from class labels, so a
+    regression target never reaches it.
+
     Parameters
     ----------{doc_section(FEATURIZER_PARAMS + REGRESSOR_PARAMS)}
     Attributes
@@ -385,9 +443,17 @@ class S2Regressor(RegressorMixin, _S2Supervised):
     estimator_ : regressor
         The fitted final estimator.{doc_section(SELECTION_ATTRIBUTES + INPUT_ATTRIBUTES)}    """
 
+    _multi_output = True
+
     _default_estimator = staticmethod(default_regressor)
 
     def fit(self, X, y=None):
         return self._fit(X, y)
 
-    fit.__doc__ = _FIT_DOC.format(final="regressor", y="Targets", cls="S2Regressor")
+    fit.__doc__ = _FIT_DOC.format(
+        final="regressor",
+        y_shape="(n_trials,) | (n_trials, n_targets)",
+        y="Targets: one per trial, or several (one column each, e.g. hand velocity\n"
+        "            x and y)",
+        cls="S2Regressor",
+    )
