@@ -343,3 +343,21 @@ def test_fusion_rules_score_the_same_predictions_by_each_rule():
     # the development recordings are other runs and draws than the benchmark's
     assert dev[0].spec.dataset.options["task"] == "execution"
     assert dev[3].spec.dataset.options["seed"] == 2
+
+
+def test_compare_decoding_matches_rows_by_fold_scores(tmp_path):
+    compare = _import_script("compare_decoding")
+    task = _task()
+    ref = [_result("peer A", "peer", [0.8, 0.9]), _result(decoding.STACKED, "stacked", [1.0])]
+    decoding.write_outputs(tmp_path / "ref", ref, [task], {}, {"mode": "full"})
+    run = [
+        _result("peer A", "peer", [0.9, 0.8]),  # the same scores in another order: differs
+        _result("S2 + peer (late fusion)", "stacked", [1.0]),  # the pipeline's name: matched
+        _result("S2Decoder", "s2", [0.5]),
+    ]
+    decoding.write_outputs(tmp_path / "run", run, [task], {}, {"mode": "full"})
+    lines = compare.compare(tmp_path / "ref" / "decoding.csv", [tmp_path / "run" / "decoding.csv"])
+    assert lines[0].startswith("toy | peer A | differs")
+    assert lines[1] == "toy | (late fusion) | same (1 folds)"
+    assert lines[2].startswith("toy | S2Decoder | new")
+    assert lines[-1] == "same: 1/3"
