@@ -686,6 +686,7 @@ def run_pipeline(
     spec = pipeline if isinstance(pipeline, PipelineSpec) else load_pipeline(pipeline)
     out = Path(out_dir) if out_dir is not None else Path("results") / spec.name
     check_out_dir(out)  # before hours of work, not after
+    first_splits([], max_splits)  # checks max_splits, as early
     data_path = str(get_data_dir(data_dir))
     store = FeatureCache(
         (Path(cache_dir) if cache_dir is not None else get_cache_dir() / CACHE_SUBDIR)
