@@ -564,3 +564,14 @@ def test_select_features_and_epochs_input():
         _spec(dataset=eeg, features={"input": "epochs"}).fingerprint()
         != _spec(dataset=eeg).fingerprint()
     )
+
+
+def test_featurizer_params_follow_the_estimators_parameter_table():
+    """Every S2Featurizer parameter is set by the pipeline but those a pipeline file cannot
+    give (an MNE info, a projector, a joblib memory, its own process count, the config)."""
+    from s2decode.estimators.params import FEATURIZER_PARAMS
+
+    table = [p.name for p in FEATURIZER_PARAMS]
+    given = list(_spec().featurizer_params())
+    assert set(given) <= set(table)
+    assert set(table) - set(given) == {"config", "info", "sfreq", "projection", "memory", "n_jobs"}
