@@ -400,11 +400,9 @@ def tangent_space_lr(
 
     Parameters
     ----------
-    sfreq : float | None
-        Sampling frequency in Hz (needed with ``band``).
-    band : (float, float) | None
-        Band-pass in Hz applied to each trial first (default 7-30 Hz, as in pyRiemann's
-        motor-imagery examples); ``None`` uses the trials as given.
+    sfreq, band
+        As :func:`csp_lda`: the band-pass (default 7-30 Hz, as in pyRiemann's motor-imagery
+        examples) comes before the covariances.
     estimator : str
         Covariance estimator of :class:`pyriemann.estimation.Covariances` (``"oas"``:
         Oracle Approximating Shrinkage, well conditioned on short trials).

@@ -500,26 +500,10 @@ class Scaffold:
         )
 
     def save(self, fname: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write the scaffold to a netCDF file (atomically).
-
-        Parameters
-        ----------
-        fname : path-like
-            Target file (``.nc``).
-        overwrite : bool
-            Replace an existing file (as :meth:`SpikeTrains.save <s2decode.SpikeTrains.save>`
-            and MNE's writers, ``False`` refuses to).
-
-        Returns
-        -------
-        path : pathlib.Path
-            The written file.
-
-        Raises
-        ------
-        FileExistsError
-            Where ``fname`` exists and ``overwrite`` is false.
-        """
+        """Write the scaffold to the netCDF file ``fname`` (``.nc``), atomically, and
+        return its path; as :meth:`SpikeTrains.save <s2decode.SpikeTrains.save>` and MNE's
+        writers, an existing file is replaced only with ``overwrite=True``
+        (``FileExistsError`` otherwise). :meth:`load` reads it back."""
         from .._io_utils import atomic_write_netcdf
 
         return atomic_write_netcdf(self.to_dataset(), fname, overwrite=overwrite)
