@@ -31,7 +31,7 @@ chain is :func:`head_to_mni` and its inverse :func:`mni_to_head`. For an individ
 digitised montage the same chain is only an approximation (the head is treated as
 fsaverage's).
 
-Checked (``tests/test_projection.py``): a dipole at a parcel centre, off the source grid,
+Checked (``tests/test_atlas_projection.py``): a dipole at a parcel centre, off the source grid,
 in a random orientation, simulated with MNE's own forward for that position, peaks in that
 very parcel for 98-99 % of the parcels with eLORETA (85-92 % when the simulation uses
 another head model; then nearly always in a neighbour). dSPM in this free-orientation
