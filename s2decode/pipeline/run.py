@@ -228,7 +228,7 @@ def describe(trials: xr.DataArray) -> dict[str, Any]:
     groups = trials.coords["group"].values if "group" in trials.coords else None
     return {
         "fingerprint": data_fingerprint(trials),
-        "y": np.asarray(trials.coords["y"].values).astype(str),
+        "y": _labels(trials),
         "groups": None if groups is None else _group_labels(groups),
         "shape": tuple(int(n) for n in trials.shape),
         "dims": tuple(trials.dims),
@@ -321,7 +321,7 @@ def peer_unit(
     start = time.perf_counter()
     label, estimator = pipeline_peer(peer, trials, seed)
     X = np.asarray(trials.values)
-    y = np.asarray(trials.coords["y"].values).astype(str)
+    y = _labels(trials)
     with use_log_level("error"):  # MNE's filters describe themselves at every fit
         estimator.fit(X[train], y[train])
         y_pred = np.asarray(estimator.predict(X[test])).astype(str)
