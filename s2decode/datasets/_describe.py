@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import bounds_text
+from .._docs import doc_filler
 
 #: The keys of a description (see :func:`s2decode.datasets.describe`).
 DESCRIPTION_KEYS = (
@@ -136,20 +137,21 @@ _LOADED_DESCRIBE_DOC = """What :func:`load` returns with these options: the file
     """
 
 
-_DESCRIBE_PARAMETERS = """Parameters
-    ----------
-    data_dir : path-like | None
-        As in :func:`load`.
-    **options
-        Options of :func:`load`, with its defaults (those that do not change the trials'
-        shape, and names it does not take, are ignored)."""
-
-
-def describe_doc(func: Callable) -> Callable:
-    """Decorator of a dataset module's ``describe`` that reads the files' headers: the
-    ``%(parameters)s`` of its docstring becomes their Parameters section, written once."""
-    func.__doc__ = func.__doc__.replace("%(parameters)s", _DESCRIBE_PARAMETERS)
-    return func
+#: Decorator of a dataset module's ``describe`` that reads the files' headers: the
+#: ``%(parameters)s`` of its docstring becomes their Parameters section, written once.
+describe_doc = doc_filler(
+    {
+        "parameters": """
+            Parameters
+            ----------
+            data_dir : path-like | None
+                As in :func:`load`.
+            **options
+                Options of :func:`load`, with its defaults (those that do not change the trials'
+                shape, and names it does not take, are ignored).
+            """
+    }
+)
 
 
 def describe_by_loading(

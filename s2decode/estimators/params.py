@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import inspect
 import keyword
-import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._docs import doc_filler
 from .features import DEFAULT_FEATURES
 
 #: The types of ``X`` the estimators take.
@@ -150,18 +150,9 @@ METHOD_ENTRIES = {
     "X_fitted": Entry("X", X_TYPES, "Trials of the kind (and shape) the featurizer was fitted on."),
 }
 
-_PLACEHOLDER = re.compile(r"^( *)%\((\w+)\)s\n", re.MULTILINE)
-
-
-def fill_doc(func: Callable) -> Callable:
-    """Decorator: a docstring's lines ``%(name)s`` become the entries ``METHOD_ENTRIES[name]``.
-
-    The entry is indented as its placeholder.
-    """
-    func.__doc__ = _PLACEHOLDER.sub(
-        lambda m: METHOD_ENTRIES[m.group(2)].doc(len(m.group(1))), func.__doc__
-    )
-    return func
+#: Decorator: a docstring's lines ``%(name)s`` become the entries ``METHOD_ENTRIES[name]``,
+#: indented as their placeholder (the package's one docstring filler, :mod:`s2decode._docs`).
+fill_doc = doc_filler({name: entry.doc(0) for name, entry in METHOD_ENTRIES.items()})
 
 
 #: The parameters of :class:`~s2decode.estimators.S2Featurizer`, in signature order; the
