@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_number, check_option
 from .atlases import Atlas
 
 #: FreeSurfer's affine from MNI305 (fsaverage) to MNI152 RAS in mm
@@ -210,9 +211,7 @@ def brain_grid_mni(spacing: float = 10.0) -> np.ndarray:
     """
     from nilearn.datasets import load_mni152_brain_mask
 
-    spacing = float(spacing)
-    if not np.isfinite(spacing) or spacing <= 0:
-        raise ValueError(f"`spacing` must be a positive number of mm, got {spacing!r}.")
+    spacing = check_number(spacing, "spacing", low=0, strict_low=True, unit="mm")
     mask_img = load_mni152_brain_mask(resolution=2)
     mask = np.asarray(mask_img.get_fdata()) > 0
     affine = mask_img.affine
@@ -414,9 +413,7 @@ def gaussian_sensor_weights(
     weights : ndarray, shape (n_parcels, n_channels)
         Non-negative, each row sums to 1.
     """
-    sigma = float(sigma)
-    if not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"`sigma` must be a positive number of mm, got {sigma!r}.")
+    sigma = check_number(sigma, "sigma", low=0, strict_low=True, unit="mm")
     sensor_mni = np.asarray(sensor_mni, float)
     parcel_mni = np.asarray(parcel_mni, float)
     d2 = np.sum((parcel_mni[:, None, :] - sensor_mni[None, :, :]) ** 2, axis=-1)
@@ -718,14 +715,10 @@ class SourceProjector(_BaseProjector):
     depth: float | None = 0.8
 
     def _check_params(self) -> None:
-        if self.method not in INVERSE_METHODS:
-            raise ValueError(
-                f"`method` must be one of {tuple(INVERSE_METHODS)}, got {self.method!r}."
-            )
-        if not np.isfinite(self.snr) or self.snr <= 0:
-            raise ValueError(f"`snr` must be a positive number, got {self.snr!r}.")
-        if self.radius is not None and not self.radius > 0:
-            raise ValueError(f"`radius` must be a positive number of mm, got {self.radius!r}.")
+        check_option(self.method, INVERSE_METHODS, "method")
+        check_number(self.snr, "snr", low=0, strict_low=True)
+        if self.radius is not None:
+            check_number(self.radius, "radius", low=0, strict_low=True, unit="mm")
         if isinstance(self.sphere, str) and self.sphere not in ("template", "auto"):
             raise ValueError(
                 f"`sphere` must be 'template', 'auto' or a sphere model, got {self.sphere!r}."
@@ -897,4 +890,5 @@ def make_projector(method: str, atlas: str | Atlas = "seitzman300", **params: An
         return SensorDistanceProjector(atlas=atlas, **params)
     if method in INVERSE_METHODS:
         return SourceProjector(atlas=atlas, method=method, **params)
-    raise ValueError(f"`method` must be one of {PROJECTION_METHODS}, got {method!r}.")
+    check_option(method, PROJECTION_METHODS, "method")
+    raise AssertionError("unreachable: every projection method is handled above")

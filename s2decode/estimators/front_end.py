@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_option
+
 #: The filter bank of ``bands="auto"`` (Hz): delta, theta, alpha/mu, low and high beta,
 #: low gamma; the bands of the log-band-power baseline (:data:`s2decode.peers.BANDS`).
 STANDARD_BANDS: tuple[tuple[float, float], ...] = (
@@ -394,10 +396,8 @@ def fit_front_end(
     -------
     front_end : FrontEnd
     """
-    if spatial not in SPATIAL_METHODS:
-        raise ValueError(f"`spatial` must be one of {SPATIAL_METHODS}, got {spatial!r}.")
-    if coding not in BAND_CODINGS:
-        raise ValueError(f"`band_coding` must be one of {BAND_CODINGS}, got {coding!r}.")
+    check_option(spatial, SPATIAL_METHODS, "spatial")
+    check_option(coding, BAND_CODINGS, "band_coding")
     resolved = resolve_bands(bands, sfreq)
     n_nodes = data.shape[1]
     method = choose_spatial(

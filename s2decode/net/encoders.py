@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_number
 from ..spiketrains import SpikeTrains
 from .config import S2NetConfig
 
@@ -152,8 +153,7 @@ def encode(
     x = np.asarray(x, dtype=float)
     if x.ndim != 3:
         raise ValueError(f"`trials` must be 3-D (n_trials, n_parcels, n_times), got {x.shape}.")
-    if sfreq is None or not np.isfinite(sfreq) or sfreq <= 0:
-        raise ValueError(f"`sfreq` must be a positive number of Hz, got {sfreq!r}.")
+    sfreq = check_number(sfreq, "sfreq", low=0, strict_low=True, unit="Hz")
     n_trials, n_neurons, n_times = x.shape
     if n_times == 0:
         raise ValueError("`trials` has no time samples.")
