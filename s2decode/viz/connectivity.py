@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from ._layout import NO_NETWORK, example_networks, label_nodes, node_layout
-from .spikes import check_example
+from .spikes import check_example, fill_doc
 
 #: The quantity of the phase-locking colour bars (glass-brain edges and matrix).
 PLV_LABEL = "PLV (phase-locking value)"
@@ -171,14 +171,13 @@ def _matrix_axes(fig, ax, values, names, nets, order, colors, cmap, label, **ims
     return image
 
 
+@fill_doc
 def plot_plv(example: xr.Dataset):
     """Phase-locking value of every node pair of an example trial, grouped by network.
 
     Parameters
     ----------
-    example : xarray.Dataset
-        An example trial (:func:`s2decode.estimators.example_dataset`, or a run's
-        ``example.nc``): ``plv`` over ``("node", "node_to")``.
+    %(example)s: ``plv`` over ``("node", "node_to")``.
 
     Returns
     -------

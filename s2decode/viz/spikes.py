@@ -7,11 +7,13 @@ Both take the example-trial :class:`xarray.Dataset` of
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
 
+from .._docs import doc_filler
 from ._layout import (
     NO_NETWORK,
     example_networks,
@@ -19,6 +21,20 @@ from ._layout import (
     network_colors,
     node_layout,
     text_color,
+)
+
+_EXAMPLE_TRIAL = """An example trial (:func:`s2decode.estimators.example_dataset`, or a run's
+``example.nc``)"""
+
+#: Decorator of the trial figures (:mod:`s2decode._docs`): where their ``example`` comes from,
+#: written once for :func:`plot_raster`, :func:`plot_order_parameter` and
+#: :func:`~s2decode.viz.plot_plv`. ``%(example)s`` is the whole Parameters entry of an
+#: ``example`` that is a Dataset, ``%(example_trial)s`` its description alone.
+fill_doc = doc_filler(
+    {
+        "example": "example : xarray.Dataset\n" + textwrap.indent(_EXAMPLE_TRIAL, "    "),
+        "example_trial": _EXAMPLE_TRIAL,
+    }
 )
 
 
@@ -107,14 +123,14 @@ def example_title(example: xr.Dataset) -> str:
     return ", ".join(parts)
 
 
+@fill_doc
 def plot_raster(example, *, trial: int = 0, networks: Sequence[str] | None = None):
     """Spike raster of one trial, nodes grouped and coloured by network, with their rates.
 
     Parameters
     ----------
     example : xarray.Dataset | SpikeTrains
-        An example trial (:func:`s2decode.estimators.example_dataset`, or a run's
-        ``example.nc``), or spike trains.
+        %(example_trial)s, or spike trains.
     trial : int
         The trial of ``SpikeTrains`` to draw (ignored for a Dataset, which holds one).
     networks : sequence of str | None
@@ -173,14 +189,13 @@ def plot_raster(example, *, trial: int = 0, networks: Sequence[str] | None = Non
     return fig
 
 
+@fill_doc
 def plot_order_parameter(example: xr.Dataset):
     """Kuramoto order parameter R(t) of an example trial, of all nodes and per network.
 
     Parameters
     ----------
-    example : xarray.Dataset
-        An example trial (:func:`s2decode.estimators.example_dataset`, or a run's
-        ``example.nc``): ``order`` over ``("group", "time")``, group ``"global"`` first.
+    %(example)s: ``order`` over ``("group", "time")``, group ``"global"`` first.
 
     Returns
     -------
