@@ -1,8 +1,9 @@
-"""Atomic writes: nothing is ever written half.
+"""Atomic writes: nothing is ever written half; and the reader of the netCDF files written.
 
 Every file s2decode writes goes to a temporary file in the target directory first and is
 renamed into place (``os.replace`` is atomic on POSIX and Windows), so an interrupted run
-leaves the earlier result intact.
+leaves the earlier result intact. :func:`read_netcdf` reads back what
+:func:`atomic_write_netcdf` wrote.
 """
 
 from __future__ import annotations
@@ -69,3 +70,31 @@ def atomic_write_netcdf(obj, fname: str | os.PathLike, overwrite: bool = True) -
         lambda p: obj.to_netcdf(p, engine="h5netcdf", invalid_netcdf=True),
         overwrite=overwrite,
     )
+
+
+def read_netcdf(fname: str | os.PathLike, missing: str):
+    """Read a netCDF file as :func:`atomic_write_netcdf` writes it (h5netcdf engine), wholly.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file.
+    missing : str
+        Message of the error where ``fname`` is not a file; ``{path}`` stands for its path.
+
+    Returns
+    -------
+    ds : xarray.Dataset
+        Loaded into memory; the file is closed again.
+
+    Raises
+    ------
+    FileNotFoundError
+        Where ``fname`` is not a file.
+    """
+    import xarray as xr
+
+    path = Path(fname)
+    if not path.is_file():
+        raise FileNotFoundError(missing.format(path=path))
+    return xr.load_dataset(path, engine="h5netcdf")

@@ -288,19 +288,19 @@ class SpikeTrains:
     @classmethod
     def load(cls, fname: str | os.PathLike) -> SpikeTrains:
         """Read spike trains written by :meth:`save`."""
+        from ._io_utils import read_netcdf
+
         path = Path(fname)
-        if not path.exists():
-            raise FileNotFoundError(f"No spike-train file at {path}.")
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            if ds.attrs.get("format") != "s2decode.SpikeTrains/1":
-                raise ValueError(f"{path} is not a file written by SpikeTrains.save.")
-            names = ds["neuron_names"].values.tolist() if "neuron_names" in ds else None
-            return cls(
-                ds["times"].values,
-                ds["offsets"].values,
-                ds.attrs["n_trials"],
-                ds.attrs["n_neurons"],
-                ds.attrs["t_start"],
-                ds.attrs["t_stop"],
-                names,
-            )
+        ds = read_netcdf(path, "No spike-train file at {path}.")
+        if ds.attrs.get("format") != "s2decode.SpikeTrains/1":
+            raise ValueError(f"{path} is not a file written by SpikeTrains.save.")
+        names = ds["neuron_names"].values.tolist() if "neuron_names" in ds else None
+        return cls(
+            ds["times"].values,
+            ds["offsets"].values,
+            ds.attrs["n_trials"],
+            ds.attrs["n_neurons"],
+            ds.attrs["t_start"],
+            ds.attrs["t_stop"],
+            names,
+        )

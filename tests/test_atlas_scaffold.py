@@ -318,7 +318,7 @@ def test_save_load_roundtrip(tmp_path, seitzman):
         sc.save(path)  # as SpikeTrains.save: an existing file is kept unless asked
     other = Scaffold.from_atlas(seitzman, k=3)
     assert Scaffold.load(other.save(path, overwrite=True)).weights.sum() == other.weights.sum()
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r"^Scaffold file .*missing\.nc does not exist"):
         Scaffold.load(tmp_path / "missing.nc")
 
 

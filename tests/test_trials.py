@@ -130,6 +130,16 @@ def test_spiketrains_roundtrip(tmp_path):
     assert not list(tmp_path.glob("*.part"))  # no half-written leftovers
 
 
+def test_spiketrains_load_names_the_problem(tmp_path):
+    from s2decode._io_utils import atomic_write_netcdf
+
+    with pytest.raises(FileNotFoundError, match=r"^No spike-train file at .*missing\.nc\.$"):
+        SpikeTrains.load(tmp_path / "missing.nc")
+    other = atomic_write_netcdf(xr.Dataset({"x": ("a", [1.0])}), tmp_path / "other.nc")
+    with pytest.raises(ValueError, match=r"other\.nc is not a file written by SpikeTrains"):
+        SpikeTrains.load(other)
+
+
 def test_spiketrains_validation():
     with pytest.raises(ValueError, match="sorted"):
         SpikeTrains(np.array([0.5, 0.1]), np.array([0, 2]), 1, 1, 0.0, 1.0)

@@ -511,13 +511,9 @@ class Scaffold:
     @classmethod
     def load(cls, fname: str | os.PathLike) -> Scaffold:
         """Read a scaffold written by :meth:`save`."""
-        import xarray as xr
+        from .._io_utils import read_netcdf
 
-        path = Path(fname)
-        if not path.is_file():
-            raise FileNotFoundError(f"Scaffold file {path} does not exist.")
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return cls.from_dataset(ds.load())
+        return cls.from_dataset(read_netcdf(fname, "Scaffold file {path} does not exist."))
 
     def plot(self, *, axes: Any = None, show: bool = True) -> Any:
         """Show the weights and the delays as matrices: :func:`s2decode.viz.plot_scaffold`.
