@@ -1,4 +1,5 @@
-"""What every dataset module shares: finding its folder, and downloading with checksums."""
+"""What every dataset module shares: finding its folder, downloading with checksums, and the
+docstring entries of the parameters their functions have in common (:data:`fill_doc`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._docs import doc_filler
 from ..paths import DATA_ENV, get_data_dir
+
+#: Decorator of the dataset modules' functions (:mod:`s2decode._docs`): the Parameters entries
+#: they share, written once. ``%(data_dir)s`` ends without a full stop, so that a loader can
+#: go on to say where its files are.
+fill_doc = doc_filler(
+    {
+        "data_dir": """
+            data_dir : path-like | None
+                Data directory (``None``: ``S2DECODE_DATA``)
+            """,
+        "projector": """
+            projector : SourceProjector | SensorDistanceProjector | None
+                A projector fitted before on the same montage (e.g. for another subject), reused
+                instead of fitting a new one; overrides ``method`` and ``atlas``.
+            """,
+        "verbose": """
+            verbose : bool | str | None
+                MNE's verbosity.
+            """,
+    }
+)
 
 
 class DatasetNotFoundError(FileNotFoundError):

@@ -31,7 +31,7 @@ import xarray as xr
 
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, staged_download
+from ._base import DatasetNotFoundError, dataset_path, fill_doc, staged_download
 from ._describe import describe_doc, options_check
 
 NAME = "eegbci"
@@ -142,6 +142,7 @@ def _event_names(run: int, rest: bool) -> dict[str, str]:
     return {"T1": first, "T2": second, **({"T0": "rest"} if rest else {})}
 
 
+@fill_doc
 def load(
     data_dir: str | os.PathLike | None = None,
     subject: int = 1,
@@ -167,8 +168,7 @@ def load(
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``).
+    %(data_dir)s.
     subject : int
         Subject 1..109; files in ``<data_dir>/eeg/eegbci_S{subject:03d}``.
     runs : int | sequence of int | None
@@ -195,16 +195,13 @@ def load(
     method : {"eloreta", "dspm", "sloreta", "mne", "sensor"} | None
         Projection onto the parcels (see :func:`s2decode.io.eeg.epochs_to_trials`);
         ``None`` keeps the 64 channels.
-    projector : SourceProjector | SensorDistanceProjector | None
-        A projector fitted before on the same montage (e.g. for another subject), reused
-        instead of fitting a new one; overrides ``method`` and ``atlas``.
+    %(projector)s
     orientation : {"data", "kernel"}
         Parcel orientation of a source projection (fitted on all the subject's trials,
         without labels).
     dtype : numpy dtype | None
         Data type of the values (``None``: float64).
-    verbose : bool | str | None
-        MNE's verbosity.
+    %(verbose)s
 
     Returns
     -------
@@ -277,6 +274,7 @@ def present(data_dir: str | os.PathLike | None = None) -> bool:
     return False
 
 
+@fill_doc
 def fetch(
     data_dir: str | os.PathLike | None = None,
     subject: int = 1,
@@ -289,8 +287,7 @@ def fetch(
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``).
+    %(data_dir)s.
     subject : int
         Subject 1..109.
     runs : sequence of int | None

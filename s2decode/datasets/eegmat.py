@@ -34,7 +34,7 @@ import xarray as xr
 
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, download, staged_download
+from ._base import DatasetNotFoundError, dataset_path, download, fill_doc, staged_download
 from ._describe import describe_doc, options_check
 
 NAME = "eegmat"
@@ -122,6 +122,7 @@ def _check_subjects(subjects, available: list[int], path: Path) -> list[int]:
     return [int(s) for s in dict.fromkeys(subjects)]
 
 
+@fill_doc
 def load(
     data_dir: str | os.PathLike | None = None,
     subjects: int | Sequence[int] | None = None,
@@ -142,8 +143,7 @@ def load(
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``).
+    %(data_dir)s.
     subjects : int | sequence of int | None
         Subject numbers (0..35); ``None`` takes every subject in the folder.
     window : float
@@ -159,16 +159,13 @@ def load(
     method : {"eloreta", "dspm", "sloreta", "mne", "sensor"} | None
         Projection onto parcels (:func:`s2decode.io.eeg.epochs_to_trials`); ``None``
         keeps the channels.
-    projector : SourceProjector | SensorDistanceProjector | None
-        A projector fitted before on the same montage (e.g. for another subject), reused
-        instead of fitting a new one; overrides ``method`` and ``atlas``.
+    %(projector)s
     orientation : {"data", "kernel"}
         Parcel orientation of a source projection, fitted per subject on all its windows
         (without labels).
     dtype : numpy dtype | None
         Data type of the values (default float32, see the module notes on memory).
-    verbose : bool | str | None
-        MNE's verbosity.
+    %(verbose)s
 
     Returns
     -------
@@ -261,6 +258,7 @@ def present(data_dir: str | os.PathLike | None = None) -> bool:
     return any((s, "1") in found and (s, "2") in found for s, _ in found)
 
 
+@fill_doc
 def fetch(
     data_dir: str | os.PathLike | None = None,
     subjects: int | Sequence[int] | None = None,
@@ -272,8 +270,7 @@ def fetch(
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``).
+    %(data_dir)s.
     subjects : int | sequence of int | None
         Subjects to fetch (``None``: all 36, about 190 MB).
 

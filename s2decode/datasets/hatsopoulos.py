@@ -19,7 +19,7 @@ import xarray as xr
 
 from .._checks import check_option
 from ..trials import make_trials
-from ._base import OneFile, dataset_path
+from ._base import OneFile, dataset_path, fill_doc
 from ._describe import describe_by_loading, options_check
 
 NAME = "hatsopoulos2004"
@@ -46,13 +46,13 @@ present = _FILE.present
 fetch = _FILE.fetch
 
 
+@fill_doc
 def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -> xr.DataArray:
     """Load the firing rates as single-sample trials.
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``); the file is
+    %(data_dir)s; the file is
         ``<data_dir>/spikes/hatsopoulos2004/Dataset1.mat``.
     label : {"degrees", "index"}
         ``y`` as the reach angle in degrees (0, 45, ..., 315) or as the file's direction

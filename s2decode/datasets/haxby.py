@@ -36,7 +36,7 @@ import xarray as xr
 
 from .._checks import check_option
 from ..paths import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, download, staged_download
+from ._base import DatasetNotFoundError, dataset_path, download, fill_doc, staged_download
 from ._describe import describe_doc, options_check
 
 NAME = "haxby"
@@ -276,6 +276,7 @@ def _full_runs(path: Path, runs: Sequence[int]) -> tuple[list, list]:
     return imgs, events
 
 
+@fill_doc
 def load(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -296,8 +297,7 @@ def load(
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``); the dataset is in
+    %(data_dir)s; the dataset is in
         ``<data_dir>/fmri/haxby2001_sub001``.
     resolution : {"1slice", "25mm", "full"}
         Which copy to read (see the module docstring); ``"full"`` needs
@@ -412,13 +412,13 @@ def present(data_dir: str | os.PathLike | None = None) -> bool:
     return all((folder / rel).is_file() for rel in _SHA256 if "_25mm" not in rel)
 
 
+@fill_doc
 def fetch(data_dir: str | os.PathLike | None = None, *, resolution: str = "1slice") -> Path:
     """Download the dataset into ``<data_dir>/fmri/haxby2001_sub001``.
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``).
+    %(data_dir)s.
     resolution : {"1slice", "25mm", "full"}
         ``"1slice"`` and ``"25mm"`` fetch PyMVPA's reduced copy (both resolutions, the
         events and the masks: about 6 MB) from the PyMVPA GitHub repository at a fixed

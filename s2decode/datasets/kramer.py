@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from ..spiketrains import SpikeTrains
-from ._base import OneFile, dataset_path
+from ._base import OneFile, dataset_path, fill_doc
 from ._describe import describe_by_loading, options_check
 
 NAME = "kramer_stn"
@@ -58,6 +58,7 @@ def _read_mat(fname: Path) -> dict:
     return mat
 
 
+@fill_doc
 def load(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -70,8 +71,7 @@ def load(
 
     Parameters
     ----------
-    data_dir : path-like | None
-        Data directory (``None``: ``S2DECODE_DATA``); the file is
+    %(data_dir)s; the file is
         ``<data_dir>/spikes/kramer/10_spikes-1.mat``.
     tmin, tmax : float | None
         Crop to ``[tmin, tmax)`` seconds around the GO cue (default: the whole -1..1 s).
