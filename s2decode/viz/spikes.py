@@ -109,7 +109,11 @@ def spikes_dataset(spikes, trial: int = 0, networks: Sequence[str] | None = None
 
 
 def example_title(example: xr.Dataset) -> str:
-    """``subject ..., trial ..., label ..., N spikes, mean rate ... Hz`` of an example trial."""
+    """Subject, trial, label, spike count and mean rate of an example trial, as a title line.
+
+    For instance ``subject 1, trial 3, label feet, 212 spikes, mean rate 7.1 Hz``; the subject,
+    label and mean rate are left out where the example has none.
+    """
     ex = example
     parts = []
     if ex.attrs.get("subject") not in (None, "", "-"):  # "-": a dataset without subjects
