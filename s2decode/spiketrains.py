@@ -17,6 +17,43 @@ import numpy as np
 import xarray as xr
 
 
+def trains_per_trial(trains: Sequence[Sequence], name: str = "trains", what: str = "trains") -> int:
+    """The number of trains in each trial of nested ``trains[trial][train]``, the same in all.
+
+    Parameters
+    ----------
+    trains : sequence of sequences
+        ``trains[trial][train]``, each train a 1-D array of spike times.
+    name : str
+        The argument's name, for the message.
+    what : str
+        What one train is (``"neurons"``, ``"units"``), for the message.
+
+    Returns
+    -------
+    n : int
+        Trains per trial (0 without trials).
+
+    Raises
+    ------
+    ValueError
+        Where a trial has another number of trains than trial 0.
+
+    Examples
+    --------
+    >>> trains_per_trial([[[0.1], []], [[], [0.2, 0.3]]])
+    2
+    """
+    n = len(trains[0]) if len(trains) else 0
+    for k, trial in enumerate(trains):
+        if len(trial) != n:
+            raise ValueError(
+                f"Trial {k} of `{name}` has {len(trial)} {what}, trial 0 has {n}: every trial "
+                f"needs the same {what} (an empty array for a silent one)."
+            )
+    return n
+
+
 class SpikeTrains:
     """Spike times of ``n_trials`` x ``n_neurons`` spike trains.
 
@@ -114,14 +151,9 @@ class SpikeTrains:
         Each train is sorted; times outside ``[t_start, t_stop]`` raise an error.
         """
         n_trials = len(trains)
-        n_neurons = len(trains[0]) if n_trials else 0
+        n_neurons = trains_per_trial(trains, "trains", "neurons")
         flat = []
-        for k, trial in enumerate(trains):
-            if len(trial) != n_neurons:
-                raise ValueError(
-                    f"Trial {k} has {len(trial)} trains, trial 0 has {n_neurons}: every trial "
-                    "needs the same neurons."
-                )
+        for trial in trains:
             flat.extend(np.sort(np.asarray(t, dtype=np.float64).ravel()) for t in trial)
         counts = np.array([t.size for t in flat], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)])

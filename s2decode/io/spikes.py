@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..spiketrains import SpikeTrains
+from ..spiketrains import SpikeTrains, trains_per_trial
 from ..trials import make_trials
 
 __all__ = ["read_nwb", "spikes_to_trials", "units_to_parcels"]
@@ -179,16 +179,10 @@ def _as_spike_trains(spikes: Any, tmin: float, tmax: float) -> list[list[np.ndar
         trains = [[np.asarray(t, dtype=float).ravel() for t in trial] for trial in spikes]
     if not trains:
         raise ValueError("`spikes` holds no trials.")
-    n_units = len(trains[0])
-    if n_units == 0:
+    if trains_per_trial(trains, "spikes", "units") == 0:
         raise ValueError("`spikes` holds no units (trial 0 is empty).")
     out = []
     for k, trial in enumerate(trains):
-        if len(trial) != n_units:
-            raise ValueError(
-                f"Trial {k} of `spikes` has {len(trial)} units, trial 0 has {n_units}: every "
-                "trial needs the same units (an empty array for a silent unit)."
-            )
         cropped = []
         for t in trial:
             if not np.all(np.isfinite(t)):
