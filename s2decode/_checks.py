@@ -129,6 +129,38 @@ def check_number(
     return number
 
 
+def check_columns(table: Any, columns: Iterable[str], what: str, hint: str = "") -> None:
+    """A ValueError naming the columns of ``columns`` that ``table`` lacks, if any.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table (its type is the caller's to check).
+    columns : iterable of str
+        The columns it needs.
+    what : str
+        The table as the message names it (``"The events file x.tsv"``).
+    hint : str
+        Said after the list of needed columns (``" as a run's scores.csv has"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "`table`")
+    Traceback (most recent call last):
+    ...
+    ValueError: `table` has no column 'b'; it needs 'a', 'b' (found 'a').
+    """
+    columns = tuple(columns)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{what} has no column {', '.join(map(repr, missing))}; it needs "
+            f"{', '.join(map(repr, columns))}{hint} (found "
+            f"{', '.join(map(repr, table.columns)) or 'none'})."
+        )
+
+
 def check_seed(seed: Any, name: str = "seed") -> np.random.Generator:
     """A numpy Generator from an int, a Generator or None, else a TypeError.
 

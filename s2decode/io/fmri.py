@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .._checks import check_columns
 from ..trials import make_trials
 
 __all__ = ["events_from_volume_labels", "fmri_to_trials", "read_events"]
@@ -87,12 +88,7 @@ def read_events(events: pd.DataFrame | str | os.PathLike, *, name: str = "events
             f"`{name}` must be a pandas.DataFrame or the path of a BIDS events TSV file, got "
             f"{type(events).__name__}."
         )
-    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
-    if missing:
-        raise ValueError(
-            f"The {where} lacks the column(s) {missing}; BIDS events need {list(EVENT_COLUMNS)} "
-            f"(found {list(events.columns)})."
-        )
+    check_columns(events, EVENT_COLUMNS, f"The {where}", " as BIDS events have")
     if len(events) == 0:
         raise ValueError(f"The {where} holds no events.")
     out = events.copy()

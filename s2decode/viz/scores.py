@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_columns
 from .style import FAMILY_COLORS, family_of
 
 # Confusion matrices with more classes than this drop the numbers in the cells.
@@ -25,12 +26,7 @@ def _check_table(table, name: str, columns: Sequence[str], func: str) -> pd.Data
             f"{func}: `{name}` must be a pandas DataFrame (pandas.read_csv of a run's "
             f"{name}.csv), got {type(table).__name__}."
         )
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(
-            f"{func}: `{name}` has no column {', '.join(map(repr, missing))}; it needs "
-            f"{', '.join(map(repr, columns))} as a run's {name}.csv has."
-        )
+    check_columns(table, columns, f"{func}: `{name}`", f" as a run's {name}.csv has")
     return table
 
 
