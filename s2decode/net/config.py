@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
+#: How inputs reach the neurons (:attr:`S2NetConfig.encoder`).
 ENCODERS = ("current", "delta", "poisson", "spikes")
 WEIGHT_NORMS = ("mean_in_strength", "none")
+#: The mechanisms :meth:`S2NetConfig.ablate` can take out, one at a time.
 ABLATIONS = ("kappa", "delays", "memory", "scaffold")
 
 
