@@ -47,6 +47,7 @@ from .standalone import _run_standalone
 
 __all__ = ["BACKENDS", "simulate", "spiketrains_from_indices"]
 
+#: How Brian2 runs the network (the ``backend`` of :func:`simulate`; the module docstring).
 BACKENDS = ("cython", "numpy", "cpp_standalone")
 
 # Upper bound of the firing rate used to size spike buffers in the memory estimate (Hz).
