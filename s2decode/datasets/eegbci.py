@@ -317,6 +317,79 @@ def fetch(
     return target
 
 
+#: Where :func:`mne.datasets.eegbci.load_data` (and MOABB's ``PhysionetMI``) keep a run,
+#: below the folder ``MNE_DATASETS_EEGBCI_PATH`` names.
+MNE_LAYOUT = "MNE-eegbci-data/files/eegmmidb/1.0.0/S{subject:03d}/S{subject:03d}R{run:02d}.edf"
+
+
+def link_mne_layout(
+    target: str | os.PathLike,
+    data_dir: str | os.PathLike | None = None,
+    subjects: Sequence[int] | None = None,
+) -> Path:
+    """Show the runs of the data directory to MNE and MOABB where they look for them.
+
+    :func:`mne.datasets.eegbci.load_data` and MOABB's ``PhysionetMI`` read the files from
+    ``<path>/MNE-eegbci-data/files/eegmmidb/1.0.0/S001/S001R04.edf`` (:data:`MNE_LAYOUT`),
+    ``path`` being the ``MNE_DATASETS_EEGBCI_PATH`` setting, and download what is missing
+    there. This links every run the data directory holds into that layout under
+    ``target`` (symbolic links; copies where links cannot be made), so that with
+    ``MNE_DATASETS_EEGBCI_PATH=target`` both read them offline. Runs absent here (the
+    baselines 1 and 2 of the shared recordings) are not linked: reading them would
+    download them.
+
+    Parameters
+    ----------
+    target : path-like
+        Folder to link into (created), e.g. a temporary folder.
+    data_dir : path-like | None
+        Data directory (``None``: ``S2DECODE_DATA``).
+    subjects : sequence of int | None
+        Subjects to link (``None``: every subject whose folder the data directory has).
+
+    Returns
+    -------
+    target : pathlib.Path
+        The folder to set as ``MNE_DATASETS_EEGBCI_PATH`` (an environment variable or
+        :func:`mne.set_config`).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Where a subject's folder is absent, or the data directory has no eegbci subject.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from s2decode.datasets.eegbci import link_mne_layout
+    >>> path = link_mne_layout(tempfile.mkdtemp())                      # doctest: +SKIP
+    >>> os.environ["MNE_DATASETS_EEGBCI_PATH"] = str(path)              # doctest: +SKIP
+    """
+    subjects = present_subjects(data_dir) if subjects is None else list(subjects)
+    if not subjects:
+        raise DatasetNotFoundError(
+            f"Dataset {NAME!r}: the data directory {get_data_dir(data_dir)} has no subject "
+            f"folder eeg/eegbci_S###. Download one with s2decode.datasets.fetch({NAME!r}, "
+            "subject=1)."
+        )
+    target = Path(target)
+    for subject in subjects:
+        source = dataset_path(NAME, folder(subject), data_dir)
+        for run in range(1, 15):
+            fname = source / run_file(subject, run)
+            if not fname.is_file():
+                continue
+            dest = target / MNE_LAYOUT.format(subject=subject, run=run)
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.symlink(fname.resolve(), dest)
+            except OSError:  # no symbolic links on this file system
+                shutil.copyfile(fname, dest)
+    return target
+
+
 @options_check
 def check_options(**options) -> list[tuple[str, str]]:
     from ._describe import (
