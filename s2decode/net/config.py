@@ -15,7 +15,7 @@ import numpy as np
 #: How inputs reach the neurons (:attr:`S2NetConfig.encoder`).
 ENCODERS = ("current", "delta", "poisson", "spikes")
 WEIGHT_NORMS = ("mean_in_strength", "none")
-#: The mechanisms :meth:`S2NetConfig.ablate` can take out, one at a time.
+#: The mechanisms :meth:`S2NetConfig.ablation` can take out, one at a time.
 ABLATIONS = ("kappa", "delays", "memory", "scaffold")
 
 
