@@ -5,7 +5,8 @@ Each dataset lives in its own module (``eegbci``, ``eegmat``, ``haxby``, ``krame
 ``MODALITY``, ``DESCRIPTION``, ``MEASURE`` where its trials are not continuous signals,
 ``load(data_dir=None, **options)`` returning a trials DataArray, and
 ``fetch(data_dir=None, **options)`` downloading it from its original public source with
-checksums. ``synthetic`` generates its trials (``FOLDER = None``).
+checksums. ``synthetic`` generates its trials (``FOLDER = None``). :func:`load_bids` reads
+any BIDS EEG/MEG/iEEG dataset (``bids``) into the same trials.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import xarray as xr
 
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, DownloadError, dataset_path
+from .bids import load_bids
 
 # public name -> module (a static table, not mutable state)
 _MODULES = {
@@ -48,6 +50,7 @@ __all__ = [
     "fetch",
     "list_datasets",
     "load",
+    "load_bids",
     "loader_options",
     "subjects",
 ]
