@@ -54,6 +54,16 @@ COLUMNS = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def offline_moabb(tmp_path_factory):
+    """MOABB's folders in a temporary folder, NEMAR's mirror off: nothing is written to the
+    home folder (MOABB would record ``MNE_DATA`` in MNE's config there) or fetched."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MNE_DATA", str(tmp_path_factory.mktemp("mne_data")))
+        mp.setenv("MOABB_DOWNLOAD_PROVIDER", "upstream")
+        yield
+
+
 #: 2 subjects x 2 sessions of one run: 16 left/right-hand cues, 3 channels at 128 Hz.
 FAKE = dict(
     event_list=("left_hand", "right_hand"),
