@@ -305,7 +305,10 @@ def _constant_doc(app, what, name, obj, options, lines) -> None:
 def _has(obj, name: str) -> bool:
     """``obj.name`` exists (a dataclass or pydantic field without a default counts)."""
     fields = {**getattr(obj, "__dataclass_fields__", {}), **getattr(obj, "model_fields", {})}
-    return hasattr(obj, name) or name in fields
+    try:
+        return hasattr(obj, name) or name in fields
+    except Exception:  # a lazy attribute (module __getattr__) that fails to import
+        return False
 
 
 def _resolution(target: str) -> bool | None:
