@@ -1,8 +1,8 @@
 """s2decode.datasets.load_bids: BIDS datasets the tests write themselves with MNE-BIDS.
 
 A synthetic dataset (in-memory recordings written as BrainVision, no recording needed): two
-subjects, two runs of a motor task and one run of a rest task, and one iEEG recording in a
-dataset of its own. The trials must be the recordings' own samples around each event, with
+subjects, two runs of a motor task and one run of a rest task, and one iEEG and one MEG recording
+in datasets of their own. The trials must be the recordings' own samples around each event, with
 the labels, onsets, subjects, runs and groups of the data model; wrong selections must be
 refused naming what the dataset has. With the recordings, eegbci S001's imagery runs written
 as BIDS must load as :func:`s2decode.datasets.load` loads them from their EDF files.
@@ -186,6 +186,22 @@ def test_ieeg(tmp_path):
     )
     with pytest.raises(ValueError, match=r"no eeg recording .* datatypes: ieeg"):
         load_bids(root, datatype="eeg")
+
+
+def test_meg(tmp_path):
+    """MEG (FIF, magnetometers): the sensors, modality 'meg'."""
+    root = tmp_path / "meg"
+    info = mne.create_info([f"MEG{i:03d}" for i in range(4)], SFREQ, "mag")
+    data = _signals(1, 1) * 1e-7  # teslas
+    raw = mne.io.RawArray(data, info, verbose=False)
+    raw.set_annotations(mne.Annotations(ONSETS[:4], 0.5, CLASSES[:4]))
+    path = mne_bids.BIDSPath(subject="01", task="motor", datatype="meg", root=root)
+    mne_bids.write_raw_bids(raw, path, allow_preload=True, format="FIF", overwrite=True,
+                            verbose=False)  # fmt: skip
+    trials = load_bids(root, tmax=0.5)
+    assert trials.attrs["modality"] == "meg" and trials.sizes["trial"] == 4
+    np.testing.assert_array_equal(trials["y"].values, CLASSES[:4])
+    np.testing.assert_allclose(trials.values[1], data[:, 500:551], rtol=1e-6, atol=0)
 
 
 # ----------------------------------------------------------------------- real recordings
