@@ -56,6 +56,7 @@ def load_bids(
     orientation: str = "data",
     group: str = "auto",
     dtype=None,
+    progress: bool | None = None,
     verbose: bool | str | None = False,
 ) -> xr.DataArray:
     """Load the trials of a BIDS EEG, MEG or iEEG dataset.
@@ -118,6 +119,9 @@ def load_bids(
         several subjects, else the session with several sessions, else the run.
     dtype : numpy dtype | None
         Data type of the values (``None``: float64).
+    progress : bool | None
+        A progress bar over the recordings (tqdm, on stderr); ``None``: where there are
+        more than 5.
     verbose : bool | str | None
         MNE's and MNE-BIDS's verbosity.
 
@@ -157,7 +161,7 @@ def load_bids(
     sessions = _select(root, "session", session, optional=True)
     tasks = _select(root, "task", None if task is None else [task], one=True)
     runs = _select(root, "run", run, optional=True)
-    datatypes = _datatypes(root, datatype)
+    datatypes = _datatypes(datatype)
     paths = mne_bids.find_matching_paths(
         root,
         subjects=subjects,
@@ -186,8 +190,11 @@ def load_bids(
             f"{sorted(found)}. Choose one with datatype=..."
         )
 
+    from tqdm.auto import tqdm
+
+    show = len(paths) > 5 if progress is None else bool(progress)
     parts, labels = [], []
-    for path in paths:
+    for path in tqdm(paths, desc="BIDS recordings", unit="recording", disable=not show):
         with warnings.catch_warnings():
             # MNE-BIDS's notes on optional sidecar fields are not the user's concern here
             warnings.filterwarnings("ignore", module="mne_bids")
@@ -269,7 +276,7 @@ def _check_root(root: str | os.PathLike) -> Path:
 def _entity_values(root: Path, entity: str) -> list[str]:
     import mne_bids
 
-    return list(mne_bids.get_entity_vals(root, entity, ignore_subjects=None))
+    return list(mne_bids.get_entity_vals(root, entity))  # without the empty-room "subject"
 
 
 def _select(
@@ -332,7 +339,7 @@ def _match_label(item: Any, have: Sequence[str]) -> str | None:
     return text if text in have else None
 
 
-def _datatypes(root: Path, datatype: str | None) -> list[str]:
+def _datatypes(datatype: str | None) -> list[str]:
     if datatype is None:
         return list(DATATYPES)
     if datatype not in DATATYPES:
