@@ -148,7 +148,7 @@ def test_unknown_keys_list_the_keys_allowed_at_their_level():
             "cv.scheme",
             [
                 "'loso' is not allowed; choose one of 'kfold', 'leave_one_group_out', "
-                "'leave_one_subject_out'"
+                "'cross_session', 'leave_one_subject_out'"
             ],
         ),
         ({"scoring": "f1"}, "scoring", ["'f1'", "'accuracy', 'balanced_accuracy'"]),

@@ -70,6 +70,9 @@ class Split:
         Trial indices into the members' trials.
     test_trials : ndarray of int
         Index of each test trial within ``subject``'s own trials.
+    calibration : ndarray of int
+        Index, within ``subject``'s own trials, of the trials of the scored subject that
+        are in the training set (``cv.calibration`` of leave-one-subject-out; else empty).
     """
 
     subject: str
@@ -78,6 +81,7 @@ class Split:
     train: np.ndarray
     test: np.ndarray
     test_trials: np.ndarray
+    calibration: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
 
     @property
     def name(self) -> str:
@@ -404,7 +408,34 @@ def example_unit(spec, trials: xr.DataArray, index: int, subject: str) -> xr.Dat
 
 # ---------------------------------------------------------------------------- planning
 def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]:
-    """The cross-validation units of a pipeline, from each subject's labels and groups."""
+    """The cross-validation units of a pipeline, from each subject's labels and groups.
+
+    Parameters
+    ----------
+    spec : PipelineSpec
+        The pipeline (its ``cv`` and ``seed``).
+    subjects : list of str
+        The subjects, in order.
+    info : dict
+        Subject -> :func:`describe` of its trials (``y``, ``groups``, ``shape``).
+
+    Returns
+    -------
+    splits : list of Split
+        ``kfold`` and ``leave_one_group_out``: the folds of each subject in turn;
+        ``cross_session``: one split per subject (train on ``cv.train_groups``, test on
+        ``cv.test_groups``); ``leave_one_subject_out``: one per left-out subject, with
+        ``cv.calibration`` of its trials (stratified, drawn with ``seed``) in the training
+        set and out of the test set.
+
+    Raises
+    ------
+    ValueError
+        A split that cannot be made: fewer trials of a class than ``cv.n_splits``, a subject
+        with one group for the group schemes, ``cv.train_groups``/``test_groups`` naming a
+        group the subject does not have or leaving a side without trials, a calibration
+        draw without a trial of each class on both sides.
+    """
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
     scheme = spec.cv.scheme
@@ -418,9 +449,14 @@ def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]
         sizes = [info[s]["shape"][0] for s in subjects]
         starts = np.concatenate([[0], np.cumsum(sizes)])
         for i, subject in enumerate(subjects):
-            test = np.arange(starts[i], starts[i + 1])
+            own = np.arange(sizes[i])
+            calibration = _calibration_trials(spec, subject, info[subject]["y"])
+            kept = np.setdiff1d(own, calibration)
+            test = starts[i] + kept
             train = np.setdiff1d(np.arange(starts[-1]), test)
-            splits.append(Split(subject, 0, tuple(subjects), train, test, test - starts[i]))
+            splits.append(
+                Split(subject, 0, tuple(subjects), train, test, kept, calibration=calibration)
+            )
         return splits
     for subject in subjects:
         y = info[subject]["y"]
@@ -437,18 +473,140 @@ def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]
                 random_state=spec.seed if spec.cv.shuffle else None,
             )
             folds = cv.split(np.zeros(len(y)), y)
-        else:  # leave_one_group_out
+        else:  # leave_one_group_out, cross_session
             groups = info[subject]["groups"]
             if groups is None or len(np.unique(groups)) < 2:
                 raise ValueError(
-                    f"cv.scheme='leave_one_group_out' needs a `group` coordinate with at least "
+                    f"cv.scheme={scheme!r} needs a `group` coordinate with at least "
                     f"2 values (runs, sessions); subject {subject} of {spec.dataset.name!r} has "
                     f"{'none' if groups is None else 'one'}. Use cv.scheme='kfold'."
                 )
-            folds = LeaveOneGroupOut().split(np.zeros(len(y)), y, groups)
+            if scheme == "cross_session":
+                of = f"subject {subject}" if subject != "-" else repr(spec.dataset.name)
+                folds = [cross_session_split(spec.cv, groups, y, of)]
+            else:
+                folds = LeaveOneGroupOut().split(np.zeros(len(y)), y, groups)
         for k, (train, test) in enumerate(folds):
             splits.append(Split(subject, k, (subject,), train, test, test))
     return splits
+
+
+def group_key(value) -> str:
+    """A group value as text, numbers without a trailing ``.0``: the run ``1`` of the data
+    (an integer or a float) and ``1`` in ``cv.train_groups`` are the same group."""
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def cross_session_groups(cv, groups, of: str = "the trials") -> tuple[list, list]:
+    """The groups a ``cross_session`` split trains and tests on, for one subject.
+
+    Parameters
+    ----------
+    cv : CVSpec
+        ``train_groups`` and ``test_groups`` (``None``: see :class:`CVSpec`).
+    groups : array-like
+        The subject's ``group`` value of each trial.
+    of : str
+        Whose trials, for the messages (``"subject 3"``).
+
+    Returns
+    -------
+    train, test : list
+        Group values of the subject (as in ``groups``), in sorted order.
+
+    Raises
+    ------
+    ValueError
+        Where ``cv.train_groups`` or ``cv.test_groups`` names a group the subject does not
+        have (the message lists those it has).
+    """
+    present = list(np.unique(np.asarray(groups)))  # numbers in numeric order
+    by_key = {group_key(g): g for g in present}
+    chosen = {}
+    for side in ("train_groups", "test_groups"):
+        wanted = getattr(cv, side)
+        if wanted is None:
+            continue
+        missing = [w for w in wanted if group_key(w) not in by_key]
+        if missing:
+            raise ValueError(
+                f"cv.{side} {missing} not among the groups (sessions, runs) of {of}, which "
+                f"are {[group_key(g) for g in present]}; give groups of those."
+            )
+        chosen[side] = [by_key[group_key(w)] for w in wanted]
+    train = chosen.get("train_groups")
+    test = chosen.get("test_groups")
+    if train is None and test is None:
+        train, test = present[:-1], present[-1:]
+    elif train is None:
+        train = [g for g in present if group_key(g) not in {group_key(t) for t in test}]
+    elif test is None:
+        test = [g for g in present if group_key(g) not in {group_key(t) for t in train}]
+    order = {group_key(g): i for i, g in enumerate(present)}
+    return (
+        sorted(train, key=lambda g: order[group_key(g)]),
+        sorted(test, key=lambda g: order[group_key(g)]),
+    )
+
+
+def cross_session_split(cv, groups, y, of: str) -> tuple[np.ndarray, np.ndarray]:
+    """The training and test trials of a ``cross_session`` split (indices, sorted).
+
+    ``of`` names the trials for the messages (``"subject 3"``). Raises ``ValueError`` where
+    a side has no trial, or the training trials hold fewer than 2 classes.
+    """
+    groups = np.asarray(groups)
+    train_groups, test_groups = cross_session_groups(cv, groups, of)
+    keys = np.array([group_key(g) for g in groups])
+    train = np.flatnonzero(np.isin(keys, [group_key(g) for g in train_groups]))
+    test = np.flatnonzero(np.isin(keys, [group_key(g) for g in test_groups]))
+    names = {"train": [group_key(g) for g in train_groups],
+             "test": [group_key(g) for g in test_groups]}  # fmt: skip
+    if train.size == 0 or test.size == 0:
+        side = "train" if train.size == 0 else "test"
+        raise ValueError(
+            f"cv.scheme='cross_session' leaves no {side}ing trial for {of}: the groups "
+            f"{names[side]} are empty; set cv.{side}_groups."
+        )
+    classes = np.unique(np.asarray(y)[train])
+    if classes.size < 2:
+        raise ValueError(
+            f"cv.scheme='cross_session': the training groups {names['train']} of {of} hold "
+            f"one class ({classes[0]}); train on groups with at least 2 classes "
+            "(cv.train_groups)."
+        )
+    return train, test
+
+
+def _calibration_trials(spec, subject: str, y: np.ndarray) -> np.ndarray:
+    """The trials of a left-out subject that ``cv.calibration`` moves into the training set
+    (indices into the subject's trials, sorted; empty without calibration)."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    from .spec import calibration_problem
+
+    fraction = spec.cv.calibration
+    if fraction is None:
+        return np.array([], dtype=int)
+    classes, counts = np.unique(y, return_counts=True)
+    n_cal, problem = calibration_problem(
+        fraction,
+        dict(zip(classes.astype(str), counts.tolist(), strict=True)),
+        f"subject {subject}",
+    )
+    if problem is not None:
+        raise ValueError(f"cv.calibration: {problem}.")
+    draw = StratifiedShuffleSplit(
+        n_splits=1, train_size=n_cal, test_size=len(y) - n_cal, random_state=spec.seed
+    )
+    calibration, _ = next(draw.split(np.zeros(len(y)), y))
+    return np.sort(calibration)
 
 
 def first_splits(splits: list[Split], max_splits: int | None) -> list[Split]:
@@ -481,11 +639,16 @@ def _spec_fingerprint(spec) -> str:
 
 def _inner_groups(spec, split: Split, info: dict[str, dict]) -> np.ndarray | None:
     """What the late fusion's inner folds keep whole: the subjects of a
-    leave-one-subject-out unit, the runs of a leave-one-group-out one, nothing for k-fold."""
+    leave-one-subject-out unit, the runs of a leave-one-group-out or cross-session one
+    (where it trains on several), nothing for k-fold."""
     if spec.cv.scheme == "leave_one_subject_out":
         return np.concatenate([np.full(info[m]["shape"][0], m) for m in split.members])
     if spec.cv.scheme == "leave_one_group_out":
         return np.asarray(info[split.subject]["groups"])
+    if spec.cv.scheme == "cross_session":
+        groups = np.asarray(info[split.subject]["groups"])
+        # one training session: stratified inner folds, as for k-fold
+        return groups if len(np.unique(groups[split.train])) > 1 else None
     return None
 
 
@@ -969,6 +1132,23 @@ def _describe_cv(spec) -> str:
         return f"stratified {spec.cv.n_splits}-fold within each subject"
     if scheme == "leave_one_group_out":
         return "leave one group (run) out within each subject"
+    if scheme == "cross_session":
+        train, test = spec.cv.train_groups, spec.cv.test_groups
+        if train is None and test is None:
+            return (
+                "cross session within each subject: train on every group but the last, "
+                "test on the last"
+            )
+        return (
+            "cross session within each subject: train on groups "
+            f"{train if train is not None else 'all but the test groups'}, test on "
+            f"{test if test is not None else 'the others'}"
+        )
+    if spec.cv.calibration is not None:
+        return (
+            f"leave one subject out, {spec.cv.calibration:.0%} of the left-out subject's trials "
+            "(stratified) in the training set and not scored"
+        )
     return "leave one subject out"
 
 

@@ -10,7 +10,7 @@ Every model forbids unknown keys, and every problem is reported at once as a
 allowed>``, e.g.::
 
     pipelines/x.yaml: cv.scheme: 'loso' is not allowed; choose one of 'kfold',
-    'leave_one_group_out', 'leave_one_subject_out'
+    'leave_one_group_out', 'cross_session', 'leave_one_subject_out'
 
 Besides the types, validation checks what can be checked without loading data: the dataset
 exists and ``dataset.options`` are keyword arguments of its loader; ``net`` keys are
@@ -47,6 +47,8 @@ from pydantic import (
     Field,
     NonNegativeInt,
     PositiveInt,
+    StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -87,6 +89,8 @@ FUSED_LABEL = "S2 + peer (late fusion)"
 #: Bumped when the meaning of a key that changes the S2 features changes, so that features
 #: cached under an older fingerprint are not reused.
 FINGERPRINT_VERSION = 1
+#: ``cv`` keys added after FINGERPRINT_VERSION 1, left out of the fingerprint while unset.
+_CV_KEYS_SINCE_V1 = ("train_groups", "test_groups", "calibration")
 
 FeatureSet = Literal[FEATURE_SETS]
 #: A finite float (YAML's ``.inf`` and ``.nan`` are refused), and one that is also > 0.
@@ -518,24 +522,144 @@ class DecoderSpec(_Section):
         return self
 
 
+#: A value of the trials' ``group`` coordinate (a session or run) in ``cv``: a number or a
+#: label, as the dataset gives it (YAML ``1`` and the run ``1``, or ``"ses-02"``).
+GroupValue = StrictInt | StrictStr
+
+
 class CVSpec(_Section):
     """Cross-validation.
 
     Parameters
     ----------
-    scheme : {"kfold", "leave_one_group_out", "leave_one_subject_out"}
+    scheme : {"kfold", "leave_one_group_out", "cross_session", "leave_one_subject_out"}
         ``"kfold"``: stratified k-fold within each subject; ``"leave_one_group_out"``:
         within each subject, one value of the trials' ``group`` (run) left out per fold;
-        ``"leave_one_subject_out"``: all subjects pooled, one left out per fold.
+        ``"cross_session"``: within each subject, one split: train on the trials of
+        ``train_groups``, test on those of ``test_groups`` (the ``group`` coordinate holds
+        each trial's session or run, as the dataset documents);
+        ``"leave_one_subject_out"``: all subjects pooled, one left out per fold (with
+        ``calibration``, part of the left-out subject's trials join the training set).
     n_splits : int
         Folds of ``"kfold"`` (at least 2).
     shuffle : bool
         Shuffle the trials (with ``seed``) before ``"kfold"`` splits them.
+    train_groups, test_groups : list of (int | str) | None
+        ``"cross_session"`` only: the groups (sessions, runs) trained on and tested on.
+        ``None`` for both: train on every group but the last (in sorted order), test on
+        the last; one of them ``None``: every group the other does not list.
+    calibration : float | None
+        ``"leave_one_subject_out"`` only: the fraction of the left-out subject's trials,
+        drawn stratified by class with ``seed``, that joins the training set (a short
+        calibration session) and is not scored; ``None``: none (pure transfer).
     """
 
-    scheme: Literal["kfold", "leave_one_group_out", "leave_one_subject_out"] = "kfold"
+    scheme: Literal["kfold", "leave_one_group_out", "cross_session", "leave_one_subject_out"] = (
+        "kfold"
+    )
     n_splits: int = Field(5, ge=2)
     shuffle: bool = True
+    train_groups: list[GroupValue] | None = Field(None, min_length=1)
+    test_groups: list[GroupValue] | None = Field(None, min_length=1)
+    calibration: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None = None
+
+    @field_validator("train_groups", "test_groups", mode="before")
+    @classmethod
+    def _check_group_values(cls, value: Any) -> Any:
+        def group(v: Any) -> bool:
+            return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str)
+
+        if value is None:
+            return value
+        if isinstance(value, list | tuple) and value and all(group(v) for v in value):
+            return list(value)
+        if group(value):
+            return [value]
+        raise ValueError(
+            f"{short(value)} is not allowed; give a list of group values (sessions or runs, "
+            "numbers or labels as the dataset's `group` coordinate has them, e.g. [1, 2] or "
+            "['ses-01']), or leave it out"
+        )
+
+    @model_validator(mode="after")
+    def _check_scheme_keys(self) -> CVSpec:
+        issues = Problems()
+        for key in ("train_groups", "test_groups"):
+            values = getattr(self, key)
+            if values is None:
+                continue
+            if self.scheme != "cross_session":
+                issues.add(
+                    (key,),
+                    f"only used by scheme 'cross_session' (this is {self.scheme!r}); remove "
+                    "it or set cv.scheme: cross_session",
+                )
+            twice = sorted({str(v) for v in values if [str(w) for w in values].count(str(v)) > 1})
+            if twice:
+                issues.add((key,), f"lists {', '.join(twice)} more than once")
+        if self.train_groups is not None and self.test_groups is not None:
+            both = [v for v in self.test_groups if str(v) in {str(w) for w in self.train_groups}]
+            if both:
+                issues.add(
+                    ("test_groups",),
+                    f"{short(both)} also in cv.train_groups; a group is trained on or tested "
+                    "on, not both",
+                )
+        if self.calibration is not None and self.scheme != "leave_one_subject_out":
+            issues.add(
+                ("calibration",),
+                f"only used by scheme 'leave_one_subject_out' (this is {self.scheme!r}); "
+                "remove it or set cv.scheme: leave_one_subject_out",
+            )
+        issues.raise_any()
+        return self
+
+
+def calibration_problem(
+    fraction: float, counts: Mapping[str, int], of: str
+) -> tuple[int, str | None]:
+    """How many trials of a left-out subject ``cv.calibration`` takes, and what is wrong.
+
+    Parameters
+    ----------
+    fraction : float
+        ``cv.calibration``, in (0, 1).
+    counts : mapping
+        Class -> number of the subject's trials.
+    of : str
+        The subject, for the message (``"subject 3 of 'eegmat'"``).
+
+    Returns
+    -------
+    n_calibration : int
+        ``round(fraction * n_trials)``: the calibration trials, drawn stratified by class.
+    problem : str | None
+        Why the draw is impossible (fewer calibration or scored trials than classes, a
+        class of a single trial), or ``None``.
+    """
+    n = int(sum(counts.values()))
+    k = len(counts)
+    n_cal = round(fraction * n)
+    if n_cal < k:
+        least = math.ceil(100 * k / n) / 100 if n else 1
+        return n_cal, (
+            f"{fraction:g} takes {n_cal} of the {n} trials of {of}, fewer than one per class "
+            f"({k} classes); raise it to at least {least:g}"
+        )
+    if n - n_cal < k:
+        most = math.floor(100 * (n - k) / n) / 100
+        return n_cal, (
+            f"{fraction:g} takes {n_cal} of the {n} trials of {of} and leaves {n - n_cal} to "
+            f"score, fewer than one per class ({k} classes); lower it to at most {most:g}"
+        )
+    single = sorted(c for c, m in counts.items() if m < 2)
+    if single:
+        return n_cal, (
+            f"the class(es) {', '.join(map(str, single))} of {of} have a single trial: a "
+            "stratified calibration draw needs at least 2 of each class; drop them or use "
+            "no calibration"
+        )
+    return n_cal, None
 
 
 class ComputeSpec(_Section):
@@ -946,8 +1070,9 @@ class PipelineSpec(_Section):
             resampling trials that are not continuous, a crop outside the trials or keeping
             fewer than 2 samples, ``features.windows`` outside the trials,
             ``report.example_trial`` beyond the trials, ``cv.n_splits`` above the trials of
-            the rarest class, fewer than 2 classes, or fewer than 2 groups for
-            ``leave_one_group_out``.
+            the rarest class, fewer than 2 classes, fewer than 2 groups for
+            ``leave_one_group_out`` and ``cross_session``, or a ``cv.calibration`` that
+            leaves a class without calibration or scored trials.
         """
         d = description
         name = self.dataset.name
@@ -1104,14 +1229,24 @@ class PipelineSpec(_Section):
                         f"class of {of}; {fix}",
                     )
                 )
-        if self.cv.scheme == "leave_one_group_out" and (d["n_groups"] or 0) < 2:
+        grouped = ("leave_one_group_out", "cross_session")
+        if self.cv.scheme in grouped and (d["n_groups"] or 0) < 2:
             out.append(
                 (
                     "cv.scheme",
-                    f"'leave_one_group_out' needs trials of at least 2 groups (runs, sessions); "
+                    f"{self.cv.scheme!r} needs trials of at least 2 groups (runs, sessions); "
                     f"{of} has {d['n_groups'] or 'no'} group(s). Use 'kfold'",
                 )
             )
+        if (
+            self.cv.scheme == "leave_one_subject_out"
+            and self.cv.calibration is not None
+            and d["n_trials_exact"]
+            and len(classes) >= 2
+        ):
+            _, problem = calibration_problem(self.cv.calibration, classes, of)
+            if problem is not None:
+                out.append(("cv.calibration", problem))
         return out
 
     # ------------------------------------------------------------------ construction
@@ -1242,6 +1377,9 @@ class PipelineSpec(_Section):
                 "seed",
             },
         )
+        for key in _CV_KEYS_SINCE_V1:  # unset, as before they existed: cached features stay valid
+            if parts["cv"][key] is None:
+                del parts["cv"][key]
         parts["compute"] = {"backend": self.compute.backend}
         parts["fingerprint_version"] = FINGERPRINT_VERSION
         text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
