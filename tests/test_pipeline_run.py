@@ -99,6 +99,27 @@ def test_outputs_of_a_run(quick):
     )
 
 
+def test_tables_are_also_parquet_with_the_same_rows(quick):
+    """scores, predictions and the features' effect sizes: the Parquet file is the CSV."""
+    _, base, _ = quick
+    out = base / "out"
+    for name in ("scores", "predictions", "effect_sizes"):
+        parquet = pd.read_parquet(out / f"{name}.parquet")
+        csv = pd.read_csv(out / f"{name}.csv", dtype={"subject": str})
+        assert len(parquet) > 0 and list(parquet.columns) == list(csv.columns), name
+        pd.testing.assert_frame_equal(parquet, csv, check_dtype=False, rtol=0, atol=0)
+        assert parquet["subject"].tolist() == ["-"] * len(parquet)  # text, in both
+    # one effect-size row per out-of-fold feature of the subject
+    (fname,) = sorted((out / "features").glob("*.nc"))
+    feats = xr.load_dataarray(fname)
+    sizes = pd.read_parquet(out / "effect_sizes.parquet")
+    assert sizes["feature"].tolist() == [str(f) for f in feats["feature"].values]
+    assert sizes["metric"].tolist() == [str(m) for m in feats["metric"].values]
+    eta = sizes["eta_squared"].dropna()
+    assert len(eta) > 0 and eta.between(0, 1).all()
+    assert (sizes["n_trials"] == feats.sizes["trial"]).all()
+
+
 def test_a_second_run_reads_the_cache_and_scores_the_same(quick, tmp_path):
     spec, base, _ = quick
     result = run_pipeline(

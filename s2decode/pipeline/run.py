@@ -52,6 +52,7 @@ from .cache import (
 )
 from .outputs import FEATURES_DIR, OUTPUT_MARKERS, features_file_name, is_run_output
 from .spec import FUSED_LABEL
+from .tables import feature_effect_sizes, write_table
 
 
 @dataclass(frozen=True)
@@ -1062,13 +1063,15 @@ def run_pipeline(
     with _staging(out) as stage:
         atomic_write_text(stage / "config.yaml", spec.to_yaml())
         atomic_write_text(stage / "versions.json", json.dumps(environment, indent=2) + "\n")
-        atomic_write_text(stage / "scores.csv", scores.to_csv(index=False))
-        atomic_write_text(stage / "predictions.csv", predictions.to_csv(index=False))
+        write_table(scores, stage, "scores")
+        write_table(predictions, stage, "predictions")
         atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
         main_row = {i: results[(0, i)] for i in range(len(splits))}
-        for subject, feats in _features_by_subject(splits, main_row, info).items():
+        features = _features_by_subject(splits, main_row, info)
+        for subject, feats in features.items():
             name = features_file_name(subject, spec.dataset.name)  # not "-.nc"
             atomic_write_netcdf(feats, stage / FEATURES_DIR / name)
+        write_table(feature_effect_sizes(features), stage, "effect_sizes")
         if example_ds is not None:
             atomic_write_netcdf(example_ds, stage / "example.nc")
     report_path = None
