@@ -19,6 +19,8 @@ from .trials import check_trials, make_trials
 _SUBMODULES = frozenset({"atlas", "cli", "datasets", "estimators", "io", "net", "summary", "sync"})
 # scikit-learn estimators, imported on first use (scikit-learn takes ~0.5 s to import)
 _ESTIMATORS = frozenset({"S2Decoder", "S2Featurizer", "S2Regressor", "S2StackingClassifier"})
+# a fitted pipeline's model file (s2decode fit / predict), imported on first use
+_MODELS = frozenset({"load_model", "save_model"})
 
 __all__ = [
     "S2Decoder",
@@ -30,7 +32,9 @@ __all__ = [
     "check_trials",
     "get_cache_dir",
     "get_data_dir",
+    "load_model",
     "make_trials",
+    "save_model",
 ]
 
 
@@ -39,6 +43,8 @@ def __getattr__(name: str):
         return importlib.import_module(f".{name}", __name__)
     if name in _ESTIMATORS:
         return getattr(importlib.import_module(".estimators", __name__), name)
+    if name in _MODELS:
+        return getattr(importlib.import_module(".pipeline.model", __name__), name)
     raise AttributeError(f"module 's2decode' has no attribute {name!r}")
 
 

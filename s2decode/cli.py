@@ -65,6 +65,55 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from .pipeline.model import check_model_path, fit_model
+
+    check_model_path(args.save)  # before minutes of fitting, not after
+    model = fit_model(args.pipeline, data_dir=args.data_dir, log=None if args.quiet else print)
+    path = model.save(args.save)
+    m = model.metadata
+    print(
+        f"{m['method']} of {model.spec.name} fitted on {m['n_trials']} trials of "
+        f"{len(m['subjects'])} subject(s) ({', '.join(m['classes'])}): {path}"
+    )
+    return 0
+
+
+def _subjects_arg(values: list[str] | None):
+    """``--subjects all`` or subject numbers, as ``dataset.subjects`` takes them."""
+    if values is None:
+        return None
+    if values == ["all"]:
+        return "all"
+    if not all(v.isdigit() for v in values):
+        raise ValueError(
+            f"--subjects takes 'all' or subject numbers (e.g. --subjects 1 2 3), got "
+            f"{' '.join(values)}"
+        )
+    return [int(v) for v in values]
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from .pipeline.model import check_predictions_path, load_model, write_predictions
+
+    check_predictions_path(args.out)
+    subjects = _subjects_arg(args.subjects)
+    options = dict(args.option or [])
+    if "data_dir" in options:
+        raise ValueError("give the data directory as --data-dir DIR, not -o data_dir=DIR")
+    model = load_model(args.model)
+    table = model.predictions(
+        args.data_dir, subjects, options=options, log=None if args.quiet else print
+    )
+    path = write_predictions(table, args.out)
+    line = f"{len(table)} trials of {table['subject'].nunique()} subject(s) predicted: {path}"
+    if "y_true" in table:
+        accuracy = float((table["y_true"] == table["y_pred"]).mean())
+        line += f" (accuracy {accuracy:.3f} against the recordings' labels)"
+    print(line)
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .datasets import DatasetNotFoundError, available
     from .pipeline import PipelineError, load_pipeline
@@ -214,6 +263,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="skip report.html and its figures")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_run)
+
+    p = add(
+        "fit",
+        "Fit a pipeline's S2 decoder on all trials of its subjects and save it (skops).",
+    )
+    p.add_argument("pipeline", help="pipeline YAML file, e.g. pipelines/quickstart.yaml")
+    p.add_argument(
+        "--save",
+        required=True,
+        metavar="MODEL",
+        help="model file to write, e.g. model.skops (see docs/fit_predict.md)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=_cmd_fit)
+
+    p = add("predict", "Predict new recordings with a model of `s2decode fit`.")
+    p.add_argument("model", metavar="MODEL", help="model file written by `s2decode fit --save`")
+    p.add_argument(
+        "--subjects",
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="subject numbers to read, or 'all' (default: the pipeline's dataset.subjects)",
+    )
+    p.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        type=_parse_option,
+        metavar="KEY=VALUE",
+        help="dataset option replacing the pipeline's, e.g. -o seed=1 (repeatable)",
+    )
+    p.add_argument(
+        "--out",
+        default="predictions.csv",
+        help="predictions file, .csv or .parquet (default: predictions.csv)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser(
         "validate",

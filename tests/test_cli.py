@@ -54,7 +54,7 @@ def test_help_lists_commands():
         text=True,
         check=True,
     ).stdout
-    for command in ("run", "validate", "report", "summary", "datasets", "fetch"):
+    for command in ("run", "validate", "report", "fit", "predict", "summary", "datasets", "fetch"):
         assert command in out
 
 

@@ -11,6 +11,10 @@ features, figures and an HTML report. One module per concept:
 - :mod:`~s2decode.pipeline.data`: :func:`dataset_subjects`, :func:`load_subject`,
   :func:`check_against_data`;
 - :mod:`~s2decode.pipeline.run`: :func:`run_pipeline`;
+- :mod:`~s2decode.pipeline.tables`: the output tables as CSV and Parquet, the features'
+  effect sizes;
+- :mod:`~s2decode.pipeline.model`: train once, apply later: :func:`fit_model`,
+  :func:`save_model`, :func:`load_model`, :func:`model_info`, :class:`PipelineModel`;
 - :mod:`~s2decode.pipeline.report`: :func:`write_report`.
 
 The names are imported on first use, so ``import s2decode.pipeline`` stays cheap.
@@ -31,6 +35,11 @@ _EXPORTS = {
     "load_subject": "data",
     "run_pipeline": "run",
     "write_report": "report",
+    "PipelineModel": "model",
+    "fit_model": "model",
+    "load_model": "model",
+    "model_info": "model",
+    "save_model": "model",
 }
 
 __all__ = sorted(_EXPORTS)
