@@ -80,17 +80,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _subjects_arg(values: list[str] | None):
-    """``--subjects all`` or subject numbers, as ``dataset.subjects`` takes them."""
+    """``--subjects all``, subject numbers or (BIDS) labels, as ``dataset.subjects`` takes
+    them (the model's dataset checks them)."""
     if values is None:
         return None
     if values == ["all"]:
         return "all"
-    if not all(v.isdigit() for v in values):
-        raise ValueError(
-            f"--subjects takes 'all' or subject numbers (e.g. --subjects 1 2 3), got "
-            f"{' '.join(values)}"
-        )
-    return [int(v) for v in values]
+    return [int(v) if v.isdigit() else v for v in values]
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -117,8 +113,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .datasets import DatasetNotFoundError, available
     from .pipeline import PipelineError, load_pipeline
-    from .pipeline.data import check_against_data
-    from .pipeline.spec import GENERATED_DATASETS
+    from .pipeline.data import check_against_data, dataset_subjects
+    from .pipeline.spec import BIDS, GENERATED_DATASETS
 
     status = 0
     for fname in args.files:
@@ -141,6 +137,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 status = 1
                 continue
             except DatasetNotFoundError as err:
+                if spec.dataset.name == BIDS:  # the pipeline names the folder: it is wrong
+                    print(f"{fname}: dataset: {' '.join(str(err).split())}", file=sys.stderr)
+                    status = 1
+                    continue
                 if spec.dataset.name in set(available(args.data_dir).query("present")["name"]):
                     # the dataset is there but not a subject the pipeline lists: `run` fails
                     print(
@@ -150,7 +150,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                     continue
                 line += f"; data not checked: {' '.join(str(err).split())}"
             else:
-                line += f"; fits the data: {_data_summary(found)}"
+                if found:
+                    line += f"; fits the data: {_data_summary(found)}"
+                else:  # BIDS: the root and its subjects are there; trials are read by `run`
+                    n = len(dataset_subjects(spec, args.data_dir))
+                    line += (
+                        f"; BIDS dataset found ({n} subject{'s' if n > 1 else ''}; its trials "
+                        "are checked when read)"
+                    )
         print(line)
         if args.show:
             print(spec.to_yaml())
@@ -285,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="N",
-        help="subject numbers to read, or 'all' (default: the pipeline's dataset.subjects)",
+        help="subject numbers (or BIDS labels) to read, or 'all' (default: the pipeline's "
+        "dataset.subjects)",
     )
     p.add_argument(
         "-o",

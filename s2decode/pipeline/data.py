@@ -13,6 +13,7 @@ from a cheap read of their headers (:func:`s2decode.datasets.describe`), before 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,12 +23,14 @@ from ..datasets import DatasetNotFoundError, dataset_folder, dataset_module
 from ..datasets import subjects as subjects_of
 from ..paths import get_data_dir
 from .errors import PipelineError
+from .spec import BIDS
 
 if TYPE_CHECKING:
     from .spec import PipelineSpec
 
 __all__ = [
     "NO_SUBJECT",
+    "bids_root",
     "check_against_data",
     "dataset_subjects",
     "load_subject",
@@ -63,6 +66,8 @@ def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = No
         says how to fetch it).
     """
     name = spec.dataset.name
+    if name == BIDS:
+        return _bids_subjects(spec, data_dir)
     info = subjects_of(name)
     if info is None:
         if dataset_module(name).FOLDER is not None:
@@ -93,6 +98,50 @@ def dataset_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None = No
     return [info.id(n) for n in numbers]
 
 
+def bids_root(spec: PipelineSpec, data_dir: str | os.PathLike | None = None) -> Path:
+    """The root folder of a pipeline's BIDS dataset (``dataset: {bids: ROOT}``).
+
+    ``~`` is expanded; a relative ``ROOT`` lies in the data directory (``data_dir``, else
+    ``S2DECODE_DATA``), as the other datasets do, so that a pipeline names the same dataset
+    on every machine; an absolute one is used as it is.
+    """
+    root = Path(str(spec.dataset.options["root"])).expanduser()
+    return root if root.is_absolute() else get_data_dir(data_dir) / root
+
+
+def _bids_subjects(spec: PipelineSpec, data_dir: str | os.PathLike | None) -> list[str]:
+    """The subject labels of a BIDS pipeline, checked against its root folder."""
+    import mne_bids
+
+    root = bids_root(spec, data_dir)
+    if not root.is_dir():
+        raise DatasetNotFoundError(
+            f"BIDS dataset not found: {root} (dataset.bids) is not a folder. Give the folder "
+            "that holds its dataset_description.json and sub-* folders (a relative path is "
+            "taken inside the data directory, --data-dir or S2DECODE_DATA)."
+        )
+    have = list(mne_bids.get_entity_vals(root, "subject"))
+    if not have:
+        raise DatasetNotFoundError(f"The BIDS dataset {root} (dataset.bids) has no sub-* folder.")
+    wanted = spec.dataset.subjects
+    if wanted is None or wanted == "all":
+        return have
+    out, missing = [], []
+    for item in [wanted] if isinstance(wanted, int | str) else wanted:
+        text = str(item).removeprefix("sub-")
+        if isinstance(item, int):
+            found = [h for h in have if h.isdigit() and int(h) == item]
+        else:
+            found = [h for h in have if h == text]
+        (out if len(found) == 1 else missing).append(found[0] if len(found) == 1 else item)
+    if missing:
+        raise DatasetNotFoundError(
+            f"The BIDS dataset {root} has no subject {missing} of dataset.subjects; its "
+            f"subjects: {', '.join(have)}."
+        )
+    return list(dict.fromkeys(out))
+
+
 def check_against_data(
     spec: PipelineSpec, data_dir: str | os.PathLike | None = None, *, source: str = "<pipeline>"
 ) -> dict[str, dict[str, Any]]:
@@ -118,7 +167,8 @@ def check_against_data(
     Returns
     -------
     descriptions : dict
-        Subject id (:func:`dataset_subjects`) -> its description.
+        Subject id (:func:`dataset_subjects`) -> its description. Empty for a BIDS dataset,
+        whose trials are only known once read (its root and subjects are checked).
 
     Raises
     ------
@@ -132,6 +182,8 @@ def check_against_data(
     from ..datasets import describe
 
     subjects = dataset_subjects(spec, data_dir)
+    if spec.dataset.name == BIDS:
+        return {}  # no header-only description: the run checks the trials it loads
     example = example_subject(spec, subjects)
     descriptions: dict[str, dict[str, Any]] = {}
     found: dict[str, list] = {}  # key -> [the first subject's message, subjects with it]
@@ -196,6 +248,8 @@ def load_subject(
     from ..datasets import load, loader_options
 
     name = spec.dataset.name
+    if name == BIDS:
+        return _load_bids_subject(spec, str(subject), data_dir)
     info = subjects_of(name)
     options: dict[str, Any] = dict(spec.dataset.options)
     subject = str(subject)
@@ -222,6 +276,24 @@ def load_subject(
         trials = preprocess_trials(trials, **generic)
     trials.attrs["subject"] = subject
     trials.attrs["dataset"] = name
+    trials.attrs["preprocessing"] = (
+        ", ".join(f"{k}={v:g}" for k, v in given.items()) if given else "none"
+    )
+    return trials
+
+
+def _load_bids_subject(
+    spec: PipelineSpec, subject: str, data_dir: str | os.PathLike | None
+) -> xr.DataArray:
+    """One subject of a BIDS pipeline through :func:`s2decode.datasets.load_bids`."""
+    from ..datasets import load_bids
+
+    options = spec.loader_options(subject)  # every preprocessing key is load_bids's
+    options["root"] = bids_root(spec, data_dir)
+    trials = load_bids(**options)
+    given = spec.preprocessing.given()
+    trials.attrs["subject"] = subject
+    trials.attrs["dataset"] = BIDS
     trials.attrs["preprocessing"] = (
         ", ".join(f"{k}={v:g}" for k, v in given.items()) if given else "none"
     )

@@ -50,6 +50,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -119,46 +120,115 @@ class _Named(_Section):
         return {"name": data} if isinstance(data, str) else data
 
 
+#: The name of a BIDS dataset in a pipeline: ``dataset: {bids: ROOT, task: ..., ...}``, read
+#: with :func:`s2decode.datasets.load_bids` (resolved: ``{name: bids, options: {root: ROOT,
+#: ...}}``).
+BIDS = "bids"
+#: Keys of :func:`s2decode.datasets.load_bids` a pipeline cannot give as options: the subject
+#: (``dataset.subjects``), a fitted projector (an object) and the verbosity.
+_BIDS_NOT_OPTIONS = ("subject", "projector", "verbose")
+
+
+def dataset_loader_options(name: str) -> list[str]:
+    """The keyword options a pipeline may give the loader of dataset ``name``.
+
+    :func:`s2decode.datasets.loader_options` of a dataset, and for :data:`BIDS` the
+    parameters of :func:`s2decode.datasets.load_bids` (``root`` among them) but the subject,
+    ``projector`` and ``verbose``.
+    """
+    if name != BIDS:
+        return loader_options(name)
+    import inspect
+
+    from ..datasets import load_bids
+
+    return [p for p in inspect.signature(load_bids).parameters if p not in _BIDS_NOT_OPTIONS]
+
+
+def _measure(name: str) -> str:
+    # BIDS EEG, MEG and iEEG recordings are continuous signals
+    return "continuous" if name == BIDS else dataset_measure(name)
+
+
+def _modality(name: str) -> str:
+    return "eeg" if name == BIDS else dataset_modality(name)
+
+
 class DatasetSpec(_Named):
     """Which dataset, which subjects, and the options of its loader.
+
+    A BIDS dataset is given by its root folder, ``{bids: ROOT, task: ..., ...}``: the other
+    keys are keyword arguments of :func:`s2decode.datasets.load_bids` (``subject`` is
+    ``subjects``); it validates to ``name: bids`` with ``ROOT`` as ``options.root``.
 
     Parameters
     ----------
     name : str
-        One of :func:`s2decode.datasets.list_datasets`.
-    subjects : "all" | int | list of int | None
-        Only for datasets with subjects (``eegmat``, ``eegbci``): ``None`` the loader's
-        default (eegmat: every subject of the data directory; eegbci: subject 1),
-        ``"all"`` every subject the data directory holds, or subject numbers.
+        One of :func:`s2decode.datasets.list_datasets`, or :data:`BIDS`.
+    subjects : "all" | int | str | list of (int | str) | None
+        Only for datasets with subjects (``eegmat``, ``eegbci``, BIDS): ``None`` the
+        loader's default (eegmat and BIDS: every subject; eegbci: subject 1), ``"all"``
+        every subject the data holds, or subject numbers; for BIDS, subject labels too
+        (``"01"`` or ``"sub-01"``; a number matches the label of that number).
     options : dict
-        More keyword arguments of the dataset's ``load`` (not ``data_dir`` nor the subject).
+        More keyword arguments of the dataset's ``load`` (not ``data_dir`` nor the subject);
+        for BIDS, ``root`` (required: the folder with ``dataset_description.json``; a
+        relative path lies in the data directory) and the options of ``load_bids``.
     """
 
-    subjects: Literal["all"] | NonNegativeInt | list[NonNegativeInt] | None = None
+    subjects: Literal["all"] | NonNegativeInt | str | list[NonNegativeInt | str] | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_bids(cls, data: Any) -> Any:
+        if not (isinstance(data, Mapping) and "bids" in data):
+            return data
+        data = dict(data)
+        root = data.pop("bids")
+        out: dict[str, Any] = {"name": data.pop("name", BIDS)}
+        options = dict(data.pop("options", None) or {})
+        if "subject" in data:
+            data.setdefault("subjects", data.pop("subject"))
+        if "subjects" in data:
+            out["subjects"] = data.pop("subjects")
+        options.update(data)  # load_bids's keywords, checked with the options
+        out["options"] = {"root": root, **options}
+        return out
 
     @field_validator("name")
     @classmethod
     def _known_dataset(cls, name: str) -> str:
-        if name not in list_datasets():
+        if name != BIDS and name not in list_datasets():
             raise ValueError(
                 f"{name!r} is not a dataset{suggest(name, list_datasets())}; choose one of "
-                f"{choices(list_datasets())}"
+                f"{choices(list_datasets())}, or give a BIDS dataset as {{bids: ROOT, ...}}"
             )
         return name
 
     @field_validator("subjects", mode="before")
     @classmethod
-    def _check_subjects(cls, value: Any) -> Any:
+    def _check_subjects(cls, value: Any, info: ValidationInfo) -> Any:
+        bids = info.data.get("name") == BIDS
+
         def number(v: Any) -> bool:
             return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
-        if value is None or value == "all" or number(value):
+        def subject(v: Any) -> bool:
+            return number(v) or (bids and isinstance(v, str) and v != "all" and v.strip() != "")
+
+        if value is None or value == "all" or subject(value):
             return value
-        if isinstance(value, list | tuple) and value and all(number(v) for v in value):
-            if len(set(value)) != len(value):
+        if isinstance(value, list | tuple) and value and all(subject(v) for v in value):
+            if len({str(v) for v in value}) != len(value):
                 raise ValueError(f"{list(value)} lists a subject twice")
             return list(value)
+        if bids:
+            raise ValueError(
+                f"{short(value)} is not allowed; give 'all', a subject label (e.g. '01' or "
+                "'sub-01') or number, or a non-empty list of them, or leave it out for every "
+                "subject"
+            )
         raise ValueError(
             f"{short(value)} is not allowed; give 'all', a subject number (e.g. 3) or a "
             "non-empty list of subject numbers (e.g. [0, 1, 2]), or leave it out for the "
@@ -167,9 +237,10 @@ class DatasetSpec(_Named):
 
     @model_validator(mode="after")
     def _check_options(self) -> DatasetSpec:
-        params = loader_options(self.name)
-        info = subjects_of(self.name)
-        subject_kw = info.option if info is not None else None
+        params = dataset_loader_options(self.name)
+        bids = self.name == BIDS
+        info = None if bids else subjects_of(self.name)
+        subject_kw = "subject" if bids else (info.option if info is not None else None)
         issues = Problems()
         for key in self.options:
             if key == "data_dir":
@@ -190,7 +261,19 @@ class DatasetSpec(_Named):
                     f"not an option of the {self.name!r} loader"
                     f"{suggest(key, allowed)}; its options: {', '.join(allowed)}",
                 )
-        if self.subjects is not None:
+        if bids:
+            root = self.options.get("root")
+            if root is None:
+                issues.add(
+                    ("options", "root"),
+                    "required: the BIDS root folder, as dataset: {bids: ROOT, ...}",
+                )
+            elif not isinstance(root, str) or not root.strip():
+                issues.add(
+                    ("options", "root"),
+                    f"{short(root)} is not a folder; give the BIDS root folder as a path",
+                )
+        elif self.subjects is not None:
             if subject_kw is None:
                 issues.add(
                     ("subjects",),
@@ -210,8 +293,8 @@ class DatasetSpec(_Named):
         return self
 
 
-def _as_list(subjects: int | list[int]) -> list[int]:
-    return [subjects] if isinstance(subjects, int) else list(subjects)
+def _as_list(subjects: int | str | list) -> list:
+    return [subjects] if isinstance(subjects, int | str) else list(subjects)
 
 
 def _bound(value: float | None, key: str) -> str:
@@ -857,18 +940,19 @@ class PipelineSpec(_Section):
                 )
         if self.cv.scheme == "leave_one_subject_out":
             subjects = self.dataset.subjects
-            info = subjects_of(self.dataset.name)
-            if info is None:
+            bids = self.dataset.name == BIDS
+            info = None if bids else subjects_of(self.dataset.name)
+            if info is None and not bids:
                 with_subjects = [n for n in list_datasets() if subjects_of(n) is not None]
                 issues.add(
                     ("cv", "scheme"),
                     f"'leave_one_subject_out' needs a dataset with subjects "
-                    f"({choices(with_subjects)}); {self.dataset.name!r} has one recording. "
-                    "Use 'kfold' or 'leave_one_group_out'",
+                    f"({choices(with_subjects)}, or a BIDS dataset); {self.dataset.name!r} has "
+                    "one recording. Use 'kfold' or 'leave_one_group_out'",
                 )
             elif (
-                isinstance(subjects, int)
-                or (subjects is None and info.default is not None)
+                (isinstance(subjects, int | str) and subjects != "all")
+                or (subjects is None and info is not None and info.default is not None)
                 or (isinstance(subjects, list) and len(subjects) < 2)
             ):
                 issues.add(
@@ -887,7 +971,11 @@ class PipelineSpec(_Section):
                 )
             labels.setdefault(label, i)
         wanted = self.report.example_subject
-        if wanted is not None and isinstance(self.dataset.subjects, int | list):
+        if (
+            wanted is not None
+            and self.dataset.name != BIDS  # labels: matched when the subjects are listed
+            and isinstance(self.dataset.subjects, int | list)
+        ):
             listed = _as_list(self.dataset.subjects)
             if not (str(wanted).isdigit() and int(wanted) in listed):
                 issues.add(
@@ -959,7 +1047,8 @@ class PipelineSpec(_Section):
         name = self.dataset.name
         given = self.preprocessing.given()
         out: list[tuple[tuple, str]] = []
-        for key, message in check_options(name, **self.loader_options()):
+        checked = check_options(name, **self.loader_options()) if name != BIDS else []
+        for key, message in checked:
             where = ("preprocessing", key) if key in given else ("dataset", "options", key)
             out.append((where, message))
         if name == "kramer_stn" and self.dataset.options.get("return_spike_times"):
@@ -969,8 +1058,8 @@ class PipelineSpec(_Section):
                     "a pipeline decodes the spike counts; remove return_spike_times",
                 )
             )
-        measure = dataset_measure(name)
-        accepted = loader_options(name)
+        measure = _measure(name)
+        accepted = dataset_loader_options(name)
         for key in ("l_freq", "h_freq", "resample"):
             if key in given and key not in accepted and measure != "continuous":
                 out.append(
@@ -985,7 +1074,7 @@ class PipelineSpec(_Section):
                         ),
                     )
                 )
-        fmri = dataset_modality(name) == "fmri"
+        fmri = _modality(name) == "fmri"
         if self.features.input == "epochs" and (measure != "continuous" or fmri):
             out.append(
                 (
@@ -1023,24 +1112,33 @@ class PipelineSpec(_Section):
         return out
 
     # ------------------------------------------------------------------ data checks
-    def loader_options(self, subject: int | None = None) -> dict[str, Any]:
+    def loader_options(self, subject: int | str | None = None) -> dict[str, Any]:
         """Keyword arguments of the dataset's ``load`` (without ``data_dir``).
 
         Parameters
         ----------
-        subject : int | None
-            A subject number, for datasets with subjects (``None``: leave the subject out).
+        subject : int | str | None
+            A subject number, for datasets with subjects, or a BIDS subject label (``None``:
+            leave the subject out).
 
         Returns
         -------
         options : dict
             ``dataset.options``, the preprocessing keys the loader takes (it applies them to
-            the continuous recording), and the subject (a list for eegmat's ``subjects``).
+            the continuous recording), and the subject (a list for eegmat's ``subjects``;
+            ``subject`` for :func:`s2decode.datasets.load_bids`, whose ``root`` is as the
+            pipeline gives it: :func:`s2decode.pipeline.data.load_subject` places a
+            relative one in the data directory).
         """
-        accepted = loader_options(self.dataset.name)
+        name = self.dataset.name
+        accepted = dataset_loader_options(name)
         options = dict(self.dataset.options)
         options.update({k: v for k, v in self.preprocessing.given().items() if k in accepted})
-        info = subjects_of(self.dataset.name)
+        if name == BIDS:
+            if subject is not None:
+                options["subject"] = str(subject)
+            return options
+        info = subjects_of(name)
         if subject is not None and info is not None:
             options.update(info.load_option([int(subject)]))
         return options
@@ -1078,7 +1176,7 @@ class PipelineSpec(_Section):
         name = self.dataset.name
         of = f"subject {subject} of {name!r}" if subject not in (None, "-") else repr(name)
         some = "" if d["n_trials_exact"] else "at most "
-        accepted = loader_options(name)
+        accepted = dataset_loader_options(name)
         given = self.preprocessing.given()
         out: list[tuple[str, str]] = []
 
@@ -1109,7 +1207,7 @@ class PipelineSpec(_Section):
             )
         generic = {k: v for k, v in given.items() if k not in accepted}
         # (datasets whose measure is known without the data were checked statically)
-        if d["measure"] != "continuous" and dataset_measure(name) == "continuous":
+        if d["measure"] != "continuous" and _measure(name) == "continuous":
             for key in ("l_freq", "h_freq", "resample"):
                 if key in generic:
                     out.append(
