@@ -363,13 +363,17 @@ class S2Decoder(ClassifierMixin, _S2Supervised):
         The fitted final estimator.{doc_section(SELECTION_ATTRIBUTES + INPUT_ATTRIBUTES)}
     Examples
     --------
+    Five folds of 40 generated trials (about a minute on 2 cores, so the docstring tests
+    skip it; the estimator tests cover the same calls):
+
     >>> from sklearn.model_selection import cross_val_score
     >>> from s2decode import S2Decoder
     >>> from s2decode.datasets import load
     >>> trials = load("synthetic", n_trials=40)                        # doctest: +SKIP
     >>> cross_val_score(S2Decoder(random_state=0), trials, trials.y)   # doctest: +SKIP
 
-    mne.Epochs, as arrays with their info (MNE's decoding convention):
+    ``mne.Epochs`` of your own (not defined here, hence skipped), as arrays with their info
+    (MNE's decoding convention):
 
     >>> clf = S2Decoder(info=epochs.info, random_state=0)              # doctest: +SKIP
     >>> cross_val_score(clf, epochs.get_data(), epochs.events[:, 2])    # doctest: +SKIP

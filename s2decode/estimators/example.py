@@ -93,10 +93,13 @@ def example_dataset(featurizer, trials, index: int = 0, subject: str | None = No
 
     Examples
     --------
-    >>> from s2decode.datasets import load                                # doctest: +SKIP
-    >>> trials = load("synthetic", n_trials=8, duration=0.5)              # doctest: +SKIP
-    >>> fz = S2Featurizer(random_state=0).fit(trials)                     # doctest: +SKIP
-    >>> example_dataset(fz, trials, index=3).to_netcdf("example.nc")      # doctest: +SKIP
+    >>> from s2decode import S2Featurizer
+    >>> from s2decode.datasets import load
+    >>> trials = load("synthetic", n_trials=8, duration=0.5)
+    >>> fz = S2Featurizer(random_state=0).fit(trials)
+    >>> ex = example_dataset(fz, trials, index=3)
+    >>> ex.sizes["node"], ex.attrs["input_kind"]
+    (24, 'signals')
     """
     from sklearn.utils.validation import check_is_fitted
 

@@ -232,6 +232,9 @@ class S2StackingClassifier(ClassifierMixin, BaseEstimator):
 
     Examples
     --------
+    With ``mne.Epochs`` of your own at 160 Hz (not defined here, hence skipped by the
+    docstring tests):
+
     >>> from s2decode.peers import csp_lda
     >>> clf = S2StackingClassifier(S2Decoder(info=epochs.info), csp_lda(160.0))  # doctest: +SKIP
     >>> cross_val_score(clf, epochs.get_data(), epochs.events[:, 2])            # doctest: +SKIP
