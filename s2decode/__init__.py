@@ -12,17 +12,35 @@ attribute access, so ``import s2decode`` stays fast and Brian2/MNE/nilearn load 
 import importlib
 
 from ._version import __version__
+from .errors import (
+    DataFileError,
+    DatasetNotFoundError,
+    InvalidInputError,
+    MemoryBudgetError,
+    OutputError,
+    PipelineError,
+    S2DecodeError,
+)
 from .paths import get_cache_dir, get_data_dir
 from .spiketrains import SpikeTrains
 from .trials import check_trials, make_trials
 
-_SUBMODULES = frozenset({"atlas", "cli", "datasets", "estimators", "io", "net", "summary", "sync"})
+_SUBMODULES = frozenset(
+    {"atlas", "cli", "datasets", "errors", "estimators", "io", "net", "summary", "sync"}
+)
 # scikit-learn estimators, imported on first use (scikit-learn takes ~0.5 s to import)
 _ESTIMATORS = frozenset({"S2Decoder", "S2Featurizer", "S2Regressor", "S2StackingClassifier"})
 # a fitted pipeline's model file (s2decode fit / predict), imported on first use
 _MODELS = frozenset({"load_model", "save_model"})
 
 __all__ = [
+    "DataFileError",
+    "DatasetNotFoundError",
+    "InvalidInputError",
+    "MemoryBudgetError",
+    "OutputError",
+    "PipelineError",
+    "S2DecodeError",
     "S2Decoder",
     "S2Featurizer",
     "S2Regressor",

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InvalidInputError
+
 
 def check_option(value: Any, options: Iterable[Any], name: str) -> Any:
     """``value`` if it is one of ``options``, else a ValueError listing them.
@@ -24,7 +26,7 @@ def check_option(value: Any, options: Iterable[Any], name: str) -> Any:
     except TypeError:  # unhashable or incomparable values
         ok = False
     if not ok:
-        raise ValueError(f"`{name}` must be one of {options}, got {value!r}.")
+        raise InvalidInputError(f"`{name}` must be one of {options}, got {value!r}.")
     return value
 
 
@@ -110,14 +112,14 @@ def check_number(
     >>> check_number(-1, "amount", low=0, unit="seconds")
     Traceback (most recent call last):
     ...
-    ValueError: `amount` must be a non-negative number of seconds, got -1.
+    s2decode.errors.InvalidInputError: `amount` must be a non-negative number of seconds, got -1.
     """
     wanted = _describe(low, high, strict_low, integer, unit)
     numeric = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
     )
     if not numeric or (integer and not isinstance(value, int | np.integer)):
-        raise ValueError(f"`{name}` must be {wanted}, got {value!r}.")
+        raise InvalidInputError(f"`{name}` must be {wanted}, got {value!r}.")
     number = int(value) if integer else float(value)
     ok = np.isfinite(number)
     if ok and low is not None:
@@ -125,7 +127,7 @@ def check_number(
     if ok and high is not None:
         ok = number <= high
     if not ok:
-        raise ValueError(f"`{name}` must be {wanted}, got {value!r}.")
+        raise InvalidInputError(f"`{name}` must be {wanted}, got {value!r}.")
     return number
 
 
@@ -149,12 +151,12 @@ def check_columns(table: Any, columns: Iterable[str], what: str, hint: str = "")
     >>> check_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "`table`")
     Traceback (most recent call last):
     ...
-    ValueError: `table` has no column 'b'; it needs 'a', 'b' (found 'a').
+    s2decode.errors.InvalidInputError: `table` has no column 'b'; it needs 'a', 'b' (found 'a').
     """
     columns = tuple(columns)
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ValueError(
+        raise InvalidInputError(
             f"{what} has no column {', '.join(map(repr, missing))}; it needs "
             f"{', '.join(map(repr, columns))}{hint} (found "
             f"{', '.join(map(repr, table.columns)) or 'none'})."
@@ -172,3 +174,81 @@ def check_seed(seed: Any, name: str = "seed") -> np.random.Generator:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
         raise TypeError(f"`{name}` must be an int, a numpy Generator or None, got {seed!r}.")
     return np.random.default_rng(seed)
+
+
+def check_array(
+    values: Any,
+    name: str,
+    *,
+    ndim: int | None = None,
+    axes: Iterable[str] = (),
+    finite: bool = True,
+) -> np.ndarray:
+    """A real numeric array, else an :class:`~s2decode.errors.InvalidInputError` naming ``name``.
+
+    Refuses object, string and complex dtypes, another number of dimensions than ``ndim``,
+    an axis of length 0 and (with ``finite``) NaN or infinite values, each with the fix.
+
+    Parameters
+    ----------
+    values : array-like
+        The argument.
+    name : str
+        Its name, as the caller's signature spells it.
+    ndim : int | None
+        The number of dimensions it must have.
+    axes : iterable of str
+        The names of its axes, for the messages (``("n_trials", "n_nodes", "n_times")``).
+    finite : bool
+        Refuse NaN and infinite values.
+
+    Returns
+    -------
+    array : numpy.ndarray
+        ``values`` as an array (booleans and integers kept, not copied where possible).
+
+    Examples
+    --------
+    >>> check_array([[1.0, 2.0]], "X", ndim=2).shape
+    (1, 2)
+    >>> check_array([1 + 2j], "X")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    s2decode.errors.InvalidInputError: `X` holds complex values; pass real ones (np.abs(X) ...
+    """
+    axes = tuple(axes)
+    shape_text = f" ({', '.join(axes)})" if axes else ""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as err:  # ragged nested sequences
+        raise InvalidInputError(
+            f"`{name}` is not a regular array{shape_text}: {err}; give a numpy array of numbers."
+        ) from None
+    if array.dtype.kind == "c":
+        raise InvalidInputError(
+            f"`{name}` holds complex values; pass real ones (np.abs({name}) for amplitudes, "
+            f"{name}.real for the real part)."
+        )
+    if array.dtype.kind not in "biuf":
+        raise InvalidInputError(
+            f"`{name}` must hold numbers, got dtype {array.dtype}; convert it with "
+            f"{name}.astype(float) after removing the values that are not numbers."
+        )
+    if ndim is not None and array.ndim != ndim:
+        raise InvalidInputError(
+            f"`{name}` must be {ndim}-D{shape_text}, got shape {array.shape}; reshape it."
+        )
+    empty = [i for i, n in enumerate(array.shape) if n == 0]
+    if empty:
+        axis = axes[empty[0]] if empty[0] < len(axes) else f"axis {empty[0]}"
+        raise InvalidInputError(
+            f"`{name}` has shape {array.shape}: its {axis} axis is empty; give at least one "
+            "value along every axis."
+        )
+    if finite and array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise InvalidInputError(
+            f"`{name}` contains {bad} NaN or infinite value(s); clean or drop them first "
+            "(e.g. interpolate bad samples, or drop the trials that hold them)."
+        )
+    return array

@@ -91,10 +91,20 @@ def read_netcdf(fname: str | os.PathLike, missing: str):
     ------
     FileNotFoundError
         Where ``fname`` is not a file.
+    s2decode.errors.DataFileError
+        Where it is not a complete netCDF file (truncated, corrupt).
     """
     import xarray as xr
+
+    from .errors import DataFileError
 
     path = Path(fname)
     if not path.is_file():
         raise FileNotFoundError(missing.format(path=path))
-    return xr.load_dataset(path, engine="h5netcdf")
+    try:
+        return xr.load_dataset(path, engine="h5netcdf")
+    except (OSError, ValueError) as err:
+        raise DataFileError(
+            f"{path} is not a complete netCDF file ({err}); write it again with the function "
+            "that made it (e.g. SpikeTrains.save, Scaffold.save)."
+        ) from err

@@ -10,10 +10,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from .errors import S2DecodeError
+
 #: Exceptions that describe a user's mistake (bad file, key, argument, missing data) in their
 #: message: the CLI prints the message alone. Anything else is a bug, reported as one line too,
 #: with a pointer to ``--debug``.
-USER_ERRORS = (ValueError, TypeError, KeyError, OSError, MemoryError)
+USER_ERRORS = (S2DecodeError, ValueError, TypeError, KeyError, OSError, MemoryError)
 
 
 def _parse_option(text: str) -> tuple[str, object]:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .errors import InvalidInputError
+
 
 def trains_per_trial(trains: Sequence[Sequence], name: str = "trains", what: str = "trains") -> int:
     """The number of trains in each trial of nested ``trains[trial][train]``, the same in all.
@@ -103,20 +105,22 @@ class SpikeTrains:
     def _validate(self) -> None:
         n_trains = self.n_trials * self.n_neurons
         if self.offsets.shape != (n_trains + 1,):
-            raise ValueError(
+            raise InvalidInputError(
                 f"`offsets` must have n_trials * n_neurons + 1 = {n_trains + 1} entries, got "
                 f"{self.offsets.shape[0]}."
             )
         if self.offsets[0] != 0 or self.offsets[-1] != self.times.size:
-            raise ValueError("`offsets` must start at 0 and end at the number of spikes.")
+            raise InvalidInputError("`offsets` must start at 0 and end at the number of spikes.")
         if np.any(np.diff(self.offsets) < 0):
-            raise ValueError("`offsets` must be non-decreasing.")
+            raise InvalidInputError("`offsets` must be non-decreasing.")
         if not self.t_stop > self.t_start:
-            raise ValueError(
+            raise InvalidInputError(
                 f"t_stop ({self.t_stop}) must be greater than t_start ({self.t_start})."
             )
         if not np.all(np.isfinite(self.times)):
-            raise ValueError("Spike times must be finite.")
+            raise InvalidInputError(
+                "Spike times must be finite; drop NaN/inf times first (t[np.isfinite(t)])."
+            )
         if self.times.size:
             # Sorted within each train: a decrease is allowed only at a train boundary.
             drops = np.flatnonzero(np.diff(self.times) < 0) + 1
@@ -124,16 +128,19 @@ class SpikeTrains:
             if inside.size:
                 k = int(np.searchsorted(self.offsets, inside[0], side="right")) - 1
                 trial, neuron = divmod(k, self.n_neurons)
-                raise ValueError(
+                raise InvalidInputError(
                     f"Spike times must be sorted within each train; the train of trial {trial}, "
                     f"neuron {neuron} is not (sort it, e.g. with np.sort)."
                 )
             if self.times.min() < self.t_start or self.times.max() > self.t_stop:
-                raise ValueError(
-                    f"Spike times must lie in [t_start, t_stop] = [{self.t_start}, {self.t_stop}]."
+                outside = self.times[(self.times < self.t_start) | (self.times > self.t_stop)]
+                raise InvalidInputError(
+                    f"Spike times must lie in [t_start, t_stop] = [{self.t_start}, "
+                    f"{self.t_stop}], got {outside[0]:g}: crop the trains to the window, or "
+                    "give the t_start/t_stop of the trial they were recorded in."
                 )
         if self.neuron_names is not None and len(self.neuron_names) != self.n_neurons:
-            raise ValueError(
+            raise InvalidInputError(
                 f"`neuron_names` has {len(self.neuron_names)} names for {self.n_neurons} neurons."
             )
 
@@ -145,16 +152,28 @@ class SpikeTrains:
         t_start: float,
         t_stop: float,
         neuron_names: Sequence[str] | None = None,
+        *,
+        unique: bool = True,
     ) -> SpikeTrains:
         """Build from nested lists ``trains[trial][neuron]`` of 1-D spike-time arrays.
 
-        Each train is sorted; times outside ``[t_start, t_stop]`` raise an error.
+        Each train is sorted; times outside ``[t_start, t_stop]`` raise an error, and so
+        does a time found twice in one train where ``unique`` (pass ``False`` for trains
+        that pool several neurons, or come from spike counts).
         """
         n_trials = len(trains)
         n_neurons = trains_per_trial(trains, "trains", "neurons")
         flat = []
         for trial in trains:
             flat.extend(np.sort(np.asarray(t, dtype=np.float64).ravel()) for t in trial)
+        for k, train in enumerate(flat):
+            if unique and train.size > 1 and np.any(train[1:] == train[:-1]):
+                trial, neuron = divmod(k, max(n_neurons, 1))
+                raise InvalidInputError(
+                    f"The train of trial {trial}, neuron {neuron} of `trains` holds the same "
+                    "spike time twice; a neuron fires once at a time: keep each time once "
+                    "(np.unique), or check how the trains were merged."
+                )
         counts = np.array([t.size for t in flat], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)])
         times = np.concatenate(flat) if flat else np.empty(0)
@@ -250,7 +269,9 @@ class SpikeTrains:
         """A new SpikeTrains with the given trials, in the given order."""
         index = np.asarray(index, dtype=np.int64)
         trains = [self.trial(int(i)) for i in index]
-        return SpikeTrains.from_lists(trains, self.t_start, self.t_stop, self.neuron_names)
+        return SpikeTrains.from_lists(
+            trains, self.t_start, self.t_stop, self.neuron_names, unique=False
+        )
 
     def __len__(self) -> int:
         return self.n_trials

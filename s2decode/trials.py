@@ -39,9 +39,14 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from ._checks import check_array
+from .errors import InvalidInputError
+
 NODE_DIMS = ("parcel", "channel", "unit", "voxel")
 MODALITIES = ("eeg", "meg", "fmri", "spikes", "synthetic")
 #: Values of the ``measure`` attribute: what a trials DataArray's values are.
+#: The axes of the data of :func:`make_trials`, as its messages name them.
+_AXES = ("n_trials", "n_nodes", "n_times")
 MEASURES = ("continuous", "spike_counts", "rates")
 
 
@@ -104,11 +109,7 @@ def make_trials(
     trials : xarray.DataArray
         Dims ``("trial", node_dim, "time")`` with the coords and attrs of the data model.
     """
-    data = np.asarray(data)
-    if data.ndim != 3:
-        raise ValueError(
-            f"`data` must be 3-D (n_trials, n_nodes, n_times), got shape {data.shape}."
-        )
+    data = check_array(data, "data", ndim=3, axes=_AXES, finite=False)
     if node_dim not in NODE_DIMS:
         raise ValueError(f"`node_dim` must be one of {NODE_DIMS}, got {node_dim!r}.")
     if modality not in MODALITIES:
@@ -126,7 +127,7 @@ def make_trials(
         raise ValueError(f"`measure` must be one of {MEASURES}, got {measure!r}.")
     sfreq = float(sfreq)
     if not np.isfinite(sfreq) or sfreq <= 0:
-        raise ValueError(f"`sfreq` must be a positive number of Hz, got {sfreq!r}.")
+        raise InvalidInputError(f"`sfreq` must be a positive number of Hz, got {sfreq!r}.")
     n_trials, n_nodes, n_times = data.shape
 
     def _per(values, n, what, fill):
@@ -143,7 +144,12 @@ def make_trials(
         names = [f"{node_dim}{i:03d}" for i in range(n_nodes)]
     names = _per(names, n_nodes, "names", "").astype(str)
     if len(set(names.tolist())) != n_nodes:
-        raise ValueError(f"`names` of the {node_dim}s must be unique.")
+        twice = sorted({n for n in names.tolist() if names.tolist().count(n) > 1})
+        raise InvalidInputError(
+            f"`names` of the {node_dim}s must be unique; the names "
+            f"{', '.join(map(repr, twice))} are duplicated: rename them (e.g. "
+            "raw.rename_channels) so that each has a unique name."
+        )
     xyz = np.full((n_nodes, 3), np.nan) if coords is None else np.asarray(coords, float)
     if xyz.shape != (n_nodes, 3):
         raise ValueError(f"`coords` must have shape ({n_nodes}, 3), got {xyz.shape}.")
@@ -221,14 +227,19 @@ def check_trials(trials: xr.DataArray, name: str = "trials") -> xr.DataArray:
     node = node_dim_of(trials)
     missing = {"trial", "time"} - set(trials.dims)
     if missing or trials.ndim != 3:
-        raise ValueError(f"`{name}` must have dims ('trial', {node!r}, 'time'), got {trials.dims}.")
+        raise InvalidInputError(
+            f"`{name}` must have dims ('trial', {node!r}, 'time'), got {trials.dims}; build it "
+            "with s2decode.make_trials."
+        )
     if "sfreq" not in trials.attrs:
-        raise ValueError(
+        raise InvalidInputError(
             f"`{name}` has no 'sfreq' attribute; set trials.attrs['sfreq'] to the sampling "
             "rate in Hz."
         )
     if not np.all(np.isfinite(trials.values)):
-        raise ValueError(f"`{name}` contains NaN or infinite values; clean or drop them first.")
+        raise InvalidInputError(
+            f"`{name}` contains NaN or infinite values; clean or drop them first."
+        )
     return trials.transpose("trial", node, "time")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from ..errors import InvalidInputError
 from ..paths import get_data_dir
 from ._base import DatasetNotFoundError, DownloadError, dataset_path
 from .bids import load_bids
@@ -70,7 +71,10 @@ def dataset_module(name: str) -> ModuleType:
         For a name not in :func:`list_datasets`.
     """
     if name not in _MODULES:
-        raise ValueError(f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}.")
+        raise InvalidInputError(
+            f"Unknown dataset {name!r}. Available datasets: {', '.join(_MODULES)}; "
+            "`s2decode datasets` lists them."
+        )
     return importlib.import_module(f".{_MODULES[name]}", __name__)
 
 

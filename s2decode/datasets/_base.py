@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._docs import doc_filler
+from ..errors import DatasetNotFoundError
 from ..paths import DATA_ENV, get_data_dir
 
 #: Decorator of the dataset modules' functions (:mod:`s2decode._docs`): the Parameters entries
@@ -34,10 +35,6 @@ fill_doc = doc_filler(
             """,
     }
 )
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """The data directory does not hold the dataset (the message says how to fetch it)."""
 
 
 class DownloadError(ConnectionError):

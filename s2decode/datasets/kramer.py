@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..errors import DataFileError
 from ..spiketrains import SpikeTrains
 from ._base import OneFile, dataset_path, fill_doc
 from ._describe import describe_by_loading, options_check
@@ -49,7 +50,10 @@ def _read_mat(fname: Path) -> dict:
     try:
         mat = read_mat(str(fname))
     except Exception as err:
-        raise ValueError(f"Could not read {fname} as a MATLAB file: {err}") from None
+        raise DataFileError(
+            f"Could not read {fname} as a MATLAB file: {err}. Is it complete? Delete it and "
+            f"download it again with `s2decode fetch {NAME}`."
+        ) from None
     missing = {"train", "t", "direction"} - set(mat)
     if missing:
         raise ValueError(

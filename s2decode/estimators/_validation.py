@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidInputError
 from ..spiketrains import SpikeTrains
 
 #: What an input is once checked.
@@ -326,6 +327,21 @@ def _check_dataarray(estimator, X, reset: bool, sfreq) -> Inputs:
     return Inputs("signals", data, data_sfreq, t0, **common)
 
 
+def _finite(validate_data, estimator, X, **kwargs) -> np.ndarray:
+    """scikit-learn's ``validate_data``, its refusal of NaN/inf as an InvalidInputError with
+    the fix."""
+    try:
+        return validate_data(estimator, X, **kwargs)
+    except ValueError as err:
+        text = str(err)
+        if "NaN" in text or "infinity" in text:
+            raise InvalidInputError(
+                f"{text.strip()} Clean or drop the trials that hold NaN or infinite values "
+                "first (X must be finite)."
+            ) from err
+        raise
+
+
 def _check_array(estimator, X, reset: bool, sfreq, info) -> Inputs:
     from sklearn.utils.validation import validate_data
 
@@ -333,8 +349,14 @@ def _check_array(estimator, X, reset: bool, sfreq, info) -> Inputs:
     if ndim is None:
         ndim = np.asarray(X, dtype=object).ndim if not hasattr(X, "iloc") else 2
     if ndim == 3:
-        data = validate_data(
-            estimator, X, reset=reset, dtype=np.float64, allow_nd=True, ensure_min_features=1
+        data = _finite(
+            validate_data,
+            estimator,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            allow_nd=True,
+            ensure_min_features=1,
         )
         if info is not None:
             n_info = len(info["ch_names"])
@@ -362,14 +384,14 @@ def _check_array(estimator, X, reset: bool, sfreq, info) -> Inputs:
             return Inputs("epochs", data, rate, 0.0, source="array", info=info)
         return Inputs("signals", data, rate, 0.0)
     if ndim is not None and ndim > 3:
-        raise ValueError(
+        raise InvalidInputError(
             f"X must be 2-D (n_samples, n_features) or 3-D (n_trials, n_parcels, n_times), "
             f"got {ndim} dimensions. For mne.Epochs in scikit-learn's cross-validation "
             f"helpers, {EPOCHS_FIX} (3-D: n_epochs, n_channels, n_times)."
         )
     _refuse_info(info, f"a {ndim}-D array" if ndim is not None else type(X).__name__)
     # 2-D (and anything else: validate_data says what is wrong with 1-D or scalar input)
-    data = validate_data(estimator, X, reset=reset, dtype=np.float64)
+    data = _finite(validate_data, estimator, X, reset=reset, dtype=np.float64)
     names = None
     if getattr(estimator, "feature_names_in_", None) is not None:
         names = [str(s) for s in estimator.feature_names_in_]
@@ -430,7 +452,7 @@ def check_target(
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.size < 2:  # caught here, before any simulation
-            raise ValueError(
+            raise InvalidInputError(
                 f"y has one class only ({classes[0].item()!r}); a classifier needs at least "
                 "2 classes."
             )
@@ -443,7 +465,7 @@ def check_target(
 def _check_n_targets(y: np.ndarray, n_samples: int) -> None:
     """Raise unless ``y`` has one row per trial of X."""
     if y.shape[0] != n_samples:
-        raise ValueError(
+        raise InvalidInputError(
             f"Found input variables with inconsistent numbers of samples: [{n_samples}, "
             f"{y.shape[0]}] (X has {n_samples} trials, y has shape {y.shape}); pass one "
             "target (one row of y) per trial of X, in the same order."

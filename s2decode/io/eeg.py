@@ -43,6 +43,7 @@ from ..atlas.projection import (
     sensor_covariance,
     sensor_positions,
 )
+from ..errors import DataFileError, InvalidInputError
 from ..trials import make_trials
 
 #: File types named in error messages (MNE reads more: see :func:`mne.io.read_raw`).
@@ -131,16 +132,19 @@ def read_raw(
         raw = mne.io.read_raw(path, preload=preload, verbose=verbose, **kwargs)
     except ValueError as err:
         if "Unsupported file type" in str(err):
-            raise ValueError(
+            raise DataFileError(
                 f"Cannot read {path}: {''.join(path.suffixes) or 'no extension'} is not a "
                 f"format MNE reads. Supported are, among others: {', '.join(COMMON_EXTENSIONS)}"
                 " (see mne.io.read_raw)."
             ) from None
-        raise ValueError(f"MNE could not read {path}: {err}") from err
+        raise DataFileError(
+            f"MNE could not read {path}: {str(err).rstrip('.')}. Is it a complete, valid "
+            "recording of its format? Download or export it again."
+        ) from err
     except Exception as err:
-        raise ValueError(
+        raise DataFileError(
             f"MNE could not read {path} ({type(err).__name__}: {err}). Is it a complete, "
-            "valid recording of its format?"
+            "valid recording of its format? Download or export it again."
         ) from err
     if montage is not None:
         set_montage(raw, montage, match_names=match_names, verbose=verbose)
@@ -324,12 +328,14 @@ def find_events(
                 raw, stim_channel=stim_channel, shortest_event=1, initial_event=True, verbose=False
             )
         except ValueError as err:
-            raise ValueError(f"No events found in {_describe(raw)} ({found}): {err}") from err
+            raise InvalidInputError(
+                f"No events found in {_describe(raw)} ({found}): {err}"
+            ) from err
         keys = {str(code): int(code) for code in np.unique(events[:, 2])}
     else:
         events, keys = np.zeros((0, 3), int), {}
     if len(events) == 0:
-        raise ValueError(
+        raise InvalidInputError(
             f"No events found in {_describe(raw)} ({found}). Use a recording with event "
             "annotations or a stim channel, or cut fixed-length windows with "
             "s2decode.io.eeg.windows_from_raw."
@@ -357,8 +363,9 @@ def find_events(
         wanted = {str(k): str(k) for k in event_id}
     missing = [k for k in wanted if k not in keys]
     if missing:
-        raise ValueError(
-            f"The events {missing} asked for in `event_id` are not in {_describe(raw)} ({found})."
+        raise InvalidInputError(
+            f"The events {missing} asked for in `event_id` are not in {_describe(raw)} "
+            f"({found}); choose among those found."
         )
     classes = list(dict.fromkeys(wanted.values()))
     class_code = {name: i + 1 for i, name in enumerate(classes)}
@@ -580,6 +587,21 @@ def _trial_values(epochs: Any, value: Any, what: str) -> np.ndarray | None:
     return arr
 
 
+def _refuse_flat(data: np.ndarray, ch_names: Sequence[str], bads: Sequence[str]) -> None:
+    """Refuse channels (not marked bad) whose value never changes: flat in every epoch."""
+    flat = [
+        name
+        for name, ch in zip(ch_names, np.moveaxis(data, 1, 0), strict=True)
+        if name not in bads and ch.size and np.all(ch == ch.flat[0])
+    ]
+    if flat:
+        raise InvalidInputError(
+            f"The channels {flat} of `epochs` are flat (constant in every epoch): a "
+            "disconnected electrode carries no signal. Mark them bad "
+            f"(epochs.info['bads'] += {flat}) or drop them (epochs.drop_channels({flat}))."
+        )
+
+
 def epochs_to_trials(
     epochs: Any,
     *,
@@ -678,6 +700,7 @@ def epochs_to_trials(
         if len(picks) == 0:
             raise ValueError("The epochs have no EEG/MEG channels.")
         data = epochs.get_data(picks=picks).astype(dtype, copy=False)
+        _refuse_flat(data, [epochs.ch_names[i] for i in picks], epochs.info["bads"])
         ch_types = set(epochs.get_channel_types(picks=picks, unique=True))
         units = "V" if ch_types <= {"eeg", "seeg", "ecog"} else "SI (V, T, T/m)"
         trials = make_trials(
@@ -702,6 +725,7 @@ def epochs_to_trials(
         projector = dataclasses.replace(projector).fit(epochs.info)
     ch_names = projector.ch_names_
     sensors = epochs.get_data(picks=ch_names)
+    _refuse_flat(sensors, list(ch_names), epochs.info["bads"])
 
     if orient_by is None:
         blocks = [np.arange(len(epochs))]

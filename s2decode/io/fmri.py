@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from .._checks import check_columns
+from ..errors import DataFileError, InvalidInputError
 from ..trials import make_trials
 
 __all__ = ["events_from_volume_labels", "fmri_to_trials", "read_events"]
@@ -172,10 +173,11 @@ def _load_run(img: Any, name: str):
         try:
             img = nib.load(path)
         except Exception as err:
-            raise ValueError(
+            raise DataFileError(
                 f"Could not read {path} ({name}) as a NIfTI image: {err}. fMRI runs must be "
                 "4D NIfTI files (.nii or .nii.gz)."
             ) from None
+        _refuse_truncated(img, path, name)
     try:
         img = load_img(img)
     except Exception as err:
@@ -183,6 +185,21 @@ def _load_run(img: Any, name: str):
     if img.ndim != 4:
         raise ValueError(f"`{name}` must be a 4D image (x, y, z, volumes), got shape {img.shape}.")
     return img
+
+
+def _refuse_truncated(img: Any, path: Path, name: str) -> None:
+    """Refuse an uncompressed NIfTI file shorter than its header says (nibabel reads the
+    data lazily, so a truncated file would fail later, far from its name)."""
+    header = getattr(img, "header", None)
+    if header is None or "vox_offset" not in header or path.suffix.lower() != ".nii":
+        return
+    need = int(header["vox_offset"]) + int(np.prod(img.shape)) * header.get_data_dtype().itemsize
+    size = path.stat().st_size
+    if size < need:
+        raise DataFileError(
+            f"{path} ({name}) is truncated: {size} bytes where its header needs {need}; "
+            "fMRI runs must be 4D NIfTI files (.nii or .nii.gz) -- copy or download it again."
+        )
 
 
 def _t_r_from_header(img, name: str) -> float:
@@ -505,7 +522,10 @@ def fmri_to_trials(
                 f"confounds[{r}] has {np.asarray(conf).shape[0]} rows for {img.shape[3]} "
                 f"volumes of imgs[{r}]."
             )
-        signals = np.asarray(masker.transform(img, confounds=conf), dtype=float)
+        try:
+            signals = np.asarray(masker.transform(img, confounds=conf), dtype=float)
+        except ValueError as err:
+            raise _no_overlap(err, nodes.atlas_name, f"imgs[{r}]") from None
         nodes.check_columns(masker, signals, r)
         if trial_types is not None:
             ev = ev[ev["trial_type"].isin([str(t) for t in trial_types])]
@@ -638,6 +658,17 @@ class _Nodes:
             )
 
 
+def _no_overlap(err: ValueError, atlas_name: str, what: str) -> Exception:
+    """nilearn's "No label left" as an InvalidInputError with the fix; other errors as they are."""
+    if "No label left" not in str(err):
+        return err
+    return InvalidInputError(
+        f"The labels of `atlas` ({atlas_name}) cover no voxel of {what} ({err}): the atlas and "
+        "the runs are in different spaces or fields of view. Give an atlas in the runs' space "
+        "(e.g. MNI152 for fMRIPrep's space-MNI152NLin2009cAsym runs), or atlas='data-driven'."
+    )
+
+
 def _make_masker(
     atlas,
     img_list,
@@ -685,7 +716,11 @@ def _make_masker(
     space = str(atlas.meta.get("space", "MNI152"))
     if atlas.image is not None:
         masker = NiftiLabelsMasker(labels_img=atlas.image, mask_img=mask_img, **clean)
-        return masker.fit(img_list[0]), _Nodes("parcel", atlas.name, space, label_atlas=atlas)
+        try:
+            masker.fit(img_list[0])
+        except ValueError as err:
+            raise _no_overlap(err, atlas.name, "imgs[0]") from None
+        return masker, _Nodes("parcel", atlas.name, space, label_atlas=atlas)
     rad = float(radius if radius is not None else atlas.radius or 5.0)
     keep = _sphere_seeds_kept(atlas, rad, img_list[0], mask_img)
     if keep.size == 0:

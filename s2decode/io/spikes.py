@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..errors import DataFileError, InvalidInputError
 from ..spiketrains import SpikeTrains, trains_per_trial
 from ..trials import make_trials
 
@@ -178,15 +179,30 @@ def _as_spike_trains(spikes: Any, tmin: float, tmax: float) -> list[list[np.ndar
     else:
         trains = [[np.asarray(t, dtype=float).ravel() for t in trial] for trial in spikes]
     if not trains:
-        raise ValueError("`spikes` holds no trials.")
+        raise InvalidInputError(
+            "`spikes` holds no trials; give at least one trial (a list of units' spike times)."
+        )
     if trains_per_trial(trains, "spikes", "units") == 0:
-        raise ValueError("`spikes` holds no units (trial 0 is empty).")
+        raise InvalidInputError(
+            "`spikes` holds no units (trial 0 is empty); give at least one unit per trial "
+            "(an empty array for a silent one)."
+        )
+    own = not isinstance(spikes, SpikeTrains)
     out = []
     for k, trial in enumerate(trains):
         cropped = []
         for t in trial:
             if not np.all(np.isfinite(t)):
-                raise ValueError(f"Trial {k} of `spikes` has non-finite spike times.")
+                raise InvalidInputError(
+                    f"Trial {k} of `spikes` has non-finite spike times; drop them first "
+                    "(times[np.isfinite(times)])."
+                )
+            if own and t.size > 1 and np.unique(t).size < t.size:
+                raise InvalidInputError(
+                    f"Trial {k} of `spikes` has a unit that fires twice at the same time "
+                    "(duplicated spike times, e.g. from merging sorted units twice); keep each "
+                    "time once with np.unique, or check the spike sorting."
+                )
             cropped.append(np.sort(t[(t >= tmin) & (t < tmax)]))
         out.append(cropped)
     return out
@@ -437,7 +453,9 @@ def spikes_to_trials(
         for trial in trains
     ]
     n_bins = out.sizes["time"]
-    return out, SpikeTrains.from_lists(merged, first, first + n_bins * size, node_names)
+    return out, SpikeTrains.from_lists(
+        merged, first, first + n_bins * size, node_names, unique=False
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -541,12 +559,18 @@ def read_nwb(
     try:
         io = NWBHDF5IO(str(path), mode="r")
     except Exception as err:
-        raise ValueError(f"Could not open {path} as an NWB (HDF5) file: {err}") from None
+        raise DataFileError(
+            f"Could not open {path} as an NWB (HDF5) file: {err}. Is it a complete NWB file? "
+            "Download or export it again."
+        ) from None
     with io:
         try:
             nwb = io.read()
         except Exception as err:
-            raise ValueError(f"Could not read {path} as an NWB file: {err}") from None
+            raise DataFileError(
+                f"Could not read {path} as an NWB file: {err}. Is it a complete NWB file? "
+                "Download or export it again."
+            ) from None
         if nwb.units is None or len(nwb.units) == 0:
             raise ValueError(f"{path} has no Units table (sorted units with spike_times).")
         if nwb.trials is None or len(nwb.trials) == 0:

@@ -1,11 +1,11 @@
 """The error text of pipeline files: one line per problem, naming the key and the fix.
 
-:class:`PipelineError` is what every check of a pipeline raises. Validators collect their
-problems with :class:`Problems` and raise them together as :class:`Issues` (keys relative to
-the validated section); :func:`format_errors` turns pydantic's ``ValidationError`` into
-``(dotted key, message)`` pairs whose messages say what is allowed. The helpers
-(:func:`dotted`, :func:`choices`, :func:`suggest`, :func:`short`) keep the wording the same
-everywhere.
+:class:`PipelineError` (:mod:`s2decode.errors`) is what every check of a pipeline raises.
+Validators collect their problems with :class:`Problems` and raise them together as
+:class:`Issues` (keys relative to the validated section); :func:`format_errors` turns
+pydantic's ``ValidationError`` into ``(dotted key, message)`` pairs whose messages say what is
+allowed. The helpers (:func:`dotted`, :func:`choices`, :func:`suggest`, :func:`short`) keep the
+wording the same everywhere.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import PipelineError
+
 __all__ = [
     "Issues",
     "PipelineError",
@@ -28,33 +30,6 @@ __all__ = [
     "short",
     "suggest",
 ]
-
-
-class PipelineError(ValueError):
-    """A pipeline that does not validate: one line per problem.
-
-    Parameters
-    ----------
-    source : str
-        The file (or ``"<dict>"``) the pipeline came from.
-    errors : sequence of (str, str)
-        ``(dotted key, message)`` pairs; an empty key is a problem of the whole file.
-
-    Attributes
-    ----------
-    source : str
-    errors : list of (str, str)
-    """
-
-    def __init__(self, source: str, errors: Sequence[tuple[str, str]]):
-        self.source = str(source)
-        self.errors = [(str(k), str(m)) for k, m in errors]
-        lines = [f"{self.source}: {k}: {m}" if k else f"{self.source}: {m}" for k, m in self.errors]
-        super().__init__("\n".join(lines))
-
-    def __reduce__(self):
-        # exceptions pickle their args; this one is built from (source, errors)
-        return (type(self), (self.source, self.errors))
 
 
 class Issues(ValueError):

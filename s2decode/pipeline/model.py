@@ -36,6 +36,7 @@ import pandas as pd
 
 from .._io_utils import atomic_write, atomic_write_text
 from .._version import __version__
+from ..errors import DataFileError, OutputError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -76,11 +77,11 @@ TRUSTED_TYPES = (
 PREDICTION_FORMATS = (".csv", ".parquet")
 
 
-class ModelFileError(ValueError):
+class ModelFileError(DataFileError):
     """A file that is not an s2decode model file, or holds types s2decode does not trust."""
 
 
-class IncompatibleModelError(ValueError):
+class IncompatibleModelError(DataFileError):
     """A model file written by a release series of s2decode other than the running one."""
 
 
@@ -632,9 +633,14 @@ def _writable_place(target: Path) -> None:
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        raise NotADirectoryError(f"cannot write {target}: {parent} is a file, not a folder")
+        raise OutputError(
+            f"cannot write {target}: {parent} is a file, not a folder; give a path in a folder"
+        )
     if not os.access(parent, os.W_OK):
-        raise PermissionError(f"cannot write {target}: the folder {parent} is not writable")
+        raise OutputError(
+            f"cannot write {target}: the folder {parent} is not writable; give a path in a "
+            "folder you can write"
+        )
 
 
 def check_model_path(path: str | os.PathLike) -> Path:

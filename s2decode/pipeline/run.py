@@ -40,6 +40,7 @@ import xarray as xr
 
 from .._io_utils import atomic_write_netcdf, atomic_write_text, current_umask
 from .._version import __version__
+from ..errors import InvalidInputError, OutputError
 from ..scoring import chance_level
 from .cache import (
     CACHE_SUBDIR,
@@ -251,6 +252,13 @@ def concat_subjects(*trials: xr.DataArray) -> xr.DataArray:
     """Pool subjects' trials along ``trial`` (for leave-one-subject-out)."""
     first = trials[0]
     for other, t in enumerate(trials[1:], start=1):
+        if t.attrs.get("sfreq") != first.attrs.get("sfreq"):
+            raise InvalidInputError(
+                f"Subjects' trials have different sampling rates ({first.attrs.get('sfreq')} "
+                f"vs {t.attrs.get('sfreq')} Hz for the subject at position {other}); "
+                "leave_one_subject_out pools them: resample them to one rate "
+                "(preprocessing.resample)."
+            )
         if t.shape[1:] != first.shape[1:]:
             raise ValueError(
                 f"Subjects' trials differ in shape ({first.shape[1:]} vs {t.shape[1:]} for the "
@@ -464,7 +472,7 @@ def plan_splits(spec, subjects: list[str], info: dict[str, dict]) -> list[Split]
         if scheme == "kfold":
             _, counts = np.unique(y, return_counts=True)
             if counts.min() < spec.cv.n_splits:
-                raise ValueError(
+                raise InvalidInputError(
                     f"cv.n_splits={spec.cv.n_splits} is more than the {counts.min()} trials of "
                     f"the rarest class of subject {subject}; lower cv.n_splits."
                 )
@@ -723,7 +731,20 @@ def versions() -> dict[str, str]:
 def check_out_dir(out_dir: Path) -> None:
     """Refuse an output folder that holds something other than an earlier run's results."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"--out {out_dir} is a file; give a folder for the results.")
+        raise OutputError(f"--out {out_dir} is a file; give a folder for the results.")
+    parent = out_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(
+            f"--out {out_dir} cannot be made: {parent} is a file, not a folder; give another "
+            "folder for the results."
+        )
+    if not os.access(parent, os.W_OK):
+        raise OutputError(
+            f"--out {out_dir} cannot be made: the folder {parent} is not writable; give "
+            "another folder for the results."
+        )
     if out_dir.is_dir() and any(out_dir.iterdir()):
         if not is_run_output(out_dir):
             raise FileExistsError(
