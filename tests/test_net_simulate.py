@@ -302,3 +302,35 @@ def test_brian2_leaves_no_log_files_and_no_excepthook(tmp_path):
         env={**env, "TMPDIR": str(tmp), "S2DECODE_BRIAN2_LOG": "1"},
     )
     assert "Brian 2 encountered" in done.stderr
+
+
+def test_network_run_skips_its_full_collection_only_for_s2net(trials, scaffold):
+    """Brian2's Network.run starts with a full gc.collect() (0.1-0.6 s with MNE and
+    scikit-learn loaded) that only serves its warning about objects never run: S2-Net's runs
+    turn that warning off and skip the collection (Brian2 2.11's rule, backported to 2.10);
+    other Brian2 code keeps both."""
+    import gc
+
+    from brian2 import prefs
+    from brian2.core import network
+
+    simulate(trials.isel(trial=[0]), scaffold, seed=0, backend="numpy")
+    assert prefs["logging.warn_for_unused_objects"] is True  # restored after the run
+    seen = []
+
+    def watch(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            seen.append(phase)
+
+    gc.callbacks.append(watch)
+    try:
+        network.gc.collect()  # Brian2's default: warnings on, a full collection
+        assert seen == ["start"]
+        prefs["logging.warn_for_unused_objects"] = False  # as inside simulate()
+        try:
+            network.gc.collect()
+        finally:
+            prefs["logging.warn_for_unused_objects"] = True
+        assert seen == ["start"]
+    finally:
+        gc.callbacks.remove(watch)

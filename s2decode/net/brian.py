@@ -9,11 +9,18 @@ Brian2 themselves first: their Brian2, their settings).
 
 The preferences every backend compiles S2-Net's code with (the Cython cache folder, the
 vectorising compiler flag) are set for the time of a build or run by :func:`_brian_prefs`.
+They include ``logging.warn_for_unused_objects = False``: every S2-Net object runs, and
+without that warning Brian2 (2.11 and later) skips the full garbage collection that starts
+every ``Network.run``. Such a collection walks every object the process tracks: with MNE,
+scikit-learn and xarray loaded some 300,000 objects, 0.1-0.6 s per ``run()``, more than a
+small network's simulation. :func:`import_brian2` backports that rule to Brian2 2.10
+(:class:`_RunCollector`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -44,14 +51,19 @@ def import_brian2() -> ModuleType:
     running script and its excepthook (see the module's docstring); an import the user made
     before is left as it is.
 
+    ``Network.run`` gets Brian2 2.11's rule for its garbage collection (no full collection
+    where ``logging.warn_for_unused_objects`` is off; :class:`_RunCollector`), whoever
+    imported Brian2.
+
     Returns
     -------
     brian2 : module
     """
-    if "brian2" in sys.modules:
+    if "brian2" in sys.modules and _has_run_collector():
         return sys.modules["brian2"]
     with _IMPORT_LOCK:
         if "brian2" in sys.modules:
+            _install_run_collector()
             return sys.modules["brian2"]
         if threading.current_thread() is threading.main_thread():
             import brian2
@@ -67,7 +79,47 @@ def import_brian2() -> ModuleType:
                 signal.signal = install
         if not os.environ.get(BRIAN2_LOG_ENV):
             quiet_brian2_logging()
+        _install_run_collector()
     return brian2
+
+
+class _RunCollector:
+    """The ``gc`` module as Brian2 2.10's ``Network.run`` sees it, with Brian2 2.11's rule.
+
+    ``Network.run`` calls ``gc.collect()`` only so that Brian2 objects that were made and
+    never run are collected and warn about it, which they do only where the preference
+    ``logging.warn_for_unused_objects`` is on; Brian2 2.11 skips the collection where it is
+    off (brian-team/brian2#1861). This stand-in for the ``gc`` name of
+    ``brian2.core.network`` does the same in 2.10: ``collect()`` where the preference is on
+    (Brian2's default, so nothing changes for other Brian2 code), nothing where it is off
+    (inside :func:`_brian_prefs`). Every other attribute is the ``gc`` module's.
+    """
+
+    def __getattr__(self, name: str):
+        return getattr(gc, name)
+
+    @staticmethod
+    def collect(generation: int = 2) -> int:
+        from brian2 import prefs
+
+        if prefs["logging.warn_for_unused_objects"]:
+            return gc.collect(generation)
+        return 0
+
+
+def _has_run_collector() -> bool:
+    network = sys.modules.get("brian2.core.network")
+    return network is None or isinstance(getattr(network, "gc", None), _RunCollector)
+
+
+def _install_run_collector() -> None:
+    """Give ``Network.run`` Brian2 2.11's collection rule (:class:`_RunCollector`).
+
+    Installed whatever the Brian2 version: in 2.11 and later it changes nothing.
+    """
+    network = sys.modules.get("brian2.core.network")
+    if network is not None and getattr(network, "gc", None) is gc:
+        network.gc = _RunCollector()
 
 
 def quiet_brian2_logging() -> None:
@@ -114,6 +166,8 @@ def _brian_prefs(cache: Path, **extra):
     wanted = {
         "codegen.runtime.cython.cache_dir": str(cache / "cython"),
         "codegen.cpp.extra_compile_args_gcc": args,
+        # every S2-Net object runs; this also skips run()'s full gc.collect() (module doc)
+        "logging.warn_for_unused_objects": False,
         **extra,
     }
     old = {key: prefs[key] for key in wanted}
