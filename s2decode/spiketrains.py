@@ -172,7 +172,8 @@ class SpikeTrains:
                 raise InvalidInputError(
                     f"The train of trial {trial}, neuron {neuron} of `trains` holds the same "
                     "spike time twice; a neuron fires once at a time: keep each time once "
-                    "(np.unique), or check how the trains were merged."
+                    "(np.unique), or check how the trains were merged (for trains that pool "
+                    "several neurons, pass unique=False)."
                 )
         counts = np.array([t.size for t in flat], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 
 import nibabel as nib
@@ -101,6 +102,26 @@ def test_times_input_errors():
         spikes_to_trials([[[0.1], [0.2]], [[0.1]]], tmin=0, tmax=1)
     with pytest.raises(ValueError, match="tmin < tmax"):
         spikes_to_trials([[[0.1]]], tmin=1.0, tmax=0.0)
+
+
+def test_duplicated_times_in_recorded_trains_are_counted_with_a_warning():
+    """Multi-unit trains can hold one time twice: kept and counted, with a warning that
+    names the train (SpikeTrains.from_lists, which promises unique times, refuses them)."""
+    trains = [[np.array([0.1, 0.3, 0.3, 0.8]), np.array([0.2])], [np.array([]), np.array([0.5])]]
+    with pytest.warns(RuntimeWarning, match=r"trial 0, unit 0 holds 1 spike time\(s\) twice"):
+        counts, st = spikes_to_trials(
+            trains, tmin=0.0, tmax=1.0, bin_size=0.1, return_spike_times=True
+        )
+    np.testing.assert_array_equal(counts.values[0, 0], [0, 1, 0, 2, 0, 0, 0, 0, 1, 0])
+    np.testing.assert_array_equal(st.train(0, 0), [0.1, 0.3, 0.3, 0.8])
+    # a duplicate outside the window is cropped away first: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spikes_to_trials([[np.array([0.1, 1.5, 1.5])]], tmin=0.0, tmax=1.0)
+    with pytest.raises(ValueError, match="unique=False"):
+        SpikeTrains.from_lists([[np.array([0.3, 0.3])]], 0.0, 1.0)
+    pooled = SpikeTrains.from_lists([[np.array([0.3, 0.3])]], 0.0, 1.0, unique=False)
+    assert pooled.spike_counts().tolist() == [[2]]
 
 
 # --------------------------------------------------------------------------- binned spikes

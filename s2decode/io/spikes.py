@@ -23,6 +23,7 @@ Sources: :func:`read_nwb` (pynwb ``Units`` and ``trials`` tables) and
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -187,25 +188,42 @@ def _as_spike_trains(spikes: Any, tmin: float, tmax: float) -> list[list[np.ndar
             "`spikes` holds no units (trial 0 is empty); give at least one unit per trial "
             "(an empty array for a silent one)."
         )
-    own = not isinstance(spikes, SpikeTrains)
-    out = []
+    own = not isinstance(spikes, SpikeTrains)  # a SpikeTrains (e.g. from counts) is as meant
+    out, twice = [], []
     for k, trial in enumerate(trains):
         cropped = []
-        for t in trial:
+        for u, t in enumerate(trial):
             if not np.all(np.isfinite(t)):
                 raise InvalidInputError(
                     f"Trial {k} of `spikes` has non-finite spike times; drop them first "
                     "(times[np.isfinite(times)])."
                 )
-            if own and t.size > 1 and np.unique(t).size < t.size:
-                raise InvalidInputError(
-                    f"Trial {k} of `spikes` has a unit that fires twice at the same time "
-                    "(duplicated spike times, e.g. from merging sorted units twice); keep each "
-                    "time once with np.unique, or check the spike sorting."
-                )
-            cropped.append(np.sort(t[(t >= tmin) & (t < tmax)]))
+            t = np.sort(t[(t >= tmin) & (t < tmax)])
+            if own and t.size > 1 and np.any(t[1:] == t[:-1]):
+                twice.append((k, u, int(np.count_nonzero(t[1:] == t[:-1]))))
+            cropped.append(t)
         out.append(cropped)
+    if twice:
+        _warn_duplicates(twice)
     return out
+
+
+def _warn_duplicates(twice: list[tuple[int, int, int]]) -> None:
+    """Warn of spike times found twice in one unit's train (they are kept and counted).
+
+    Recorded trains can hold them legitimately (multi-unit activity pooled over channels,
+    times stored at a coarse resolution), so they are not refused; for sorted single units
+    they usually mean units merged twice.
+    """
+    k, u, n = twice[0]
+    more = f" (and {len(twice) - 1} more train(s))" if len(twice) > 1 else ""
+    warnings.warn(
+        f"`spikes`: the train of trial {k}, unit {u} holds {n} spike time(s) twice{more}. "
+        "They are kept, and each counts as a spike (as for multi-unit activity); for sorted "
+        "single units, keep each time once (np.unique) or check the spike sorting.",
+        RuntimeWarning,
+        stacklevel=5,  # spikes_to_trials' caller
+    )
 
 
 def _bin(trains: list[list[np.ndarray]], tmin: float, bin_size: float, n_bins: int) -> np.ndarray:
@@ -331,7 +349,8 @@ def spikes_to_trials(
     ----------
     spikes : list of list of array | SpikeTrains | ndarray
         Either spike times in seconds relative to each trial's event,
-        ``spikes[trial][unit]`` (1-D arrays; an empty one for a silent unit) or a
+        ``spikes[trial][unit]`` (1-D arrays; an empty one for a silent unit; a time found
+        twice in one train is kept and counted twice, with a warning) or a
         :class:`~s2decode.spiketrains.SpikeTrains`; or binned spikes, an integer array
         ``(n_trials, n_units, n_bins)`` of 0/1 or counts sampled at ``sfreq``.
     tmin, tmax : float | None
