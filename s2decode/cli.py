@@ -28,6 +28,13 @@ def _parse_option(text: str) -> tuple[str, object]:
     return key.strip(), yaml.safe_load(value)
 
 
+def _add_option_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``-o/--option KEY=VALUE`` (repeatable): dataset options given on the command line."""
+    parser.add_argument(
+        "-o", "--option", action="append", type=_parse_option, metavar="KEY=VALUE", help=help
+    )
+
+
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from .datasets import available
 
@@ -237,14 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="synthetic",
         help="dataset name (default: synthetic, generated offline; see `s2decode datasets`)",
     )
-    p.add_argument(
-        "-o",
-        "--option",
-        action="append",
-        type=_parse_option,
-        metavar="KEY=VALUE",
-        help="dataset option, e.g. -o subject=1 -o task=imagery (repeatable)",
-    )
+    _add_option_argument(p, "dataset option, e.g. -o subject=1 -o task=imagery (repeatable)")
     p.set_defaults(func=_cmd_summary)
 
     p = add("run", "Run a decoding pipeline (pipelines/*.yaml) and write its results and report.")
@@ -297,14 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="subject numbers (or BIDS labels) to read, or 'all' (default: the pipeline's "
         "dataset.subjects)",
     )
-    p.add_argument(
-        "-o",
-        "--option",
-        action="append",
-        type=_parse_option,
-        metavar="KEY=VALUE",
-        help="dataset option replacing the pipeline's, e.g. -o seed=1 (repeatable)",
-    )
+    _add_option_argument(p, "dataset option replacing the pipeline's, e.g. -o seed=1 (repeatable)")
     p.add_argument(
         "--out",
         default="predictions.csv",

@@ -274,12 +274,7 @@ def load_subject(
     trials = load(name, data_dir=data_dir, **options, **to_loader)
     if generic:
         trials = preprocess_trials(trials, **generic)
-    trials.attrs["subject"] = subject
-    trials.attrs["dataset"] = name
-    trials.attrs["preprocessing"] = (
-        ", ".join(f"{k}={v:g}" for k, v in given.items()) if given else "none"
-    )
-    return trials
+    return _tagged(trials, subject, name, given)
 
 
 def _load_bids_subject(
@@ -291,9 +286,13 @@ def _load_bids_subject(
     options = spec.loader_options(subject)  # every preprocessing key is load_bids's
     options["root"] = bids_root(spec, data_dir)
     trials = load_bids(**options)
-    given = spec.preprocessing.given()
+    return _tagged(trials, subject, BIDS, spec.preprocessing.given())
+
+
+def _tagged(trials: xr.DataArray, subject, dataset: str, given: dict) -> xr.DataArray:
+    """``trials`` with the subject, the dataset and the preprocessing applied on ``attrs``."""
     trials.attrs["subject"] = subject
-    trials.attrs["dataset"] = BIDS
+    trials.attrs["dataset"] = dataset
     trials.attrs["preprocessing"] = (
         ", ".join(f"{k}={v:g}" for k, v in given.items()) if given else "none"
     )
