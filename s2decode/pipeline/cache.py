@@ -8,7 +8,11 @@ atlas file, the fold's train/test indices, and the code (:func:`code_fingerprint
 source and the versions of the libraries that compute the features) -- so that a re-run, or a
 run restarted after an interruption, reads what was finished instead of simulating it again,
 and a change of any of these recomputes.
-Entries are written atomically: a killed run leaves complete entries or none.
+Entries are written atomically: a killed run leaves complete entries or none. Each entry
+carries the SHA-256 of what it holds (:func:`entry_checksum`, in its ``attrs["sha256"]``):
+an entry that is truncated, altered, or written without one is detected when read, counted as
+a miss (with a warning) and recomputed, never used. A write that fails (a full disk) leaves
+the other entries as they were.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from .._io_utils import atomic_write_netcdf
+from ..errors import OutputError
 
 #: Folder of the feature entries inside the s2decode cache directory.
 CACHE_SUBDIR = "pipeline-features"
@@ -87,6 +93,36 @@ def file_fingerprint(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def entry_checksum(key: str, unit: dict) -> str:
+    """SHA-256 of what a cache entry holds: its key, features, feature names and columns.
+
+    Parameters
+    ----------
+    key : str
+        The entry's key (:func:`unit_key`).
+    unit : dict
+        ``X_train``, ``X_test``, ``names`` and ``columns``, as :meth:`FeatureCache.get`
+        returns them.
+
+    Returns
+    -------
+    checksum : str
+        Hex digest, the same for the values written and the values read back; any changed
+        value, name, shape or key changes it.
+    """
+    h = hashlib.sha256(key.encode())
+    for part in ("X_train", "X_test"):
+        values = np.ascontiguousarray(unit[part], dtype=np.float64)
+        h.update(f"\0{part}{values.shape}".encode())
+        h.update(values.tobytes())
+    h.update(b"\0names")
+    h.update("\0".join(str(n) for n in unit["names"]).encode())
+    for column in COLUMNS:
+        h.update(f"\0{column}\0".encode())
+        h.update("\0".join(map(str, np.asarray(unit["columns"][column]).tolist())).encode())
+    return h.hexdigest()
+
+
 def unit_key(
     spec_fingerprint: str,
     data_fingerprints: list[str],
@@ -137,8 +173,10 @@ class FeatureCache:
         unit : dict | None
             ``X_train``, ``X_test`` (arrays ``(n_trials, n_features)``), ``names`` (list of
             str) and ``columns`` (``metric``, ``element``, ``window`` of each feature).
-            An unreadable entry (e.g. written by an incompatible library version) counts as
-            a miss, and is recomputed.
+            A damaged entry -- unreadable (truncated, or written by an incompatible library
+            version), or holding other values than its checksum says (altered, or written
+            before entries had checksums) -- counts as a miss, with a ``RuntimeWarning``
+            naming its file, and is recomputed.
         """
         if self.directory is None:
             return None
@@ -148,18 +186,46 @@ class FeatureCache:
         try:
             with xr.open_dataset(fname, engine="h5netcdf") as ds:
                 ds = ds.load()
-            return {
+            unit = {
                 "X_train": ds["X_train"].values,
                 "X_test": ds["X_test"].values,
                 "names": [str(n) for n in ds["feature"].values],
                 "columns": {c: ds[c].values for c in COLUMNS},
                 "seconds": float(ds.attrs.get("seconds", 0.0)),  # of the run that computed it
             }
-        except (OSError, ValueError, KeyError):
+            stored = ds.attrs.get("sha256")
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            self._damaged(fname, f"it cannot be read ({type(err).__name__}: {err})")
             return None
+        if stored != entry_checksum(key, unit):
+            self._damaged(
+                fname,
+                "its checksum does not match its contents (altered or damaged)"
+                if stored
+                else "it has no checksum (written by an older s2decode)",
+            )
+            return None
+        return unit
+
+    @staticmethod
+    def _damaged(fname: Path, why: str) -> None:
+        warnings.warn(
+            f"The feature cache entry {fname} is not used: {why}. Its unit is recomputed "
+            "and the entry written again.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def put(self, key: str, unit: dict) -> None:
-        """Store a unit's features (atomically); ``unit`` as :meth:`get` returns it."""
+        """Store a unit's features (atomically, with their checksum); ``unit`` as
+        :meth:`get` returns it.
+
+        Raises
+        ------
+        s2decode.errors.OutputError
+            Where the entry cannot be written (a full disk, a read-only folder); the other
+            entries are left as they were, and no part of this one is.
+        """
         if self.directory is None:
             return
         ds = xr.Dataset(
@@ -173,6 +239,26 @@ class FeatureCache:
             },
             attrs={"key": key, "seconds": float(unit.get("seconds", 0.0))},
         )
+        # the checksum of the values as written (as get() will read them back)
+        ds.attrs["sha256"] = entry_checksum(
+            key,
+            {
+                "X_train": ds["X_train"].values,
+                "X_test": ds["X_test"].values,
+                "names": ds["feature"].values,
+                "columns": {c: ds[c].values for c in COLUMNS},
+            },
+        )
         fname = self.path(key)
-        fname.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_netcdf(ds, fname)
+        try:
+            fname.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_netcdf(ds, fname)
+        except OSError as err:
+            error = OutputError(
+                f"Could not write the feature cache entry {fname} ({err.strerror or err}); "
+                f"the cache's other entries in {self.directory} are intact, and no part of "
+                "this one was kept. Free space there (or pass another cache folder) so that "
+                "later runs can reuse this unit."
+            )
+            error.errno = err.errno
+            raise error from err

@@ -760,23 +760,65 @@ def _staging(out_dir: Path) -> Iterator[Path]:
 
     The old folder is renamed away and the new one renamed into place (two renames on the
     same file system), so the results of one run are never mixed with those of another, and
-    a run that fails before the swap leaves the earlier folder untouched.
+    a run that fails before the swap leaves the earlier folder untouched; where the second
+    rename fails, the earlier folder is renamed back. An OSError met on the way (a full
+    disk) becomes an :class:`~s2decode.errors.OutputError` that says whether the earlier
+    results are intact.
     """
     check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    earlier = is_run_output(out_dir)
+    stage = None
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         yield stage
         os.chmod(stage, 0o777 & ~current_umask())  # mkdtemp makes it 0700
-        old = None
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / out_dir.name)
-        os.replace(stage, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _swap(stage, out_dir)
+    except OSError as err:  # a full disk, a folder that became read-only: say what is left
+        raise _output_error(out_dir, err, earlier) from err
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _swap(stage: Path, out_dir: Path) -> None:
+    """Rename ``stage`` to ``out_dir``, the earlier ``out_dir`` away and then deleted; where
+    the second rename fails, the earlier folder is renamed back before the error goes on."""
+    if not out_dir.exists():
+        os.replace(stage, out_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    try:
+        os.replace(out_dir, old / out_dir.name)
+        try:
+            os.replace(stage, out_dir)
+        except OSError:
+            os.replace(old / out_dir.name, out_dir)  # the earlier results back in place
+            raise
+    finally:
+        if not (old / out_dir.name).exists() or out_dir.exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _output_error(out_dir: Path, err: OSError, earlier: bool) -> OutputError:
+    """An OSError met while writing a run's outputs, as an OutputError saying what is left."""
+    if isinstance(err, OutputError):
+        return err
+    if not earlier:
+        left = f"nothing was written to {out_dir}"
+    elif is_run_output(out_dir):
+        left = f"the earlier results in {out_dir} are intact"
+    else:  # both renames back failed: say where they are
+        moved = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*/{out_dir.name}"))
+        left = f"the earlier results are in {moved[0] if moved else '?'}: move them back"
+    error = OutputError(
+        f"Could not write the results to {out_dir} ({err.strerror or err}"
+        f"{f': {err.filename}' if err.filename else ''}); {left}. Free disk space there (or "
+        "give another --out) and run again: the finished S2 units are read from the feature "
+        "cache."
+    )
+    error.errno = err.errno
+    return error
 
 
 def _features_by_subject(
@@ -860,6 +902,14 @@ def run_pipeline(
     Returns
     -------
     result : PipelineResult
+
+    Raises
+    ------
+    s2decode.errors.OutputError
+        Where the output folder cannot be written (e.g. a full disk); its message says
+        whether the earlier results in it are intact (they are, unless both renames of the
+        swap failed, and then it says where they are). A feature cache entry that cannot be
+        written is a ``RuntimeWarning``: the run goes on.
     """
     from tqdm import tqdm
 
@@ -992,8 +1042,8 @@ def run_pipeline(
                         store.put(keys[what[1]], value)
                     except OSError as err:  # a full disk must not cost the run its results
                         warnings.warn(
-                            f"Could not write the feature cache ({err}); the run goes on "
-                            "without caching this unit.",
+                            f"{err} The run goes on without caching this unit.",
+                            RuntimeWarning,
                             stacklevel=2,
                         )
                 elif what[0] == "fused":
