@@ -38,8 +38,8 @@ def trains_per_trial(trains: Sequence[Sequence], name: str = "trains", what: str
 
     Raises
     ------
-    ValueError
-        Where a trial has another number of trains than trial 0.
+    s2decode.errors.InvalidInputError
+        Where a trial has another number of trains than trial 0 (a ValueError).
 
     Examples
     --------
@@ -49,7 +49,7 @@ def trains_per_trial(trains: Sequence[Sequence], name: str = "trains", what: str
     n = len(trains[0]) if len(trains) else 0
     for k, trial in enumerate(trains):
         if len(trial) != n:
-            raise ValueError(
+            raise InvalidInputError(
                 f"Trial {k} of `{name}` has {len(trial)} {what}, trial 0 has {n}: every trial "
                 f"needs the same {what} (an empty array for a silent one)."
             )

@@ -71,8 +71,8 @@ def read_pipeline_file(path: str | os.PathLike) -> Any:
     Raises
     ------
     PipelineError
-        If the file is missing, unreadable, empty or not YAML (the message names the file
-        and, for YAML errors, the line and column).
+        If the file is missing, unreadable, empty, not UTF-8 text, nested too deeply or not
+        YAML (the message names the file and, for YAML errors, the line and column).
     """
     source = str(path)
     try:
@@ -84,6 +84,21 @@ def read_pipeline_file(path: str | os.PathLike) -> Any:
         raise PipelineError(source, [("", f"cannot be read ({err.strerror or err})")]) from None
     except yaml.YAMLError as err:
         raise PipelineError(source, [("", f"is not valid YAML: {_yaml_problem(err)}")]) from None
+    except UnicodeDecodeError as err:
+        raise PipelineError(
+            source,
+            [
+                (
+                    "",
+                    f"is not UTF-8 text (byte 0x{err.object[err.start]:02x} at position "
+                    f"{err.start}); save it as UTF-8",
+                )
+            ],
+        ) from None
+    except RecursionError:
+        raise PipelineError(
+            source, [("", "is nested too deeply to be a pipeline (lists or mappings in lists)")]
+        ) from None
     if data is None:
         raise PipelineError(source, [("", "the file is empty; a pipeline needs name and dataset")])
     return data
