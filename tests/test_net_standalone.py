@@ -77,3 +77,44 @@ def test_standalone_event_input_matches_runtime(scaffold):
     other = simulate(x, scaffold, cfg2, sfreq=SFREQ, seed=0, backend="cpp_standalone", n_jobs=2)
     assert _binaries() == built
     _same_spikes(other, simulate(x, scaffold, cfg2, sfreq=SFREQ, seed=0))
+
+
+def test_auto_backend_runs_cached_builds_and_every_backend_gives_the_same_spikes(
+    scaffold, monkeypatch
+):
+    """backend="auto" (the default) runs the standalone build of a shape it has, else (a small
+    call) the Cython runtime without compiling one; the spikes are the same, exactly."""
+    import importlib
+
+    sim = importlib.import_module("s2decode.net.simulate")  # the module, not the function
+    ran = []
+    standalone = sim._run_standalone
+
+    def spy(run, n_jobs):
+        ran.append(run.batch_size)
+        return standalone(run, n_jobs)
+
+    monkeypatch.setattr(sim, "_run_standalone", spy)
+    x = np.random.default_rng(0).normal(size=(4, N, 60))
+    cfg = S2NetConfig(record_dt=1e-3)
+    kw = {"sfreq": SFREQ, "batch_size": 2, "record": True, "seed": 1}
+    by_backend = {b: simulate(x, scaffold, cfg, backend=b, **kw) for b in ("cpp_standalone",)}
+    ran.clear()
+    by_backend["auto"] = simulate(x, scaffold, cfg, **kw)  # the shape of the first test
+    assert ran == [2]
+    for backend in ("cython", "numpy"):
+        by_backend[backend] = simulate(x, scaffold, cfg, backend=backend, **kw)
+    spikes = by_backend["cython"][0]
+    assert spikes.times.size > 0
+    for backend, (other, states) in by_backend.items():
+        assert other == spikes, backend
+        np.testing.assert_allclose(
+            states["rho"].values, by_backend["cython"][1]["rho"].values, rtol=0, atol=1e-9
+        )
+
+    # a shape without a build, far below AUTO_STANDALONE_MIN_STEPS: Cython, nothing compiled
+    ran.clear()
+    built = _binaries()
+    short = simulate(x[:, :, :40], scaffold, cfg, sfreq=SFREQ, seed=1)
+    assert ran == [] and _binaries() == built
+    assert short == simulate(x[:, :, :40], scaffold, cfg, sfreq=SFREQ, seed=1, backend="cython")

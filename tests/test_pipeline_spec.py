@@ -95,7 +95,7 @@ def test_defaults_and_shorthands():
     assert spec.features.sets == list(DEFAULT_FEATURES)
     assert (spec.cv.scheme, spec.cv.n_splits, spec.cv.shuffle) == ("kfold", 5, True)
     assert spec.atlas == "seitzman300" and spec.scaffold.k == 30
-    assert spec.compute.backend == "cython" and spec.scoring == "accuracy"
+    assert spec.compute.backend == "auto" and spec.scoring == "accuracy"
 
 
 def test_yaml_reads_exponents_as_floats_and_refuses_duplicate_keys(tmp_path):

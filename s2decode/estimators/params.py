@@ -392,10 +392,12 @@ FEATURIZER_PARAMS: tuple[Param, ...] = (
     ),
     Param(
         "backend",
-        '{"cython", "numpy", "cpp_standalone"}',
-        default="cython",
+        '{"auto", "cython", "numpy", "cpp_standalone"}',
+        default="auto",
         description="""
-        Brian2 backend of :func:`s2decode.net.simulate`.
+        Brian2 backend of :func:`s2decode.net.simulate`; ``"auto"`` runs each simulation
+        on the fastest backend that works here (C++ standalone, Cython or numpy), with the
+        same spikes.
         """,
     ),
     Param(

@@ -8,7 +8,12 @@ results into spike trains) are in :mod:`.batches`; the backends in :mod:`.runtim
 
 Backends
 --------
-``"cython"`` (default)
+``"auto"`` (default)
+    The fastest of the three below that works here, per call (:mod:`.backends`): C++
+    standalone where a compiler and ``make`` work and the call is large enough to pay for
+    a build (or its build is cached), else Cython, else numpy. The spikes are the same
+    whichever runs them.
+``"cython"``
     Brian2 runtime mode with Cython code generation. Kernels are compiled once into
     ``<cache>/brian2/cython`` and reused for every configuration and batch size; falls back
     to ``"numpy"`` with a warning where no C++ compiler is available.
@@ -19,11 +24,14 @@ Backends
     connections, input rows, duration) in ``<cache>/brian2/standalone/<key>``; every batch
     is a run of that binary with its inputs, parameters and initial state passed through
     ``run_args`` files, so new inputs and parameter values need no recompilation. Batches run
-    as ``n_jobs`` concurrent processes.
+    as ``n_jobs`` concurrent processes. Without ``batch_size``, batches are rounded up to a
+    canonical size (at most 1/8 padding) so that calls with nearby trial counts share a
+    build.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import warnings
@@ -38,17 +46,21 @@ from ..paths import get_cache_dir
 from ..spiketrains import SpikeTrains
 from ..trials import check_trials, measure_of, node_dim_of
 from . import model
+from .backends import (
+    AUTO_STANDALONE_MIN_STEPS,
+    BACKENDS,
+    canonical_batch_size,
+    neuron_steps,
+    standalone_available,
+)
 from .batches import _assemble_spikes, _assemble_states, _Run, spiketrains_from_indices
 from .brian import import_brian2
 from .config import S2NetConfig
 from .encoders import Drive, encode
 from .runtime import _cython_available, _run_runtime_jobs
-from .standalone import _run_standalone
+from .standalone import _build_exists, _run_standalone
 
 __all__ = ["BACKENDS", "simulate", "spiketrains_from_indices"]
-
-#: How Brian2 runs the network (the ``backend`` of :func:`simulate`; the module docstring).
-BACKENDS = ("cython", "numpy", "cpp_standalone")
 
 # Upper bound of the firing rate used to size spike buffers in the memory estimate (Hz).
 _RATE_BOUND = 100.0
@@ -62,7 +74,7 @@ def simulate(
     *,
     sfreq: float | None = None,
     duration: float | None = None,
-    backend: str = "cython",
+    backend: str = "auto",
     batch_size: int | None = None,
     n_jobs: int | None = None,
     max_memory: float | str | None = None,
@@ -91,8 +103,9 @@ def simulate(
         Sampling frequency in Hz when ``trials`` is a plain array.
     duration : float | None
         Network seconds to simulate; default: the trials' length times ``time_scale``.
-    backend : {"cython", "numpy", "cpp_standalone"}
-        How Brian2 runs the network (see the module documentation).
+    backend : {"auto", "cython", "numpy", "cpp_standalone"}
+        How Brian2 runs the network (see the module documentation); ``"auto"`` takes the
+        fastest that works here, with the same spikes.
     batch_size : int | None
         Trials per network; ``None`` chooses the largest batch that fits ``max_memory``
         (and no more than needed to give every job one batch).
@@ -144,11 +157,21 @@ def simulate(
     n_jobs = _check_n_jobs(n_jobs)
     budget = _memory_budget(max_memory)
     per_trial = _bytes_per_trial(drive, edges, config, record, n_parcels)
-    batch_size = _plan_batch(n_trials, batch_size, n_jobs, budget, per_trial)
+    planned = _plan_batch(n_trials, batch_size, n_jobs, budget, per_trial)
 
     import_brian2()
     cache = Path(cache_dir) if cache_dir is not None else get_cache_dir() / "brian2"
-    if backend == "cython" and not _cython_available(cache):
+    run = _Run(drive, edges, config, v0, n_parcels, planned, record, progress, cache)
+    standalone = run
+    if batch_size is None:  # a canonical size: nearby trial counts share a standalone build
+        fits = int(budget // (per_trial * max(1, min(n_jobs, n_trials))))
+        size = max(planned, min(canonical_batch_size(planned), fits))
+        standalone = dataclasses.replace(run, batch_size=size)
+    if backend == "auto":
+        backend = _auto_backend(standalone, cache)
+    elif backend == "cython" and not _cython_available(cache):
+        backend = None
+    if backend is None:
         warnings.warn(
             "No working C++ compiler for Brian2's Cython target; falling back to the (much "
             "slower) numpy target. Install a compiler (gcc/clang, or MSVC on Windows) to "
@@ -157,9 +180,8 @@ def simulate(
             stacklevel=2,
         )
         backend = "numpy"
-    run = _Run(drive, edges, config, v0, n_parcels, batch_size, record, progress, cache)
     if backend == "cpp_standalone":
-        batches = _run_standalone(run, n_jobs)
+        batches = _run_standalone(standalone, n_jobs)
     else:
         batches = _run_runtime_jobs(run, backend, n_jobs)
 
@@ -167,6 +189,19 @@ def simulate(
     if not record:
         return spikes
     return spikes, _assemble_states(batches, n_trials, n_parcels, drive, config, names)
+
+
+def _auto_backend(run: _Run, cache: Path) -> str | None:
+    """``backend="auto"``: the backend that runs ``run`` fastest here (:mod:`.backends`).
+
+    ``None`` where no compiler works (the caller warns and takes numpy).
+    """
+    if not standalone_available(cache):
+        return "cython" if _cython_available(cache) else None
+    steps = neuron_steps(run.drive.n_trials, run.n_parcels, run.drive.duration, run.config.dt)
+    if steps >= AUTO_STANDALONE_MIN_STEPS or _build_exists(run):
+        return "cpp_standalone"
+    return "cython"
 
 
 # ---------------------------------------------------------------------------- input parsing

@@ -133,16 +133,34 @@ def _run_args(run: _Run, trials: np.ndarray, n_batch: int, capacity: int, folder
     return args
 
 
+def _event_capacity(run: _Run) -> int:
+    """Input-event slots of a batch (0 without events), rounded up so that builds are reused."""
+    if not run.drive.has_events:
+        return 0
+    per_trial = run.drive.events_per_trial()
+    most = max(int(per_trial[b].sum()) for b in run.batches())
+    return 1 << max(10, math.ceil(math.log2(most + 1)))
+
+
+def _build_exists(run: _Run) -> bool:
+    """Whether the compiled project of ``run``'s network shape is in the cache already."""
+    import json
+
+    key = _standalone_key(run, run.batch_size, _event_capacity(run))
+    directory = run.cache / "standalone" / key
+    try:
+        meta = json.loads((directory / _BUILD_META).read_text())
+    except (OSError, ValueError):
+        return False
+    return meta.get("key") == key and (directory / _BINARY).exists()
+
+
 def _run_standalone(run: _Run, n_jobs: int) -> list[_BatchResult]:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     batches = run.batches()
     n_batch = run.batch_size
-    capacity = 0
-    if run.drive.has_events:
-        per_trial = run.drive.events_per_trial()
-        most = max(int(per_trial[b].sum()) for b in batches)
-        capacity = 1 << max(10, math.ceil(math.log2(most + 1)))  # round up: reusable builds
+    capacity = _event_capacity(run)
     directory, files = _standalone_project(run, n_batch, capacity)
     env = {**os.environ, "LD_BIND_NOW": "1", "OMP_NUM_THREADS": "1"}
     work = Path(tempfile.mkdtemp(prefix="s2net_runs_", dir=directory.parent))

@@ -750,13 +750,14 @@ class ComputeSpec(_Section):
 
     Parameters
     ----------
-    backend : {"cython", "numpy", "cpp_standalone"}
-        Brian2 backend.
+    backend : {"auto", "cython", "numpy", "cpp_standalone"}
+        Brian2 backend; ``"auto"`` runs each simulation on the fastest backend that works
+        here (C++ standalone, Cython or numpy), with the same spikes.
     batch_size : int | None
         Trials per simulated network (``None``: as memory allows).
     """
 
-    backend: Literal["cython", "numpy", "cpp_standalone"] = "cython"
+    backend: Literal["auto", "cython", "numpy", "cpp_standalone"] = "auto"
     batch_size: PositiveInt | None = None
 
 
