@@ -178,3 +178,45 @@ def test_lone_spikes_on_t_stop_are_zero_apart():
     assert sync.spike_distance_matrix(trains, 0.0, 1.0)[0, 1] == 0.0
     pyspike = pytest.importorskip("pyspike")  # the peer's NaN, where it is installed
     assert np.isnan(pyspike.isi_distance(*_py(trains)))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sweeps_equal_references_on_many_trains_threads_and_batches(threads):
+    """The sweep kernels on 40 trains (one batch: two threads share it where there are two)
+    and on the windows of batched spike trains (several batches in flight): the plain
+    pair-by-pair references, with ties between trains, spikes on t_start and t_stop and
+    empty trains in the mix."""
+    import numba
+
+    from s2decode.spiketrains import SpikeTrains
+
+    if threads > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip(f"Numba has {numba.config.NUMBA_NUM_THREADS} thread(s)")
+    rng = np.random.default_rng(7)
+    trains = ref.random_trains(rng, 40, 0.0, 1.0, 25)
+    trains[3] = np.array([0.0, 0.5, 1.0])  # on both edges
+    trains[4] = trains[5][: len(trains[5]) // 2].copy()  # ties with another train
+    trains[6] = np.array([])
+    trains[7] = np.array([0.0])  # a lone spike on t_start
+    windows = np.array([[0.0, 0.5], [0.25, 1.0]])
+    batched = SpikeTrains.from_lists([trains[:20], trains[20:]], 0.0, 1.0)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        isi = sync.isi_distance_matrix(trains, 0.0, 1.0, mrts=0.05)
+        spike = sync.spike_distance_matrix(trains, 0.0, 1.0)
+        ria = sync.spike_distance_matrix(batched, mrts=0.1, rate_independent=True, windows=windows)
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_allclose(
+        isi, ref.pairwise(ref.isi_distance, trains, 0.0, 1.0, mrts=0.05), rtol=0, atol=TOL
+    )
+    np.testing.assert_allclose(
+        spike, ref.pairwise(ref.spike_distance, trains, 0.0, 1.0), rtol=0, atol=TOL
+    )
+    assert ria.shape == (2, 2, 20, 20)
+    for k in range(2):
+        for w, (a, b) in enumerate(windows):
+            cut = [t[(t >= a) & (t <= b)] for t in batched.trial(k)]
+            expected = ref.pairwise(ref.spike_distance, cut, a, b, mrts=0.1, rate_independent=True)
+            np.testing.assert_allclose(ria[k, w], expected, rtol=0, atol=TOL)

@@ -4,10 +4,27 @@ The ISI- and SPIKE-distance kernels compute what PySpike's Cython computes
 (``isi_distance_cython``, ``spike_distance_cython``), with its edge corrections (auxiliary
 spikes at the edges, an empty train counted as spikes at ``t_start`` and ``t_stop``) and its
 adaptive variants (``mrts``, and the rate-independent SPIKE-distance). What each train
-contributes (its ISIs, auxiliary spikes) is computed once per train, not once per pair, and
-the pair loops merge the trains without data-dependent branches: the ISI-distance is the
-same sum in the same order as PySpike's (bit-identical), the SPIKE-distance equal to
-rounding.
+contributes (its ISIs, auxiliary spikes) is computed once per train, not once per pair.
+PySpike walks the merged spikes of each pair; here one sweep over the spikes of all trains
+of a batch, in time order, updates at each spike of train ``i`` every pair ``(i, j)`` in one
+vectorised loop (:mod:`._sweep`): the same segments with the same values on them, summed in
+another order, so the distances equal PySpike's to rounding (1e-15 on 100 trains of 1000
+spikes).
+
+Both walks of PySpike, per pair: the ISI-distance is the time average of
+``|nu_1(t) - nu_2(t)| / max(nu_1(t), nu_2(t))`` (or ``max(mrts, ...)``), integrated over the
+segments between the merged spikes, with ``nu`` the interval in force; a segment of zero
+length adds an exact 0 (PySpike multiplies there too, and gets ``0/0 * 0 = NaN`` when two
+trains end with a lone spike on ``t_stop``; identical trains should be 0 apart). The
+SPIKE-distance integrates, by trapezoids between merged spikes, the profile
+``(S_1 isi_2 + S_2 isi_1) / (2 <isi>^2)`` (or its MRTS / rate-independent forms) with, in
+interval ``[t_p, t_f]`` of a train, ``S(t) = (d_p (t_f - t) + d_f (t - t_p)) / isi`` and
+``d`` the distance of a knot to the nearest knot of the other train: the profile is linear in
+``d_p`` and ``d_f``, so each trapezoid adds weights to the ``d_p`` and ``d_f`` of the current
+interval of each train, and an interval is settled when both its distances are known.
+Before a train's first spike ``d_p = d_f``; in the last intervals, which end on the
+auxiliary spikes, ``d_f = d_p`` (after a lone spike on ``t_start``: the distance of
+``t_stop``).
 
 The van Rossum distance uses Elephant's normalisation (1 between an empty train and a
 train of one spike) but integrates the squared difference of the two filtered trains
@@ -35,6 +52,7 @@ from numba import prange
 
 from ..spiketrains import SpikeTrains
 from ._pyspike_common import resolve_mrts
+from ._sweep import inner_threads, sorted_events
 from ._utils import (
     Layout,
     Pairs,
@@ -113,68 +131,148 @@ def _prepare_isi(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return padded, nu, starts
 
 
-@kernel
-def _isi_segment(nu1: float, nu2: float, mrts: float, length: float) -> float:
-    """``I(t) * length`` on one segment; a segment of zero length adds an exact 0.
-
-    (PySpike multiplies there too, and gets ``0/0 * 0 = NaN`` when two trains end with a
-    lone spike on ``t_stop``; identical trains should be 0 apart.)
-    """
-    if length == 0.0:
-        return 0.0
-    return abs(nu1 - nu2) / max(mrts, max(nu1, nu2)) * length
-
-
-@kernel
-def _isi_walk(
-    s1: np.ndarray,
-    nu1: np.ndarray,
-    s2: np.ndarray,
-    nu2: np.ndarray,
-    t_start: float,
-    t_end: float,
-    mrts: float,
-) -> float:
-    """Time-averaged ISI-distance of two padded trains (PySpike ``isi_distance_cython``).
-
-    The same sum, in the same order, as PySpike's loop (segments of zero length add an exact
-    zero), with the merge written as branch-free index updates.
-    """
-    i = 0
-    j = 0
-    last_t = t_start
-    isi_value = 0.0
-    n_events = s1.shape[0] + s2.shape[0] - 2
-    while i + j < n_events:
-        a = s1[i]
-        b = s2[j]
-        curr_t = min(a, b)
-        isi_value += _isi_segment(nu1[i], nu2[j], mrts, curr_t - last_t)
-        last_t = curr_t
-        i += a <= b
-        j += b <= a
-    isi_value += _isi_segment(nu1[i], nu2[j], mrts, t_end - last_t)
-    return isi_value / (t_end - t_start)
-
-
-# The pair kernels take the pairs first, then per-train arrays, then per-batch ones, and
-# return one value per (batch, pair) for SpikeBatch.pair_matrices.
 @parallel_kernel
-def _isi_pairs_kernel(
-    pairs: Pairs,
+def _group_events(
+    times: np.ndarray,
+    starts: np.ndarray,
+    n: int,
+    g0: int,
+    nb: int,
+    t_start: np.ndarray,
+    t_stop: np.ndarray,
+    lead: int,
+    trail: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The events of batches ``g0 .. g0 + nb - 1``, each batch's in time order.
+
+    Train ``k``'s events are its slots ``[starts[k] + lead, starts[k + 1] - trail)`` of
+    ``times``, less a first event on the batch's ``t_start`` where ``lead`` is 1 (the
+    SPIKE-distance's walk starts after such a spike). Batch ``g0 + c``'s events are
+    ``[off[c], off[c + 1])``; the trains are numbered within their batch.
+    """
+    lo = np.empty(nb * n, dtype=np.int64)
+    hi = np.empty(nb * n, dtype=np.int64)
+    off = np.zeros(nb + 1, dtype=np.int64)
+    for c in range(nb):
+        b = g0 + c
+        for k in range(n):
+            a = starts[b * n + k] + lead
+            if lead == 1 and times[a] == t_start[b]:
+                a += 1
+            lo[c * n + k] = a
+            hi[c * n + k] = starts[b * n + k + 1] - trail
+            off[c + 1] += hi[c * n + k] - a
+        off[c + 1] += off[c]
+    ev_t = np.empty(off[nb])
+    ev_k = np.empty(off[nb], dtype=np.int64)
+    for c in prange(nb):
+        b = g0 + c
+        t, k = sorted_events(
+            times, lo[c * n : c * n + n], hi[c * n : c * n + n], t_start[b], t_stop[b]
+        )
+        ev_t[off[c] : off[c + 1]] = t
+        ev_k[off[c] : off[c + 1]] = k
+    return ev_t, ev_k, off
+
+
+@kernel
+def _isi_event(
+    row: np.ndarray,
+    a: int,
+    z: int,
+    t: float,
+    li: float,
+    ni: float,
+    ii: float,
+    last: np.ndarray,
+    cur_nu: np.ndarray,
+    cur_inv: np.ndarray,
+) -> None:
+    """A spike of train ``i`` at ``t``: the segments of pairs ``(i, j)``, ``a <= j < z``."""
+    for j in range(np.uint64(a), np.uint64(z)):  # unsigned: no wraparound, vectorised
+        span = t - max(li, last[j])
+        c = abs(ni - cur_nu[j]) * min(ii, cur_inv[j]) * span
+        row[j] += c if span > 0.0 else 0.0
+
+
+@parallel_kernel
+def _isi_sweep_kernel(
     padded: np.ndarray,
     nu: np.ndarray,
     starts: np.ndarray,
+    n: int,
     t_start: np.ndarray,
     t_stop: np.ndarray,
     mrts: np.ndarray,
+    n_inner: int,
+    group: int,
 ) -> np.ndarray:
-    values = np.empty(t_start.shape[0] * pairs[0].shape[0])
-    for idx in prange(values.shape[0]):
-        b, s1, s2 = pair_slices(idx, pairs, starts)
-        values[idx] = _isi_walk(
-            padded[s1], nu[s1], padded[s2], nu[s2], t_start[b], t_stop[b], mrts[b]
-        )
+    """The ISI-distance of every pair, one sweep per batch (:mod:`._sweep`).
+
+    At a spike of train ``i`` at ``t``, the segment of pair ``(i, j)`` that ends there
+    (``[max(last_i, last_j), t]``, with the ISIs ``nu_i``, ``nu_j`` in force on it) adds
+    ``|nu_i - nu_j| min(1 / mrts, 1 / nu_i, 1 / nu_j) (t - start)`` to ``acc[i, j]``;
+    the pair's value is ``acc[i, j] + acc[j, i]`` plus its last segment, up to ``t_stop``.
+    Segments of zero length add an exact 0 (module docstring). ``n_inner`` threads
+    share each batch (row ``i`` belongs to thread ``i % n_inner``); ``group`` batches are in
+    flight at a time.
+    """
+    n_batches = t_start.shape[0]
+    n_pairs = n * (n - 1) // 2
+    values = np.empty(n_batches * n_pairs)
+    inv = 1.0 / nu  # inf for a zero ISI (error_model="numpy")
+    for g0 in range(0, n_batches, group):
+        nb = min(group, n_batches - g0)
+        acc = np.zeros((nb, n, n))
+        ev_t, ev_k, ev_off = _group_events(padded, starts, n, g0, nb, t_start, t_stop, 0, 1)
+        for task in prange(nb * n_inner):
+            b = g0 + task // n_inner
+            th = task % n_inner
+            q = starts[b * n : b * n + n].copy()
+            last = np.full(n, t_start[b])
+            cur_nu = np.empty(n)
+            cur_inv = np.empty(n)
+            for k in range(n):
+                cur_nu[k] = nu[q[k]]
+                cur_inv[k] = inv[q[k]]
+            inv_mrts = 1.0 / mrts[b] if mrts[b] > 0 else np.inf
+            a_b = acc[task // n_inner]
+            for e in range(ev_off[task // n_inner], ev_off[task // n_inner + 1]):
+                t = ev_t[e]
+                i = ev_k[e]
+                if i % n_inner == th:
+                    _isi_event(
+                        a_b[i],
+                        0,
+                        n,
+                        t,
+                        last[i],
+                        cur_nu[i],
+                        min(cur_inv[i], inv_mrts),
+                        last,
+                        cur_nu,
+                        cur_inv,
+                    )
+                last[i] = t
+                q[i] += 1
+                cur_nu[i] = nu[q[i]]
+                cur_inv[i] = inv[q[i]]
+        for task in prange(nb * n):
+            b = g0 + task // n
+            i = task % n
+            a_b = acc[task // n]
+            t1 = t_stop[b]
+            length = t1 - t_start[b]
+            inv_mrts = 1.0 / mrts[b] if mrts[b] > 0 else np.inf
+            # the last segment: every train in its last interval since its last spike
+            p_i = starts[b * n + i + 1] - 1
+            for j in range(i + 1, n):
+                p_j = starts[b * n + j + 1] - 1
+                span = t1 - max(padded[p_i - 1], padded[p_j - 1])
+                c = abs(nu[p_i] - nu[p_j]) * min(inv_mrts, inv[p_i], inv[p_j])
+                tail = c * span if span > 0.0 else 0.0
+                idx = b * n_pairs + i * n - i * (i + 1) // 2 + j - i - 1
+                values[idx] = (a_b[i, j] + a_b[j, i] + tail) / length
     return values
 
 
@@ -216,129 +314,240 @@ def _prepare_spike(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 @kernel
-def _spike_walk(
-    k1: np.ndarray,
-    n1: np.ndarray,
-    i1: np.ndarray,
-    r1: np.ndarray,
-    k2: np.ndarray,
-    n2: np.ndarray,
-    i2: np.ndarray,
-    r2: np.ndarray,
-    t_start: float,
-    t_end: float,
+def _spike_weights(
+    span: float, isi_i: float, isi_j: float, r_i: float, r_j: float, mrts: float, ri: bool
+) -> tuple[float, float]:
+    """Trapezoid weights of trains ``i`` and ``j`` on a segment of length ``span``.
+
+    As in PySpike's trapezoids: ``c_i`` multiplies train ``i``'s ``S`` at both ends of the
+    segment; 0 on a segment of zero length.
+    """
+    if not span > 0.0:
+        return 0.0, 0.0
+    mean_isi = 0.5 * (isi_i + isi_j)
+    limited = max(mrts, mean_isi)
+    if ri:
+        base = span * 0.25 / limited
+        return base * r_i, base * r_j
+    w = span * 0.25 / (mean_isi * limited)
+    return w * isi_j * r_i, w * isi_i * r_j
+
+
+@kernel
+def _spike_event(
+    n: int,
+    t: float,
+    li: float,
+    kpi: float,
+    kfi_next: float,
+    isi_i: float,
+    r_i: float,
+    opening: bool,
+    last: np.ndarray,
+    kp: np.ndarray,
+    kf: np.ndarray,
+    cur_isi: np.ndarray,
+    cur_r: np.ndarray,
+    q: np.ndarray,
+    m: np.ndarray,
     mrts: float,
     ri: bool,
-) -> float:
-    """Time-averaged SPIKE-distance of two prepared trains (PySpike spike_distance_cython).
+    V: np.ndarray,
+    DP: np.ndarray,
+    PT: np.ndarray,
+    FT: np.ndarray,
+    ET: np.ndarray,
+) -> None:
+    """A spike of train ``i`` at ``t``, for the pairs ``(i, j)`` of every ``j``.
 
-    In interval ``[t_p, t_f]`` of a train, ``S(t) = (d_p (t_f - t) + d_f (t - t_p)) / isi``
-    with ``d`` the distance of a knot to the nearest spike of the other train, and the
-    profile ``(S_1 isi_2 + S_2 isi_1) / (2 <isi>^2)`` (or its MRTS / rate-independent forms)
-    is linear in ``S_1`` and ``S_2``. PySpike integrates it by trapezoids between events and
-    searches the other train for ``d_f`` ahead of time; here each trapezoid adds its weight
-    to the coefficients of ``d_p`` and ``d_f`` of the current interval of each train, and
-    the interval is settled when its end is reached, where ``d_f`` is read off the other
-    train's current interval (its two knots bracket the time). One merge per pair, no
-    search, no data-dependent branch: the same value to rounding.
+    ``V``, ``DP``, ``PT``, ``FT`` and ``ET`` are row ``i`` of the batch's matrices (the
+    kernel's docstring): every update is in this row, one loop over contiguous arrays.
+    The segment ``[max(last_i, last_j), t]`` gives its trapezoid to both trains' current
+    intervals. ``i``'s interval ends here: its share is settled at once (``d_f`` the
+    distance of ``t`` to ``j``'s current knots). ``j``'s share waits in ``PT``/``FT`` until
+    ``i``'s last spike inside ``j``'s interval (``i``'s next knot at or after ``j``'s), which
+    knows both of ``j``'s distances to train ``i``: ``d_p`` (``ET``: from ``i``'s knots
+    around ``j``'s interval start, kept from ``i``'s first spike after it) and ``d_f`` (from
+    ``i``'s knots around ``j``'s interval end). ``j``'s last interval waits for the end.
     """
-    m1 = k1.shape[0] - 2
-    m2 = k2.shape[0] - 2
-    # The walk starts in interval 1 of a train whose first spike is on t_start.
-    first1 = 1 if k1[1] == t_start else 0
-    first2 = 1 if k2[1] == t_start else 0
-    q1 = first1
-    q2 = first2
-    # Distance of a knot on t_start (first == 1) to the other train.
-    dp1 = min(t_start - k2[q2], k2[q2 + 1] - t_start)
-    dp2 = min(t_start - k1[q1], k1[q1 + 1] - t_start)
-    p1 = 0.0  # coefficient of d_p in the current interval of train 1
-    f1 = 0.0  # coefficient of d_f
-    p2 = 0.0
-    f2 = 0.0
-    value = 0.0
-    t_last = t_start
-    while True:
-        a = n1[q1]
-        b = n2[q2]
-        t = min(a, b)
-        done = t == np.inf
-        t = t_end if done else t
-        # Trapezoid on [t_last, t]: weight of each train's S at both ends.
-        mean_isi = 0.5 * (i1[q1] + i2[q2])
-        limited = max(mrts, mean_isi)
-        half = 0.5 * (t - t_last)
-        if ri:
-            c1 = half * 0.5 / limited * r1[q1]
-            c2 = half * 0.5 / limited * r2[q2]
-        else:
-            w = half * 0.5 / (mean_isi * limited)
-            c1 = w * i2[q2] * r1[q1]
-            c2 = w * i1[q1] * r2[q2]
-        if t > t_last:  # zero-length segments add nothing (PySpike: 0/0 * 0 = NaN at t_stop)
-            p1 += c1 * (2 * k1[q1 + 1] - t_last - t)
-            f1 += c1 * (t_last + t - 2 * k1[q1])
-            p2 += c2 * (2 * k2[q2 + 1] - t_last - t)
-            f2 += c2 * (t_last + t - 2 * k2[q2])
-        if done:
-            break
-        adv1 = a <= b
-        adv2 = b <= a
-        # The knot just reached, against the other train's bracketing knots.
-        d1 = min(t - k2[q2], k2[q2 + 1] - t)
-        d2 = min(t - k1[q1], k1[q1 + 1] - t)
-        # Before the first spike PySpike takes d_p = d_f.
-        e1 = d1 if q1 == 0 else dp1
-        e2 = d2 if q2 == 0 else dp2
-        value += (e1 * p1 + d1 * f1) * adv1 + (e2 * p2 + d2 * f2) * adv2
-        p1 = 0.0 if adv1 else p1
-        f1 = 0.0 if adv1 else f1
-        p2 = 0.0 if adv2 else p2
-        f2 = 0.0 if adv2 else f2
-        dp1 = d1 if adv1 else dp1
-        dp2 = d2 if adv2 else dp2
-        q1 += adv1
-        q2 += adv2
-        t_last = t
-    # The last intervals end on the auxiliary spikes, where d_f = d_p (PySpike), except
-    # after a lone spike on t_start, where it is the distance of t_stop itself.
-    df1 = min(t_end - k2[m2], k2[m2 + 1] - t_end) if (first1 == 1 and m1 == 1) else dp1
-    df2 = min(t_end - k1[m1], k1[m1 + 1] - t_end) if (first2 == 1 and m2 == 1) else dp2
-    value += dp1 * p1 + df1 * f1 + dp2 * p2 + df2 * f2
-    return value / (t_end - t_start)
+    for j in range(np.uint64(n)):  # unsigned: no wraparound, vectorised
+        tl = max(li, last[j])
+        ci, cj = _spike_weights(t - tl, isi_i, cur_isi[j], r_i, cur_r[j], mrts, ri)
+        # i's interval ends at t
+        d = min(t - kp[j], kf[j] - t)
+        own = (d if opening else DP[j]) * ci * (2 * t - tl - t) + d * ci * (tl + t - 2 * kpi)
+        DP[j] = d
+        # j's interval: this segment's share waits with the earlier ones
+        kpj = kp[j]
+        kfj = kf[j]
+        e = min(kpj - kpi, t - kpj) if li <= kpj else ET[j]
+        ET[j] = e
+        pending_p = PT[j] + cj * (2 * kfj - tl - t)
+        pending_f = FT[j] + cj * (tl + t - 2 * kpj)
+        settle = (kfi_next >= kfj or t == kfj) and q[j] != m[j]
+        d_j = min(kfj - t, kfi_next - kfj)
+        shared = (d_j if q[j] == 0 else e) * pending_p + d_j * pending_f
+        V[j] += own + (shared if settle else 0.0)
+        PT[j] = 0.0 if settle else pending_p
+        FT[j] = 0.0 if settle else pending_f
 
 
 @parallel_kernel
-def _spike_pairs_kernel(
-    pairs: Pairs,
+def _spike_sweep_kernel(
     knots: np.ndarray,
-    nxt: np.ndarray,
     isi: np.ndarray,
     inv_isi: np.ndarray,
     starts: np.ndarray,
+    n: int,
     t_start: np.ndarray,
     t_stop: np.ndarray,
     mrts: np.ndarray,
     rate_independent: bool,
+    n_inner: int,
+    group: int,
 ) -> np.ndarray:
-    values = np.empty(t_start.shape[0] * pairs[0].shape[0])
-    for idx in prange(values.shape[0]):
-        b, s1, s2 = pair_slices(idx, pairs, starts)
-        values[idx] = _spike_walk(
-            knots[s1],
-            nxt[s1],
-            isi[s1],
-            inv_isi[s1],
-            knots[s2],
-            nxt[s2],
-            isi[s2],
-            inv_isi[s2],
-            t_start[b],
-            t_stop[b],
-            mrts[b],
-            rate_independent,
-        )
+    """The SPIKE-distance of every pair, one sweep per batch (:mod:`._sweep`).
+
+    PySpike's per-pair bookkeeping (module docstring) for all pairs at once, in rows of ``n x n``
+    matrices that only the spikes of the row's train touch (:func:`_spike_event`): ``V[i,
+    j]`` what train ``i``'s spikes settled for pair ``(i, j)``, ``DP[i, j]`` the ``d_p`` of
+    ``i``'s current interval against ``j``, and ``PT[i, j]``, ``FT[i, j]``, ``ET[i, j]`` the
+    weights of ``d_p`` and ``d_f`` that segments ending at ``i``'s spikes gathered for
+    ``j``'s current interval, and that interval's ``d_p``. A first spike on ``t_start`` is no
+    event (the walk starts after it). The pair's value adds both rows and the last
+    intervals, with PySpike's ``d_f = d_p`` at the auxiliary spikes. ``n_inner`` threads
+    share each batch (row ``i`` belongs to thread ``i % n_inner``).
+    """
+    n_batches = t_start.shape[0]
+    n_pairs = n * (n - 1) // 2
+    values = np.empty(n_batches * n_pairs)
+    for g0 in range(0, n_batches, group):
+        nb = min(group, n_batches - g0)
+        V = np.zeros((nb, n, n))
+        DP = np.empty((nb, n, n))
+        PT = np.zeros((nb, n, n))
+        FT = np.zeros((nb, n, n))
+        ET = np.zeros((nb, n, n))
+        # real spikes, but a first spike on t_start (slot 1, after aux0)
+        ev_t, ev_k, ev_off = _group_events(knots, starts, n, g0, nb, t_start, t_stop, 1, 1)
+        for task in prange(nb * n_inner):
+            b = g0 + task // n_inner
+            th = task % n_inner
+            t0 = t_start[b]
+            mr = mrts[b]
+            p = starts[b * n : b * n + n + 1]
+            m = p[1:] - p[:n] - 2  # real spikes per train
+            q = np.zeros(n, dtype=np.int64)
+            for k in range(n):
+                q[k] = 1 if knots[p[k] + 1] == t0 else 0
+            last = np.full(n, t0)
+            kp = np.empty(n)
+            kf = np.empty(n)
+            cur_isi = np.empty(n)
+            cur_r = np.empty(n)
+            for k in range(n):
+                kp[k] = knots[p[k] + q[k]]
+                kf[k] = knots[p[k] + q[k] + 1]
+                cur_isi[k] = isi[p[k] + q[k]]
+                cur_r[k] = inv_isi[p[k] + q[k]]
+            bV = V[task // n_inner]
+            bD = DP[task // n_inner]
+            bP = PT[task // n_inner]
+            bF = FT[task // n_inner]
+            bE = ET[task // n_inner]
+            for i in range(th, n, n_inner):
+                for j in range(n):
+                    bD[i, j] = min(t0 - kp[j], kf[j] - t0)
+            for e in range(ev_off[task // n_inner], ev_off[task // n_inner + 1]):
+                t = ev_t[e]
+                i = ev_k[e]
+                kfi_next = knots[p[i] + q[i] + 2]
+                if i % n_inner == th:
+                    _spike_event(
+                        n,
+                        t,
+                        last[i],
+                        kp[i],
+                        kfi_next,
+                        cur_isi[i],
+                        cur_r[i],
+                        q[i] == 0,  # before the first spike, d_p = d_f
+                        last,
+                        kp,
+                        kf,
+                        cur_isi,
+                        cur_r,
+                        q,
+                        m,
+                        mr,
+                        rate_independent,
+                        bV[i],
+                        bD[i],
+                        bP[i],
+                        bF[i],
+                        bE[i],
+                    )
+                q[i] += 1
+                last[i] = t
+                kp[i] = t
+                kf[i] = kfi_next
+                cur_isi[i] = isi[p[i] + q[i]]
+                cur_r[i] = inv_isi[p[i] + q[i]]
+        for task in prange(nb * n):
+            b = g0 + task // n
+            i = task % n
+            t0 = t_start[b]
+            t1 = t_stop[b]
+            mr = mrts[b]
+            bV = V[task // n]
+            bD = DP[task // n]
+            bP = PT[task // n]
+            bF = FT[task // n]
+            length = t1 - t0
+            p = starts[b * n : b * n + n + 1]
+            # every train in its last interval [its last spike, aux1]
+            pi_ = p[i + 1] - 2
+            m_i = p[i + 1] - p[i] - 2
+            alone_i = m_i == 1 and knots[p[i] + 1] == t0
+            for j in range(i + 1, n):
+                pj_ = p[j + 1] - 2
+                m_j = p[j + 1] - p[j] - 2
+                alone_j = m_j == 1 and knots[p[j] + 1] == t0
+                tl = max(knots[pi_], knots[pj_])  # the last spikes
+                ci, cj = _spike_weights(
+                    t1 - tl,
+                    isi[pi_],
+                    isi[pj_],
+                    inv_isi[pi_],
+                    inv_isi[pj_],
+                    mr,
+                    rate_independent,
+                )
+                # the last intervals, with what the other train's spikes kept for them
+                pi = bP[j, i] + ci * (2 * knots[pi_ + 1] - tl - t1)
+                fi = bF[j, i] + ci * (tl + t1 - 2 * knots[pi_])
+                pj = bP[i, j] + cj * (2 * knots[pj_ + 1] - tl - t1)
+                fj = bF[i, j] + cj * (tl + t1 - 2 * knots[pj_])
+                # d_f = d_p, except after a lone spike on t_start: that of t_stop
+                df_i = bD[i, j]
+                if alone_i:
+                    df_i = min(t1 - knots[pj_], knots[pj_ + 1] - t1)
+                df_j = bD[j, i]
+                if alone_j:
+                    df_j = min(t1 - knots[pi_], knots[pi_ + 1] - t1)
+                total = bV[i, j] + bV[j, i]
+                total += bD[i, j] * pi + df_i * fi + bD[j, i] * pj + df_j * fj
+                idx = b * n_pairs + i * n - i * (i + 1) // 2 + j - i - 1
+                values[idx] = total / length
     return values
+
+
+def _sweep_plan(batch) -> tuple[int, int]:
+    """Threads per batch and batches in flight of a sweep kernel (:mod:`._sweep`)."""
+    import numba
+
+    n_inner = inner_threads(batch.n_batches, batch.n_neurons)
+    return n_inner, max(1, numba.get_num_threads() // n_inner)
 
 
 def isi_distance_matrix(
@@ -379,8 +588,17 @@ def isi_distance_matrix(
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
     padded, nu, starts = _prepare_isi(batch.layout)
-    values = _isi_pairs_kernel(
-        batch.pairs, padded, nu, starts, batch.t_start, batch.t_stop, resolve_mrts(batch, mrts)
+    n_inner, group = _sweep_plan(batch)
+    values = _isi_sweep_kernel(
+        padded,
+        nu,
+        starts,
+        batch.n_neurons,
+        batch.t_start,
+        batch.t_stop,
+        resolve_mrts(batch, mrts),
+        n_inner,
+        group,
     )
     return batch.pair_matrices(values)
 
@@ -416,20 +634,22 @@ def spike_distance_matrix(
         Symmetric, non-negative, zero diagonal.
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
-    knots, nxt, isi, starts = _prepare_spike(batch.layout)
+    knots, _, isi, starts = _prepare_spike(batch.layout)
     with np.errstate(divide="ignore"):
         inv_isi = 1.0 / isi
-    values = _spike_pairs_kernel(
-        batch.pairs,
+    n_inner, group = _sweep_plan(batch)
+    values = _spike_sweep_kernel(
         knots,
-        nxt,
         isi,
         inv_isi,
         starts,
+        batch.n_neurons,
         batch.t_start,
         batch.t_stop,
         resolve_mrts(batch, mrts),
         bool(rate_independent),
+        n_inner,
+        group,
     )
     return batch.pair_matrices(values)
 
