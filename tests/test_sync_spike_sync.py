@@ -113,3 +113,35 @@ def test_bad_options():
         sync.spike_sync_matrix(trains, 0.0, 1.0, max_tau=-1)
     with pytest.raises(ValueError, match="mrts"):
         sync.spike_sync_matrix(trains, 0.0, 1.0, mrts="adaptive")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sweep_matrix_equals_reference_on_many_trains_threads_and_windows(threads):
+    """The sweep kernel on 40 trains (one batch: two threads share it where there are two)
+    and on the windows of batched spike trains (several batches in flight), with ties
+    between trains: exactly the reference's counts."""
+    import numba
+
+    from s2decode.spiketrains import SpikeTrains
+
+    if threads > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip(f"Numba has {numba.config.NUMBA_NUM_THREADS} thread(s)")
+    rng = np.random.default_rng(3)
+    trains = ref.random_trains(rng, 40, 0.0, 1.0, 25)
+    trains[4] = trains[5][: len(trains[5]) // 2].copy()  # ties with another train
+    trains[6] = np.array([])
+    trains[7] = np.array([0.0, 1.0])
+    windows = np.array([[0.0, 0.5], [0.25, 1.0]])
+    batched = SpikeTrains.from_lists([trains[:20], trains[20:]], 0.0, 1.0)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        whole = sync.spike_sync_matrix(trains, 0.0, 1.0)
+        windowed = sync.spike_sync_matrix(batched, windows=windows)
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_array_equal(whole, ref.spike_sync_matrix(trains, 0.0, 1.0))
+    for k in range(2):
+        for w, (a, b) in enumerate(windows):
+            cut = [t[(t >= a) & (t <= b)] for t in batched.trial(k)]
+            np.testing.assert_array_equal(windowed[k, w], ref.spike_sync_matrix(cut, a, b))

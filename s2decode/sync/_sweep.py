@@ -20,13 +20,49 @@ from both rows afterwards.
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._utils import kernel
+from ._utils import kernel, parallel_kernel
 
 # Events per bucket, on average, of the bucket sort; and the bucket size from which a bucket
 # is sorted by merge sort rather than by insertion.
 _PER_BUCKET = 2
 _INSERTION_MAX = 32
+
+
+@kernel
+def _merge_sort(t: np.ndarray, k: np.ndarray, a: int, z: int) -> None:
+    """Sort ``t[a:z]`` (and ``k`` along) by a stable bottom-up merge sort, in place.
+
+    For the buckets a burst crowds (many spikes within one bucket's width); plain loops,
+    which Numba compiles in a fraction of the time of ``np.argsort``.
+    """
+    n = z - a
+    src_t = t[a:z].copy()
+    src_k = k[a:z].copy()
+    dst_t = np.empty(n)
+    dst_k = np.empty(n, dtype=np.int64)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            x = lo
+            y = mid
+            for o in range(lo, hi):
+                if y >= hi or (x < mid and src_t[x] <= src_t[y]):
+                    dst_t[o] = src_t[x]
+                    dst_k[o] = src_k[x]
+                    x += 1
+                else:
+                    dst_t[o] = src_t[y]
+                    dst_k[o] = src_k[y]
+                    y += 1
+        src_t, dst_t = dst_t, src_t
+        src_k, dst_k = dst_k, src_k
+        width *= 2
+    t[a:z] = src_t
+    k[a:z] = src_k
 
 
 @kernel
@@ -37,8 +73,9 @@ def sorted_events(
 
     Each train's events are sorted; times lie in ``[t0, t1]``. A bucket sort over
     ``[t0, t1]`` (about two events per bucket), then each bucket sorted in place (insertion
-    sort, or merge sort where a burst crowds a bucket): linear time for spike trains, where
-    a comparison sort of all events would cost ``log n`` per event. Ties keep train order.
+    sort, or :func:`_merge_sort` where a burst crowds a bucket): linear time for spike
+    trains, where a comparison sort of all events would cost ``log n`` per event. Ties keep
+    train order.
 
     Returns
     -------
@@ -75,9 +112,7 @@ def sorted_events(
         a = bounds[b]
         z = bounds[b + 1]
         if z - a > _INSERTION_MAX:
-            order = np.argsort(ev_t[a:z], kind="mergesort")
-            ev_t[a:z] = ev_t[a:z][order]
-            ev_k[a:z] = ev_k[a:z][order]
+            _merge_sort(ev_t, ev_k, a, z)
             continue
         for x in range(a + 1, z):
             t = ev_t[x]
@@ -90,6 +125,51 @@ def sorted_events(
             ev_t[y + 1] = t
             ev_k[y + 1] = k
     return ev_t, ev_k
+
+
+@parallel_kernel
+def group_events(
+    times: np.ndarray,
+    starts: np.ndarray,
+    n: int,
+    g0: int,
+    nb: int,
+    t_start: np.ndarray,
+    t_stop: np.ndarray,
+    lead: int,
+    trail: int,
+    skip_start: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The events of batches ``g0 .. g0 + nb - 1``, each batch's in time order.
+
+    Train ``k``'s events are its slots ``[starts[k] + lead, starts[k + 1] - trail)`` of
+    ``times``, less a first event on the batch's ``t_start`` where ``skip_start`` (the
+    SPIKE-distance's walk starts after such a spike). Batch ``g0 + c``'s events are
+    ``[off[c], off[c + 1])``; the trains are numbered within their batch.
+    """
+    lo = np.empty(nb * n, dtype=np.int64)
+    hi = np.empty(nb * n, dtype=np.int64)
+    off = np.zeros(nb + 1, dtype=np.int64)
+    for c in range(nb):
+        b = g0 + c
+        for k in range(n):
+            a = starts[b * n + k] + lead
+            if skip_start and a < starts[b * n + k + 1] - trail and times[a] == t_start[b]:
+                a += 1
+            lo[c * n + k] = a
+            hi[c * n + k] = starts[b * n + k + 1] - trail
+            off[c + 1] += hi[c * n + k] - a
+        off[c + 1] += off[c]
+    ev_t = np.empty(off[nb])
+    ev_k = np.empty(off[nb], dtype=np.int64)
+    for c in prange(nb):
+        b = g0 + c
+        t, k = sorted_events(
+            times, lo[c * n : c * n + n], hi[c * n : c * n + n], t_start[b], t_stop[b]
+        )
+        ev_t[off[c] : off[c + 1]] = t
+        ev_k[off[c] : off[c + 1]] = k
+    return ev_t, ev_k, off
 
 
 def inner_threads(n_batches: int, n_trains: int) -> int:

@@ -52,7 +52,7 @@ from numba import prange
 
 from ..spiketrains import SpikeTrains
 from ._pyspike_common import resolve_mrts
-from ._sweep import inner_threads, sorted_events
+from ._sweep import group_events, inner_threads
 from ._utils import (
     Layout,
     Pairs,
@@ -131,50 +131,6 @@ def _prepare_isi(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return padded, nu, starts
 
 
-@parallel_kernel
-def _group_events(
-    times: np.ndarray,
-    starts: np.ndarray,
-    n: int,
-    g0: int,
-    nb: int,
-    t_start: np.ndarray,
-    t_stop: np.ndarray,
-    lead: int,
-    trail: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The events of batches ``g0 .. g0 + nb - 1``, each batch's in time order.
-
-    Train ``k``'s events are its slots ``[starts[k] + lead, starts[k + 1] - trail)`` of
-    ``times``, less a first event on the batch's ``t_start`` where ``lead`` is 1 (the
-    SPIKE-distance's walk starts after such a spike). Batch ``g0 + c``'s events are
-    ``[off[c], off[c + 1])``; the trains are numbered within their batch.
-    """
-    lo = np.empty(nb * n, dtype=np.int64)
-    hi = np.empty(nb * n, dtype=np.int64)
-    off = np.zeros(nb + 1, dtype=np.int64)
-    for c in range(nb):
-        b = g0 + c
-        for k in range(n):
-            a = starts[b * n + k] + lead
-            if lead == 1 and times[a] == t_start[b]:
-                a += 1
-            lo[c * n + k] = a
-            hi[c * n + k] = starts[b * n + k + 1] - trail
-            off[c + 1] += hi[c * n + k] - a
-        off[c + 1] += off[c]
-    ev_t = np.empty(off[nb])
-    ev_k = np.empty(off[nb], dtype=np.int64)
-    for c in prange(nb):
-        b = g0 + c
-        t, k = sorted_events(
-            times, lo[c * n : c * n + n], hi[c * n : c * n + n], t_start[b], t_stop[b]
-        )
-        ev_t[off[c] : off[c + 1]] = t
-        ev_k[off[c] : off[c + 1]] = k
-    return ev_t, ev_k, off
-
-
 @kernel
 def _isi_event(
     row: np.ndarray,
@@ -224,7 +180,7 @@ def _isi_sweep_kernel(
     for g0 in range(0, n_batches, group):
         nb = min(group, n_batches - g0)
         acc = np.zeros((nb, n, n))
-        ev_t, ev_k, ev_off = _group_events(padded, starts, n, g0, nb, t_start, t_stop, 0, 1)
+        ev_t, ev_k, ev_off = group_events(padded, starts, n, g0, nb, t_start, t_stop, 0, 1, False)
         for task in prange(nb * n_inner):
             b = g0 + task // n_inner
             th = task % n_inner
@@ -429,7 +385,7 @@ def _spike_sweep_kernel(
         FT = np.zeros((nb, n, n))
         ET = np.zeros((nb, n, n))
         # real spikes, but a first spike on t_start (slot 1, after aux0)
-        ev_t, ev_k, ev_off = _group_events(knots, starts, n, g0, nb, t_start, t_stop, 1, 1)
+        ev_t, ev_k, ev_off = group_events(knots, starts, n, g0, nb, t_start, t_stop, 1, 1, True)
         for task in prange(nb * n_inner):
             b = g0 + task // n_inner
             th = task % n_inner

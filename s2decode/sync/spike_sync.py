@@ -8,8 +8,10 @@ for every spike, the fraction of the other trains it is coincident with.
 The kernels compute exactly what PySpike's Cython computes (``coincidence_value_cython``,
 ``coincidence_profile_cython``, ``get_tau``), including the adaptive variant with a minimum
 relevant time scale (``mrts``), so the values agree to the last bit; the coincidence
-windows are prepared once per train rather than once per pair, and the pair merge has no
-data-dependent branch.
+windows are prepared once per train rather than once per pair. The matrix sweeps the spikes
+of all trains of a batch once, in time order, comparing each spike with the last spike of
+every other train in one vectorised loop (:mod:`._sweep`); the profile's counts merge each
+pair without data-dependent branches.
 
 References
 ----------
@@ -22,12 +24,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numba import prange
 
 from ..spiketrains import SpikeTrains
 from ._pyspike_common import resolve_mrts
-from ._utils import Layout, Pairs, check_spike_trains, kernel, pair_slices, parallel_kernel
+from ._sweep import group_events, inner_threads
+from ._utils import Layout, check_spike_trains, kernel, parallel_kernel
 
 
 # --------------------------------------------------------------------------- kernels
@@ -138,23 +142,85 @@ def _walk(
     return coinc
 
 
+@kernel
+def _sync_event(
+    row: np.ndarray,
+    n: int,
+    t: float,
+    back_i: float,
+    last_t: np.ndarray,
+    last_fwd: np.ndarray,
+    next_t: np.ndarray,
+) -> None:
+    """A spike of train ``i`` at ``t`` (backward half-window ``back_i``) against every train.
+
+    As in :func:`_walk`, it is compared with the last spike of the other train before it
+    (``gap < min(back_i, fwd of that spike)``: coincident, 2 for the pair); a spike of the
+    other train at the same time counts 2 once, at the first of the two.
+    """
+    for j in range(np.uint64(n)):  # unsigned: no wraparound, vectorised
+        lt = last_t[j]
+        tie_first = next_t[j] == t
+        tie_done = lt == t
+        hit = (t - lt) < min(back_i, last_fwd[j])
+        row[j] += 2.0 if tie_first else (0.0 if tie_done else 2.0 * hit)
+
+
 @parallel_kernel
-def _spike_sync_pairs_kernel(
-    pairs: Pairs,
+def _spike_sync_sweep_kernel(
     padded: np.ndarray,
     fwd: np.ndarray,
     back: np.ndarray,
     starts: np.ndarray,
+    n: int,
+    t_start: np.ndarray,
+    t_stop: np.ndarray,
+    n_inner: int,
+    group: int,
 ) -> np.ndarray:
-    """SPIKE-synchronization of every (batch, pair), in the order of ``pair_trains``."""
-    rows, _, n_neurons = pairs
-    values = np.empty((starts.shape[0] - 1) // n_neurons * rows.shape[0])
-    none = np.empty(0)
-    for idx in prange(values.shape[0]):
-        _, s1, s2 = pair_slices(idx, pairs, starts)
-        c = _walk(padded[s1], fwd[s1], back[s1], padded[s2], fwd[s2], back[s2], none, False)
-        mp = padded[s1].shape[0] + padded[s2].shape[0] - 4  # the spikes of both, no sentinels
-        values[idx] = 1.0 if mp == 0 else c / mp
+    """SPIKE-synchronization of every pair, one sweep per batch (:mod:`._sweep`).
+
+    The spikes of all trains of a batch in time order; at each, :func:`_sync_event` counts
+    its coincidences with every other train in row ``i`` of ``C``; pair ``(i, j)`` is
+    ``(C[i, j] + C[j, i]) / (n_i + n_j)`` (1 where both are empty), the same comparisons as
+    :func:`_walk`, so the same counts. ``n_inner`` threads share a batch by rows.
+    """
+    n_batches = t_start.shape[0]
+    n_pairs = n * (n - 1) // 2
+    values = np.empty(n_batches * n_pairs)
+    for g0 in range(0, n_batches, group):
+        nb = min(group, n_batches - g0)
+        C = np.zeros((nb, n, n))
+        ev_t, ev_k, ev_off = group_events(padded, starts, n, g0, nb, t_start, t_stop, 1, 1, False)
+        for task in prange(nb * n_inner):
+            b = g0 + task // n_inner
+            th = task % n_inner
+            q = starts[b * n : b * n + n] + 1  # the next spike of each train
+            last_t = np.full(n, -np.inf)
+            last_fwd = np.empty(n)
+            next_t = np.empty(n)
+            for k in range(n):
+                last_fwd[k] = fwd[q[k] - 1]
+                next_t[k] = padded[q[k]]
+            c_b = C[task // n_inner]
+            for e in range(ev_off[task // n_inner], ev_off[task // n_inner + 1]):
+                t = ev_t[e]
+                i = ev_k[e]
+                if i % n_inner == th:
+                    _sync_event(c_b[i], n, t, back[q[i]], last_t, last_fwd, next_t)
+                last_t[i] = t
+                last_fwd[i] = fwd[q[i]]
+                q[i] += 1
+                next_t[i] = padded[q[i]]
+        for task in prange(nb * n):
+            b = g0 + task // n
+            i = task % n
+            c_b = C[task // n]
+            n_i = starts[b * n + i + 1] - starts[b * n + i] - 2
+            for j in range(i + 1, n):
+                mp = n_i + starts[b * n + j + 1] - starts[b * n + j] - 2
+                idx = b * n_pairs + i * n - i * (i + 1) // 2 + j - i - 1
+                values[idx] = 1.0 if mp == 0 else (c_b[i, j] + c_b[j, i]) / mp
     return values
 
 
@@ -247,7 +313,18 @@ def spike_sync_matrix(
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
     max_tau = _check_max_tau(max_tau)
     padded, fwd, back, starts = _prepare(batch.layout, max_tau, resolve_mrts(batch, mrts))
-    values = _spike_sync_pairs_kernel(batch.pairs, padded, fwd, back, starts)
+    n_inner = inner_threads(batch.n_batches, batch.n_neurons)
+    values = _spike_sync_sweep_kernel(
+        padded,
+        fwd,
+        back,
+        starts,
+        batch.n_neurons,
+        batch.t_start,
+        batch.t_stop,
+        n_inner,
+        max(1, numba.get_num_threads() // n_inner),
+    )
     return batch.pair_matrices(values, diagonal=1.0)
 
 
