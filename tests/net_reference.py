@@ -35,6 +35,8 @@ def reference_simulation(
     duration: float | None = None,
     events: list[tuple[int, int, int]] | None = None,
     g_event: float = 0.0,
+    g_inh: float = 0.0,
+    tau_inh: float = 5e-3,
     substeps: int = 1000,
 ) -> list[np.ndarray]:
     """Spike times of one trial.
@@ -49,6 +51,9 @@ def reference_simulation(
         Initial potentials.
     events : list of (neuron, step, sign) | None
         Input events: a kick ``sign * g_event`` at that step.
+    g_inh, tau_inh : float
+        Global inhibition: a level ``s`` (``ds/dt = -s / tau_inh``, ``s += 1 / n`` at each
+        spike of the trial) and the current ``-g_inh * s`` into every neuron.
     substeps : int
         Euler sub-steps per ``dt``.
 
@@ -75,10 +80,12 @@ def reference_simulation(
     y = np.zeros(n, dtype=complex)
     a = np.zeros(n)
     lastspike = np.full(n, -np.inf)
+    s_inh = 0.0  # the trial's inhibition level
     rate = 1j * omega - 1.0 / T_w
     h = dt / substeps
     euler_v = (1.0 - h / tau_m) ** substeps
     euler_z = (1.0 + h * rate) ** substeps
+    euler_s = (1.0 - h / tau_inh) ** substeps
     tol = 0.01 * dt * sfreq
     spikes: list[list[float]] = [[] for _ in range(n)]
     for step in range(n_steps):
@@ -96,19 +103,21 @@ def reference_simulation(
             m = num / ((np.abs(z) + eps) * (np.abs(y) + eps))
         else:
             m = num / (np.abs(z) + eps)
-        drive = current + kappa * m
+        drive = current + kappa * m - g_inh * s_inh
         # ``substeps`` explicit Euler steps of the linear equations over [t_n, t_n + dt],
         # written as powers of the Euler amplification factors (coefficients are constant
         # within the step): v_k+1 = v_k + h (drive - v_k) / tau_m, z_k+1 = z_k + h r z_k.
         v = np.where(refractory, 0.0, drive + (v - drive) * euler_v)
         z = z * euler_z
         y = y * euler_z
+        s_inh *= euler_s
         fired = np.flatnonzero(v >= 1.0)
         for j in fired:
             spikes[j].append(t)
             targets = np.flatnonzero(weights[:, j])
             arrivals[step + d_steps[targets, j], targets] += weights[targets, j]
         a += arrivals[step]
+        s_inh += fired.size / n
         v += kicks[step]
         v[fired] = 0.0
         z[fired] += 1.0

@@ -97,6 +97,15 @@ class S2NetConfig:
         avoids an artificial synchronous first volley.
     record_dt : float
         Sampling step in s of the optional recording of phase, rho and modulation.
+    g_inh : float
+        Strength of the global inhibition (threshold units; ``0``, the default, leaves it
+        out). Each trial gets one inhibitory unit whose level ``s`` rises by ``1 / n`` at
+        every spike of its ``n`` neurons and decays with ``tau_inh`` (``s`` is the recent
+        fraction of the trial's neurons that fired); every neuron of the trial receives the
+        current ``-g_inh * s``, the global inhibitor of LEGION (Terman & Wang 1995) in
+        integrate-and-fire form (Campbell, Wang & Jayaprakash 1999).
+    tau_inh : float
+        Decay time constant in s of the inhibition level ``s``.
 
     Examples
     --------
@@ -131,6 +140,8 @@ class S2NetConfig:
     time_scale: float = 1.0
     v_init: float = 1.0
     record_dt: float = 1e-3
+    g_inh: float = 0.0
+    tau_inh: float = 5e-3
 
     def __post_init__(self) -> None:
         if isinstance(self.f_omega, (Sequence, np.ndarray)) and not isinstance(self.f_omega, str):
@@ -157,11 +168,12 @@ class S2NetConfig:
                 raise ValueError(f"S2NetConfig.{name} must be >= {minimum}, got {value!r}.")
             return float(value)
 
-        for name in ("dt", "tau_m", "T_w", "eps", "tau_0", "delta", "time_scale", "record_dt"):
+        for name in ("dt", "tau_m", "T_w", "eps", "tau_0", "delta", "time_scale", "record_dt",
+                     "tau_inh"):
             positive(name)
         for name in ("I_bias", "g_in", "kappa", "rate_offset", "rate_gain"):
             finite(name)
-        for name in ("t_ref", "J", "g_event"):
+        for name in ("t_ref", "J", "g_event", "g_inh"):
             finite(name, minimum=0.0)
         finite("v_init", minimum=0.0)
         if self.v_init > 1:

@@ -13,13 +13,21 @@ Discrete-time contract (what :mod:`tests.net_reference` re-implements in plain n
 ``n`` at time ``t_n = n dt``:
 
 1. ``groups``: events of the previous step enter (``y += a``, ``v += J a``), the modulation
-   ``m`` is evaluated, ``v`` is integrated exactly over one step with the input and the
-   modulation held at their values at ``t_n`` (or held at 0 while refractory), and the traces
-   ``z``, ``y`` are rotated and decayed exactly by ``exp((-1/T_w + i omega) dt)``;
+   ``m`` is evaluated, ``v`` is integrated exactly over one step with the input, the
+   modulation and the inhibition held at their values at ``t_n`` (or held at 0 while
+   refractory), and the traces ``z``, ``y`` are rotated and decayed exactly by
+   ``exp((-1/T_w + i omega) dt)``;
 2. ``thresholds``: ``v >= 1`` emits a spike labelled ``t_n``;
 3. ``synapses``: spikes emitted ``d_ij`` steps ago arrive (``a_i += w_ij``); input events
    add their kick to ``v``;
 4. ``resets``: ``v = 0``, ``z += 1``, ``lastspike = t_n``.
+
+With global inhibition (``g_inh > 0``) each trial also has one inhibitory unit of level
+``s``: in ``groups``, first every neuron's ``inh`` takes its trial's ``s`` (a summed
+variable), then the neurons update with the current ``-g_inh * inh``, then ``s`` decays by
+``exp(-dt / tau_inh)``; in ``synapses`` every spike of step ``n`` adds ``1 / n_parcels`` to
+its trial's ``s``. A volley at step ``n`` thus inhibits from step ``n + 1`` on. Without
+inhibition these objects are not built and ``inh`` stays 0.
 """
 
 from __future__ import annotations
@@ -41,6 +49,10 @@ STATE_MONITOR = "s2net_states"
 CLOCK = "s2net_clock"
 DRIVE = "s2net_drive"  # the TimedArray of the standalone device
 INPUT_FUNCTION = "s2net_input"
+INHIBITOR = "s2net_inhibitor"  # one inhibitory unit per trial (g_inh > 0 only)
+INHIBITOR_DECAY = "s2net_inhibitor_decay"
+INHIBITOR_INPUT = "s2net_inhibitor_input"  # neurons -> their trial's unit
+INHIBITOR_OUTPUT = "s2net_inhibitor_output"  # unit -> its trial's neurons (summed variable)
 
 #: State and parameters of a neuron (all dimensionless: potentials in threshold units).
 NEURON_EQUATIONS = """
@@ -50,6 +62,7 @@ zi : 1
 yr : 1
 yi : 1
 a : 1
+inh : 1
 lastspike : second
 cw : 1 (constant)
 sw : 1 (constant)
@@ -58,6 +71,7 @@ I_bias : 1 (shared, constant)
 g_in : 1 (shared, constant)
 J : 1 (shared, constant)
 kappa : 1 (shared, constant)
+g_inh : 1 (shared, constant)
 eps : 1 (shared, constant)
 norm_y : 1 (shared, constant)
 t_ref : second (shared, constant)
@@ -71,13 +85,14 @@ m = (yi*zr - yr*zi) / ((rho + eps) * (norm_y*(rho_y + eps) + 1 - norm_y)) : 1
 
 #: One integration step (run every ``dt`` in the ``groups`` slot). ``m`` is evaluated after
 #: the arrivals of the previous step entered ``y``; the potential is integrated exactly with
-#: the input held over the step; the traces rotate and decay exactly.
+#: the input (and the inhibition ``inh``, 0 unless ``g_inh > 0``) held over the step; the
+#: traces rotate and decay exactly.
 UPDATE_CODE = """
 yr += a
 v += J*a
 a = 0
 row_offset = N*clip(floor(t*drive_rate + drive_tol), 0, drive_rows - 1)
-vinf = I_bias + g_in*s2net_input(row_offset) + kappa*m
+vinf = I_bias + g_in*s2net_input(row_offset) + kappa*m - g_inh*inh
 v = int(t - lastspike > t_ref - 0.5*dt) * (vinf + (v - vinf)*decay_m)
 zr_old = zr
 zr = cw*zr - sw*zi
@@ -94,19 +109,47 @@ SYNAPSE_ON_PRE = "a_post += w"
 INPUT_MODEL = "w_in : 1 (constant)"
 INPUT_ON_PRE = "v_post += w_in"
 
+#: The global inhibitory unit of a trial: its level ``s``, decaying by ``decay_inh`` per step,
+#: raised by ``w_inh = 1 / n_parcels`` at each spike of the trial's neurons.
+INHIBITOR_EQUATIONS = """
+s : 1
+decay_inh : 1 (shared, constant)
+w_inh : 1 (shared, constant)
+"""
+INHIBITOR_DECAY_CODE = "s = s*decay_inh"
+INHIBITOR_ON_PRE = "s_post += w_inh_post"
+INHIBITOR_OUTPUT_MODEL = "inh_post = s_pre : 1 (summed)"
+
 
 @dataclass
 class Edges:
-    """The scaffold as the network uses it: one entry per connection ``pre -> post``."""
+    """The scaffold as the network uses it: one entry per connection ``pre -> post``.
+
+    ``weight`` has one row per trial when the trials have their own scaffolds (same
+    connections and delays, other weights); a connection some trials lack has weight 0 there.
+    """
 
     pre: np.ndarray  # int64, sorted
     post: np.ndarray  # int64
-    weight: np.ndarray  # float64, after weight_norm
+    weight: np.ndarray  # float64, after weight_norm: (n_edges,) or (n_trials, n_edges)
     delay: np.ndarray  # float64, seconds
 
     @property
     def n_edges(self) -> int:
         return int(self.pre.size)
+
+    @property
+    def per_trial(self) -> bool:
+        """Whether every trial has its own weights (``weight`` of shape (n_trials, n_edges))."""
+        return self.weight.ndim == 2
+
+    def batch_weights(self, trials: np.ndarray, n_batch: int) -> np.ndarray:
+        """Weights of the synapses of a batch network, trial after trial (padding: zeros)."""
+        if not self.per_trial:
+            return np.tile(self.weight, n_batch)
+        out = np.zeros((n_batch, self.n_edges))
+        out[: len(trials)] = self.weight[trials]
+        return out.ravel()
 
 
 def prepare_edges(scaffold, config: S2NetConfig, rng: np.random.Generator) -> Edges:
@@ -114,35 +157,61 @@ def prepare_edges(scaffold, config: S2NetConfig, rng: np.random.Generator) -> Ed
 
     Parameters
     ----------
-    scaffold : s2decode.atlas.Scaffold
-        ``weights[i, j]`` and ``delays[i, j]`` (s) of the connection j -> i.
+    scaffold : s2decode.atlas.Scaffold | sequence of Scaffold
+        ``weights[i, j]`` and ``delays[i, j]`` (s) of the connection j -> i; a sequence gives
+        every trial its own scaffold (:func:`s2decode.net.simulate`): the same nodes and
+        delays, weights of their own.
     config : S2NetConfig
         The parameters.
     rng : numpy.random.Generator
-        Source of the shuffle.
+        Source of the shuffle (one permutation of the pairs, the same for every scaffold).
 
     Returns
     -------
     edges : Edges
-        Connections sorted by presynaptic neuron (memory locality of spike propagation).
+        Connections sorted by presynaptic neuron (memory locality of spike propagation); for
+        a sequence, the union of the scaffolds' connections and one row of weights each.
     """
-    weights = np.array(scaffold.weights, dtype=float)
-    delays = np.array(scaffold.delays, dtype=float)
-    n = weights.shape[0]
+    several = isinstance(scaffold, (list, tuple))
+    scaffolds = list(scaffold) if several else [scaffold]
+    n = scaffolds[0].weights.shape[0]
+    perm = None
     if config.shuffle_scaffold:
         off = ~np.eye(n, dtype=bool)
         perm = rng.permutation(int(off.sum()))
-        weights[off] = weights[off][perm]
-        delays[off] = delays[off][perm]
-    if config.weight_norm == "mean_in_strength":
-        mean_in = weights.sum(axis=1).mean()
-        if mean_in > 0:
-            weights = weights / mean_in
-    post, pre = np.nonzero(weights)
+
+    def arranged(matrix: np.ndarray) -> np.ndarray:
+        out = np.array(matrix, dtype=float)
+        if perm is not None:
+            off = ~np.eye(n, dtype=bool)
+            out[off] = out[off][perm]
+        return out
+
+    weights = []
+    for sc in scaffolds:
+        w = arranged(sc.weights)
+        if config.weight_norm == "mean_in_strength":
+            mean_in = w.sum(axis=1).mean()
+            if mean_in > 0:
+                w = w / mean_in
+        weights.append(w)
+    delays = arranged(scaffolds[0].delays)
+    connected = weights[0] != 0
+    for w in weights[1:]:
+        connected |= w != 0
+    post, pre = np.nonzero(connected)
     order = np.lexsort((post, pre))
     pre, post = pre[order], post[order]
+    for k, sc in enumerate(scaffolds[1:], start=1):
+        if not np.array_equal(arranged(sc.delays)[post, pre], delays[post, pre]):
+            raise ValueError(
+                f"scaffold[{k}] has other conduction delays than scaffold[0] on their "
+                "connections; per-trial scaffolds may differ in their weights only (build them "
+                "with scaffold.with_weights)."
+            )
     delay = delays[post, pre] if config.delays else np.full(pre.size, config.tau_0)
-    return Edges(pre.astype(np.int64), post.astype(np.int64), weights[post, pre], delay)
+    weight = np.stack([w[post, pre] for w in weights]) if several else weights[0][post, pre]
+    return Edges(pre.astype(np.int64), post.astype(np.int64), weight, delay)
 
 
 def neuron_parameters(config: S2NetConfig, n_parcels: int) -> tuple[dict, dict]:
@@ -163,11 +232,20 @@ def neuron_parameters(config: S2NetConfig, n_parcels: int) -> tuple[dict, dict]:
         "g_in": float(config.g_in),
         "J": float(config.J),
         "kappa": float(config.kappa),
+        "g_inh": float(config.g_inh),
         "eps": float(config.eps),
         "norm_y": 1.0 if config.normalize else 0.0,
         "t_ref": float(config.t_ref),
     }
     return shared, per_parcel
+
+
+def inhibitor_parameters(config: S2NetConfig, n_parcels: int) -> dict:
+    """Values of the inhibitory unit's shared variables (used when ``config.g_inh > 0``)."""
+    return {
+        "decay_inh": float(np.exp(-config.dt / config.tau_inh)),
+        "w_inh": 1.0 / n_parcels,
+    }
 
 
 def drive_lookup(drive_rate: float, dt: float) -> dict:
@@ -257,6 +335,7 @@ class BatchNetwork:
     states: object | None
     events: object | None
     input_synapses: object | None
+    inhibitor: object | None
     input_function: object
     drive: object | None  # the TimedArray (standalone) or the flat value buffer (runtime)
     duration: float
@@ -365,11 +444,36 @@ def build_network(
         synapses.connect(
             i=(edges.pre[None, :] + offsets).ravel(), j=(edges.post[None, :] + offsets).ravel()
         )
-        synapses.w = np.tile(edges.weight, n_batch)
+        # per-trial weights are written for each batch (runtime) or passed as run_args
+        # (standalone); here they are zeros
+        synapses.w = edges.batch_weights(np.arange(0), n_batch)
         synapses.delay = np.tile(edges.delay, n_batch) * b2.second
 
     spikes = b2.SpikeMonitor(neurons, record=True, name=SPIKE_MONITOR, **kw)
     objects = [neurons, spikes] + ([synapses] if synapses is not None else [])
+
+    inhibitor = None
+    if config.g_inh > 0:
+        inhibitor = b2.NeuronGroup(
+            n_batch, INHIBITOR_EQUATIONS, method=None, clock=clock, name=INHIBITOR, **kw
+        )
+        # order 1: after the neurons' update (order 0) has read s through the summed
+        # variable (its updater runs at order -1)
+        inhibitor.run_regularly(
+            INHIBITOR_DECAY_CODE, when="groups", order=1, name=INHIBITOR_DECAY, **kw
+        )
+        for key, value in inhibitor_parameters(config, n_parcels).items():
+            setattr(inhibitor, key, value)
+        trial_of = np.repeat(np.arange(n_batch), n_parcels)
+        into = b2.Synapses(
+            neurons, inhibitor, on_pre=INHIBITOR_ON_PRE, clock=clock, name=INHIBITOR_INPUT, **kw
+        )
+        into.connect(i=np.arange(n_neurons), j=trial_of)
+        out = b2.Synapses(
+            inhibitor, neurons, INHIBITOR_OUTPUT_MODEL, clock=clock, name=INHIBITOR_OUTPUT, **kw
+        )
+        out.connect(i=trial_of, j=np.arange(n_neurons))
+        objects += [inhibitor, into, out]
 
     events = input_synapses = None
     if with_events:
@@ -430,6 +534,7 @@ def build_network(
         states=states,
         events=events,
         input_synapses=input_synapses,
+        inhibitor=inhibitor,
         input_function=input_function,
         drive=drive,
         duration=duration,

@@ -80,6 +80,8 @@ def _run_runtime(run: _Run, backend: str, batches: list[np.ndarray]) -> list[_Ba
                 built.net.store("s2net_initial")
             else:
                 built.net.restore("s2net_initial")
+            if run.edges.per_trial and built.synapses is not None:
+                built.synapses.w = run.edges.batch_weights(trials, n_batch)
             built.drive[:] = run.current_rows(trials, n_batch)
             built.neurons.v = run.initial_v(trials, n_batch)
             if built.events is not None:

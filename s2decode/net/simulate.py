@@ -91,9 +91,12 @@ def simulate(
         array of shape ``(n_trials, n_parcels, n_times)`` (then give ``sfreq``), or recorded
         spike trains (``encoder="spikes"``). A DataArray of ``measure="spike_counts"`` is
         turned into spike trains.
-    scaffold : s2decode.atlas.Scaffold
+    scaffold : s2decode.atlas.Scaffold | sequence of Scaffold
         Weights and conduction delays between the ``n_parcels`` nodes, in the order of the
-        trials' parcels.
+        trials' parcels. A list (or tuple) of one scaffold per trial gives every trial its own
+        weights (e.g. weights gated by each image's content, ``s2decode.binding``) while the
+        trials still share a batch network: the scaffolds must share their nodes and their
+        delays on the connections they have (``scaffold.with_weights(...)``).
     config : S2NetConfig | None
         Parameters; ``None`` uses the defaults.
     seed : int
@@ -146,7 +149,16 @@ def simulate(
     data, data_sfreq, names, t0 = _parse_trials(trials, sfreq, config)
     n_trials = data.n_trials if isinstance(data, SpikeTrains) else data.shape[0]
     n_parcels = data.n_neurons if isinstance(data, SpikeTrains) else data.shape[1]
-    _check_scaffold(scaffold, n_parcels, names)
+    if isinstance(scaffold, (list, tuple)):
+        if len(scaffold) != n_trials:
+            raise ValueError(
+                f"`scaffold` is a sequence of {len(scaffold)} scaffolds for {n_trials} trials; "
+                "give one scaffold, or one per trial."
+            )
+        for one in scaffold:
+            _check_scaffold(one, n_parcels, names)
+    else:
+        _check_scaffold(scaffold, n_parcels, names)
 
     seq = np.random.SeedSequence(seed)
     rng_scaffold, rng_v, rng_input = (np.random.default_rng(s) for s in seq.spawn(3))
@@ -307,7 +319,7 @@ def _bytes_per_trial(drive: Drive, edges, config: S2NetConfig, record: bool, n: 
     duration = drive.duration
     neurons = n * 24 * 8  # state, parameters, spike space, Brian2 bookkeeping
     # i, j, w, delay (+ the int copy in the queue), per-neuron synapse lists, queue slots
-    synapses = edges.n_edges * 64
+    synapses = edges.n_edges * (64 + (16 if edges.per_trial else 0))
     current = drive.n_rows * n * 8 * 3  # encoded array, batch buffer, file/TimedArray copy
     spikes = n * duration * _RATE_BOUND * 12 * 3  # monitor, readout, assembly
     events = drive.events_per_trial().max(initial=0) * 40 + 2 * n * 40

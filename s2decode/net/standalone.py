@@ -43,12 +43,20 @@ def _standalone_key(run: _Run, n_batch: int, capacity: int) -> str:
         model.RESET,
         model.SYNAPSE_ON_PRE,
         model.INPUT_ON_PRE,
+        model.INHIBITOR_EQUATIONS,
+        model.INHIBITOR_DECAY_CODE,
+        model.INHIBITOR_ON_PRE,
+        model.INHIBITOR_OUTPUT_MODEL,
         _VECTORISE_FLAG,
         repr((n_batch, run.n_parcels, run.drive.n_rows, run.drive.row_rate, run.drive.duration)),
         repr((run.config.dt, run.config.record_dt, run.record, run.drive.has_events, capacity)),
+        repr(("inhibition", run.config.g_inh > 0)),
     ):
         digest.update(text.encode())
-    for arr in (run.edges.pre, run.edges.post, run.edges.weight, run.edges.delay):
+    # per-trial weights are run_args; shared ones are compiled in
+    shared_weights = () if run.edges.per_trial else (run.edges.weight,)
+    digest.update(repr(("per-trial weights", run.edges.per_trial)).encode())
+    for arr in (run.edges.pre, run.edges.post, *shared_weights, run.edges.delay):
         digest.update(np.ascontiguousarray(arr).tobytes())
     return digest.hexdigest()[:20]
 
@@ -117,6 +125,11 @@ def _run_args(run: _Run, trials: np.ndarray, n_batch: int, capacity: int, folder
         args.append(f"{model.NEURONS}.{key}={float(value)!r}")
     for key, value in per_parcel.items():
         array(f"{model.NEURONS}.{key}", np.tile(value, n_batch), np.float64)
+    if run.config.g_inh > 0:
+        for key, value in model.inhibitor_parameters(run.config, run.n_parcels).items():
+            args.append(f"{model.INHIBITOR}.{key}={float(value)!r}")
+    if run.edges.per_trial and run.edges.n_edges:
+        array(f"{model.SYNAPSES}.w", run.edges.batch_weights(trials, n_batch), np.float64)
     array(f"{model.NEURONS}.v", run.initial_v(trials, n_batch), np.float64)
     array(f"{model.DRIVE}.values", run.current_rows(trials, n_batch), np.float64)
     if run.drive.has_events:
