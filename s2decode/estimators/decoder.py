@@ -153,7 +153,8 @@ def choose_feature_sets(
     ``score`` (accuracy, R^2) over ``cv`` folds of the training trials (stratified for
     classes); the best mean wins, ties going to the earlier candidate (all sets first).
     Continuous targets may be 2-D ``(n_trials, n_targets)``: plain folds of the trials, scored
-    by the R^2 averaged over the targets (a regressor's ``score``).
+    by the R^2 averaged over the targets (a regressor's ``score``). The fits run on one BLAS
+    thread: they are small, and a threaded BLAS spins on cores other processes use.
 
     Returns
     -------
@@ -163,6 +164,7 @@ def choose_feature_sets(
         Mean inner score of every candidate, keyed ``"rates+latency"`` etc.
     """
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from threadpoolctl import threadpool_limits
 
     from .front_end import MIN_TRIALS_TO_CHOOSE
 
@@ -179,11 +181,12 @@ def choose_feature_sets(
             return candidates[0], {}
         splitter = KFold(min(cv, len(y)), shuffle=True, random_state=_inner_seed(random_state))
     scores = {}
-    for cand in candidates:
-        cols = np.concatenate([columns[name] for name in cand])
-        scores[cand] = float(
-            np.mean(cross_val_score(clone(estimator), features[:, cols], y, cv=splitter))
-        )
+    with threadpool_limits(limits=1, user_api="blas"):  # small fits (see _S2Supervised._fit)
+        for cand in candidates:
+            cols = np.concatenate([columns[name] for name in cand])
+            scores[cand] = float(
+                np.mean(cross_val_score(clone(estimator), features[:, cols], y, cv=splitter))
+            )
     best = max(candidates, key=lambda c: (round(scores[c], 9), -candidates.index(c)))
     return best, {"+".join(cand): score for cand, score in scores.items()}
 

@@ -307,7 +307,10 @@ def fit_final(spec, unit: dict[str, Any], y_train: np.ndarray):
             estimator, X_train, y_train, columns, classification=True, random_state=spec.seed
         )
         cols = np.concatenate([columns[name] for name in chosen])
-    return estimator.fit(X_train[:, cols], y_train), cols
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # a small fit, as S2Decoder's
+        return estimator.fit(X_train[:, cols], y_train), cols
 
 
 def pipeline_peer(peer, trials: xr.DataArray, seed: int):
