@@ -334,3 +334,19 @@ def test_network_run_skips_its_full_collection_only_for_s2net(trials, scaffold):
         assert seen == ["start"]
     finally:
         gc.callbacks.remove(watch)
+
+
+def test_without_a_compiler_auto_and_cython_fall_back_to_numpy(scaffold, monkeypatch):
+    """backend="auto" (and "cython") where no compiler works: the numpy target, with a
+    warning that says how to get the fast path; the same spikes as asking for numpy."""
+    import importlib
+
+    sim = importlib.import_module("s2decode.net.simulate")  # the module, not the function
+    monkeypatch.setattr(sim, "_cython_available", lambda cache: False)
+    monkeypatch.setattr(sim, "standalone_available", lambda cache: False)
+    x = np.random.default_rng(4).normal(size=(1, N, 30))
+    expected = simulate(x, scaffold, sfreq=SFREQ, seed=0, backend="numpy")
+    for backend in ("auto", "cython"):
+        with pytest.warns(RuntimeWarning, match="Install a compiler"):
+            got = simulate(x, scaffold, sfreq=SFREQ, seed=0, backend=backend)
+        assert got == expected
