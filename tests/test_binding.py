@@ -7,16 +7,20 @@ import pytest
 
 from s2decode import viz
 from s2decode.binding import (
+    CLUSTER_METHODS,
     Scenes,
     bind,
     binding_config,
     cluster_phases,
     fg_ari,
     grid_scaffold,
+    group_phases,
     make_scenes,
     phase_locking,
+    phase_synchrony,
     value_baseline,
 )
+from s2decode.energy import out_degree
 
 
 def test_scenes_masks_say_which_object_each_pixel_shows():
@@ -73,7 +77,7 @@ def test_known_phase_pattern_is_recovered_with_ari_one():
     freq = np.array([20.0, 33.0, 47.0])[groups]
     phases = 2 * np.pi * freq[:, None] * t + rng.uniform(0, 0.3, (groups.size, 1))
     phases += rng.normal(0, 0.2, phases.shape)  # jitter inside each group
-    for method in ("spectral", "kmeans"):
+    for method in CLUSTER_METHODS:
         labels = cluster_phases(phases, 3, method=method)
         assert fg_ari(groups + 1, labels)[0] == pytest.approx(1.0)
     plv = phase_locking(phases)
@@ -83,6 +87,40 @@ def test_known_phase_pattern_is_recovered_with_ari_one():
     assert abs(fg_ari(groups + 1, rng.integers(0, 3, groups.size))[0]) < 0.1
     with pytest.raises(ValueError, match="method"):
         cluster_phases(phases, 3, method="dbscan")
+
+
+def test_readouts_differ_on_groups_locked_at_a_lag():
+    """Two groups at one frequency, a third of a cycle apart: phase-locked (PLV 1) but not
+    synchronous. k-means of cos/sin and the in-phase synchrony separate them; the PLV cannot."""
+    rng = np.random.default_rng(1)
+    t = np.arange(0.0, 0.25, 1e-3)
+    groups = np.repeat([0, 1], [40, 30])
+    lag = np.where(groups == 0, 0.0, 2 * np.pi / 3)
+    phases = 2 * np.pi * 50 * t + lag[:, None] + rng.normal(0, 0.15, (groups.size, t.size))
+    sync = phase_synchrony(phases)
+    assert sync[0, 1] > 0.95 and sync[0, 50] == pytest.approx((1 + np.cos(2 * np.pi / 3)) / 2,
+                                                              abs=0.03)  # fmt: skip
+    assert phase_locking(phases)[0, 50] > 0.95  # locked at a constant lag
+    for method in ("kmeans", "synchrony"):
+        assert fg_ari(groups + 1, cluster_phases(phases, 2, method=method))[0] == 1.0
+    assert fg_ari(groups + 1, cluster_phases(phases, 2, method="spectral"))[0] < 0.5
+    np.testing.assert_allclose(phase_synchrony(np.array([[0.0], [np.pi]])), [[1, 0], [0, 1]],
+                               atol=1e-12)  # fmt: skip
+
+
+def test_group_phases_leaves_silent_nodes_in_a_group_of_their_own():
+    t = np.arange(0.0, 0.1, 1e-3)
+    phases = np.zeros((6, t.size))
+    phases[:2] = 2 * np.pi * 40 * t
+    phases[2:4] = 2 * np.pi * 40 * t + np.pi
+    fired = np.array([True, True, True, True, False, False])
+    labels = group_phases(phases, fired, 2)
+    assert labels[0] == labels[1] != labels[2] == labels[3]
+    assert set(labels[:4]) == {0, 1} and labels[4] == labels[5] == 2
+    only_one = group_phases(phases, np.eye(6, dtype=bool)[0], 2)
+    assert only_one.tolist() == [0, 2, 2, 2, 2, 2]
+    with pytest.raises(ValueError, match="one boolean per node"):
+        group_phases(phases, fired[:3], 2)
 
 
 def test_fg_ari_leaves_the_background_out():
@@ -98,17 +136,30 @@ def test_intensity_baseline_groups_by_grey_level():
 
 
 def test_bind_runs_the_network_and_is_deterministic():
-    scenes = make_scenes(2, 2, size=10, extent=(3, 5), min_visible=4, seed=0)
+    scenes = make_scenes(3, 2, size=10, extent=(3, 5), min_visible=4, seed=0)
     config = binding_config(dt=2e-4)
-    result = bind(scenes, config=config, duration=0.2, backend="numpy", keep_phases=True)
-    assert result.labels.shape == (2, 10, 10) and result.fg_ari.shape == (2,)
+    result = bind(scenes, config=config, duration=0.2, backend="numpy", keep_phases=True,
+                  batch_size=2)  # fmt: skip
+    assert result.labels.shape == (3, 10, 10) and result.fg_ari.shape == (3,)
     assert np.all(np.isfinite(result.fg_ari)) and np.all(result.fg_ari <= 1)
-    assert result.phases.shape[:2] == (2, 100)
-    # the background stays silent, the objects fire
-    for rates, mask in zip(result.rates, scenes.masks, strict=True):
+    assert result.phases.shape[:2] == (3, 100)
+    # the background stays silent and is a group of its own; the objects fire
+    for k, (rates, mask) in enumerate(zip(result.rates, scenes.masks, strict=True)):
         assert rates[mask == 0].max() == 0 and rates[mask > 0].mean() > 10
-    again = bind(scenes, config=config, duration=0.2, backend="numpy")
+        assert np.all(result.labels[k][mask == 0] == 2) and not result.fired[k][mask == 0].any()
+    # energy: every spike reaches the neuron's gated grid neighbours (8, 5 or 3 of them)
+    degree = out_degree(grid_scaffold(10, 10).weights)
+    spikes = np.rint(result.rates.reshape(3, -1) * 0.2)
+    np.testing.assert_allclose(result.synaptic_ops, spikes @ degree)
+    np.testing.assert_allclose(result.energy_pj, 0.9 * result.synaptic_ops)
+    again = bind(scenes, config=config, duration=0.2, backend="numpy", batch_size=2)
     np.testing.assert_array_equal(again.labels, result.labels)
+    # with global inhibition every spike also reaches the inhibitory unit, and rates drop
+    inhibited = bind(scenes, config=config.replace(g_inh=2.0), duration=0.2, backend="numpy",
+                     batch_size=3)  # fmt: skip
+    inhibited_spikes = np.rint(inhibited.rates.reshape(3, -1) * 0.2)
+    np.testing.assert_allclose(inhibited.synaptic_ops, inhibited_spikes @ (degree + 1))
+    assert inhibited_spikes.sum() < spikes.sum()
     fig = viz.plot_binding(scenes, result, index=1)
     assert fig.axes[2].get_title().startswith("phase groups, FG-ARI")
     with pytest.raises(TypeError, match="Scenes"):
