@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Temporal binding: the development scenes",
         "",
-        f"- command: `python benchmarks/binding_development.py {' '.join(argv or sys.argv[1:])}`",
+        "- command: `"
+        + " ".join(["python benchmarks/binding_development.py", *(argv or sys.argv[1:])])
+        + "`",
         f"- machine: {machine()}",
         "",
         f"Mean FG-ARI over `make_scenes({args.scenes}, k, seed=1)` (never the benchmark's "
