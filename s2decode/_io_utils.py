@@ -51,6 +51,36 @@ def atomic_write(
     return path
 
 
+def check_creatable(target: Path, failure: str, fix: str) -> None:
+    """Raise where ``target`` could not be created: its nearest existing folder is a file or
+    not writable.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        A file or folder that is to be written (it and its parents may not exist yet).
+    failure : str
+        The start of the message, what cannot be done (``"cannot write model.skops"``).
+    fix : str
+        The end of the message, what to do instead.
+
+    Raises
+    ------
+    s2decode.errors.OutputError
+        Where the nearest existing ancestor of ``target`` is a file, or a folder the process
+        cannot write.
+    """
+    from .errors import OutputError
+
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{failure}: {parent} is a file, not a folder; {fix}")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{failure}: the folder {parent} is not writable; {fix}")
+
+
 def current_umask() -> int:
     """The process's umask (reading it means setting it, so it is set back at once)."""
     mask = os.umask(0)

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._io_utils import atomic_write, atomic_write_text
+from .._io_utils import atomic_write, atomic_write_text, check_creatable
 from .._version import __version__
-from ..errors import DataFileError, OutputError
+from ..errors import DataFileError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -627,20 +627,8 @@ def write_predictions(table: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def _writable_place(target: Path) -> None:
-    """Raise where ``target`` could not be created: its nearest existing folder is a file
-    or not writable."""
-    parent = target.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise OutputError(
-            f"cannot write {target}: {parent} is a file, not a folder; give a path in a folder"
-        )
-    if not os.access(parent, os.W_OK):
-        raise OutputError(
-            f"cannot write {target}: the folder {parent} is not writable; give a path in a "
-            "folder you can write"
-        )
+    """Raise :class:`~s2decode.errors.OutputError` where ``target`` could not be created."""
+    check_creatable(target, f"cannot write {target}", "give a path in a folder you can write")
 
 
 def check_model_path(path: str | os.PathLike) -> Path:

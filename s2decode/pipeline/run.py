@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .._io_utils import atomic_write_netcdf, atomic_write_text, current_umask
+from .._io_utils import atomic_write_netcdf, atomic_write_text, check_creatable, current_umask
 from .._version import __version__
 from ..errors import InvalidInputError, OutputError
 from ..scoring import chance_level
@@ -287,6 +287,7 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
         "X_test": X_test.values,
         "names": [str(n) for n in X_test["feature"].values],
         "columns": columns,
+        "energy_pj": np.asarray(X_test["energy_pj"].values, dtype=float),
         "seconds": time.perf_counter() - start,
     }
 
@@ -665,7 +666,11 @@ def _inner_groups(spec, split: Split, info: dict[str, dict]) -> np.ndarray | Non
 
 
 # ---------------------------------------------------------------------------- scoring
-def _score_rows(split: Split, method: str, family: str, y_true, y_pred, n_train, seconds):
+def _score_rows(
+    split: Split, method: str, family: str, y_true, y_pred, n_train, seconds, energy=None
+):
+    """A fold's scores row and predictions. ``energy``: S2-Net's arithmetic energy of each
+    test trial (pJ, S2 rows); its mean goes in the row's ``energy_pj`` (NaN for peers)."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
     score = {
@@ -678,6 +683,7 @@ def _score_rows(split: Split, method: str, family: str, y_true, y_pred, n_train,
         "n_train": int(n_train),
         "n_test": len(y_true),
         "seconds": float(seconds),
+        "energy_pj": float(np.mean(energy)) if energy is not None and len(energy) else np.nan,
     }
     preds = pd.DataFrame(
         {
@@ -735,19 +741,9 @@ def check_out_dir(out_dir: Path) -> None:
     """Refuse an output folder that holds something other than an earlier run's results."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"--out {out_dir} is a file; give a folder for the results.")
-    parent = out_dir.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise OutputError(
-            f"--out {out_dir} cannot be made: {parent} is a file, not a folder; give another "
-            "folder for the results."
-        )
-    if not os.access(parent, os.W_OK):
-        raise OutputError(
-            f"--out {out_dir} cannot be made: the folder {parent} is not writable; give "
-            "another folder for the results."
-        )
+    check_creatable(
+        out_dir, f"--out {out_dir} cannot be made", "give another folder for the results."
+    )
     if out_dir.is_dir() and any(out_dir.iterdir()):
         if not is_run_output(out_dir):
             raise FileExistsError(
@@ -1079,6 +1075,7 @@ def run_pipeline(
                 np.asarray(final.predict(np.asarray(res["X_test"])[:, cols])).astype(str),
                 len(split.train),
                 res["seconds"],
+                res.get("energy_pj"),
             )
             score_rows.append(row)
             pred_frames.append(preds)
