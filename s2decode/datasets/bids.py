@@ -157,26 +157,23 @@ def load_bids(
     root = _check_root(root)
     if group not in GROUPS:
         raise ValueError(f"`group` must be one of {GROUPS}, got {group!r}.")
-    subjects = _select(root, "subject", subject)
-    sessions = _select(root, "session", session, optional=True)
-    tasks = _select(root, "task", None if task is None else [task], one=True)
-    runs = _select(root, "run", run, optional=True)
-    datatypes = _datatypes(datatype)
+    # one selection, the keywords of the query and the words of the messages
+    query = {
+        "subjects": _select(root, "subject", subject),
+        "sessions": _select(root, "session", session, optional=True),
+        "tasks": _select(root, "task", None if task is None else [task], one=True),
+        "runs": _select(root, "run", run, optional=True),
+        "datatypes": _datatypes(datatype),
+    }
+    datatypes = query["datatypes"]
     paths = mne_bids.find_matching_paths(
-        root,
-        subjects=subjects,
-        sessions=sessions,
-        tasks=tasks,
-        runs=runs,
-        datatypes=datatypes,
-        suffixes=datatypes,
-        extensions=list(EXTENSIONS),
+        root, **query, suffixes=datatypes, extensions=list(EXTENSIONS)
     )
     paths = sorted(
         (p for p in paths if p.split in (None, "01")),  # MNE reads a split FIF's parts itself
         key=lambda p: (p.subject, p.session or "", _run_key(p.run), str(p.fpath)),
     )
-    selection = _selection_text(root, subjects, sessions, tasks, runs, datatypes)
+    selection = _selection_text(query)
     if not paths:
         raise ValueError(
             f"The BIDS dataset {root} has no {'/'.join(datatypes)} recording of {selection} "
@@ -354,14 +351,13 @@ def _run_key(run: str | None) -> tuple[int, str]:
     return (int(run), run) if run.isdigit() else (10**9, run)
 
 
-def _selection_text(root, subjects, sessions, tasks, runs, datatypes) -> str:
-    def part(name, values):
-        return f"{name} {', '.join(values)}" if values else f"every {name}"
-
-    return "; ".join(
-        (part("subject", subjects), part("task", tasks), part("session", sessions),
-         part("run", runs))
-    )  # fmt: skip
+def _selection_text(query: Mapping[str, list[str] | None]) -> str:
+    """The subjects, tasks, sessions and runs a query selects (``None``: every one)."""
+    parts = []
+    for entity in ("subject", "task", "session", "run"):
+        values = query[f"{entity}s"]
+        parts.append(f"{entity} {', '.join(values)}" if values else f"every {entity}")
+    return "; ".join(parts)
 
 
 def _entities_text(root: Path) -> str:
