@@ -156,10 +156,18 @@ def get_task(key: str, pipelines: Path = PIPELINES) -> Task:
     return Task(key, spec, title.strip(), " ".join(notes.split()), key not in NOT_COUNTED)
 
 
-def task_spec(task: Task, *, quick: bool = False, seed: int | None = None, rows=FAMILIES):
+def task_spec(
+    task: Task,
+    *,
+    quick: bool = False,
+    seed: int | None = None,
+    rows=FAMILIES,
+    variants: Sequence[str] | None = None,
+):
     """The pipeline a run of the task executes: its file, with fewer subjects for
-    ``quick`` (eegmat), another ``seed``, and only the families of rows in ``rows`` (the S2
-    row always runs: it is the pipeline's own)."""
+    ``quick`` (eegmat), another ``seed``, only the families of rows in ``rows`` (the S2
+    row always runs: it is the pipeline's own), and only the variants whose label contains
+    one of ``variants`` (case-insensitive; ``None``: all)."""
     from s2decode.pipeline import PipelineSpec
 
     data = task.spec.model_dump(mode="python")
@@ -171,6 +179,11 @@ def task_spec(task: Task, *, quick: bool = False, seed: int | None = None, rows=
         data["peers"] = []
     if "ablation" not in rows:
         data["variants"] = []
+    elif variants is not None:
+        wanted = [w.lower() for w in variants]
+        data["variants"] = [
+            v for v in data["variants"] if any(w in v["label"].lower() for w in wanted)
+        ]
     if "stacked" not in rows:
         data["decoder"]["fuse_with"] = []
     return PipelineSpec.from_dict(data, source=f"{task.key}.yaml")
@@ -191,6 +204,12 @@ class Result:
     n_trials: int
     view: str
     split_seconds: list[float] = field(default_factory=list)  # fit + score, in split order
+    #: S2-Net's mean arithmetic energy per test trial (pJ; NaN for peers and fusion rows).
+    energy_pj: float = float("nan")
+
+    def score_per_pj(self) -> float:
+        """The task's score divided by the energy of one trial (NaN without energy)."""
+        return self.mean() / self.energy_pj if self.energy_pj > 0 else float("nan")
 
     def fold_scores(self, scoring: str | None = None) -> np.ndarray:
         scoring = scoring or self.metric
@@ -248,9 +267,18 @@ def task_results(task: Task, scores: pd.DataFrame, summary: Mapping[str, Any]) -
                 int(summary["n_trials"]),
                 view,
                 [float(s) for s in rows["seconds"]],
+                _mean_energy(rows),
             )
         )
     return out
+
+
+def _mean_energy(rows: pd.DataFrame) -> float:
+    """Mean energy per test trial over a method's folds (weighted by their test trials)."""
+    if "energy_pj" not in rows or rows["energy_pj"].isna().all():
+        return float("nan")
+    ok = rows["energy_pj"].notna()
+    return float(np.average(rows.loc[ok, "energy_pj"], weights=rows.loc[ok, "n_test"]))
 
 
 def run_task(
@@ -262,6 +290,7 @@ def run_task(
     quick: bool = False,
     seed: int | None = None,
     rows: Sequence[str] = FAMILIES,
+    variants: Sequence[str] | None = None,
     cache: bool = True,
 ) -> list[Result]:
     """Run one task's pipeline (its output folder: ``out/runs/<task>``) and return its rows."""
@@ -270,7 +299,7 @@ def run_task(
     unknown = set(rows) - set(FAMILIES)
     if unknown:
         raise ValueError(f"Unknown rows {sorted(unknown)}; choose from {FAMILIES}.")
-    spec = task_spec(task, quick=quick, seed=seed, rows=rows)
+    spec = task_spec(task, quick=quick, seed=seed, rows=rows, variants=variants)
     result = run_pipeline(
         spec,
         out / "runs" / task.key,
@@ -359,6 +388,7 @@ def results_frame(results: Iterable[Result], tasks: Sequence[Task]) -> pd.DataFr
                 "cv": by_key[r.task].cv_text,
                 "view": r.view,
                 "seconds": round(r.seconds, 2),
+                "energy_pj": r.energy_pj,
                 "fold_scores": ";".join(f"{s:.4f}" for s in r.fold_scores()),
             }
         )
@@ -434,7 +464,11 @@ def markdown(
         "where the outer folds leave them out) chooses the peer and the "
         "weight (0, 0.25, ..., 1) of S2's probabilities by log loss; weight 0 is the peer "
         "alone (the rule was checked against others on development tasks outside these: "
-        "benchmarks/results/fusion_rules.md).",
+        "benchmarks/results/fusion_rules.md). The SSDP row adapts the scaffold's weights to "
+        "each training fold with synchrony-dependent plasticity (the design note's rule and "
+        "rates). uJ per trial: S2-Net's arithmetic energy for one test trial, synaptic "
+        "events at 0.9 pJ (s2decode.energy; memory access is not counted, and the peers' "
+        "arithmetic is not estimated); per pJ: the score divided by it.",
         "",
         "## Summary",
         "",
@@ -467,14 +501,16 @@ def markdown(
             f"chance {res[0].chance:.3f}. {task.notes}",
             "",
             f"| method | family | input | {task.metric} | {other} (mean) | vs best peer | "
-            "time (s) |",
-            "|---|---|---|---|---|---|---|",
+            f"time (s) | uJ per trial | {task.metric} per pJ |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in res:
             vs = f"{100 * (r.mean() - best.mean()):+.1f} pts" if best else ""
+            uj = f"{r.energy_pj / 1e6:.3g}" if np.isfinite(r.energy_pj) else ""
+            per_pj = f"{r.score_per_pj():.2e}" if np.isfinite(r.energy_pj) else ""
             lines.append(
                 f"| {r.method} | {r.family} | {r.view} | {_fmt(r.mean(), r.sd())} | "
-                f"{r.mean(other):.3f} | {vs} | {r.seconds:.1f} |"
+                f"{r.mean(other):.3f} | {vs} | {r.seconds:.1f} | {uj} | {per_pj} |"
             )
         lines.append("")
     lines += ["## Goals (issue 11)", ""]
@@ -565,6 +601,7 @@ def results_from_csv(frame: pd.DataFrame) -> list[Result]:
                 float(row.chance),
                 int(row.n_trials),
                 str(row.view),
+                energy_pj=float(getattr(row, "energy_pj", float("nan"))),
             )
         )
     return out
@@ -665,6 +702,14 @@ def _parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--no-cache", action="store_true", help="recompute the S2 features (no feature cache)"
     )
     parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=None,
+        metavar="TEXT",
+        help="run only the variants whose label contains one of these (e.g. `--rows s2 "
+        "ablation --variants SSDP`); default: all",
+    )
+    parser.add_argument(
         "--combine",
         nargs="+",
         type=Path,
@@ -704,7 +749,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         _progress(f"[{task.key}] {task.title}")
         task_rows = run_task(
             task, out, data_dir=args.data_dir, n_jobs=args.n_jobs, quick=args.quick,
-            seed=args.seed, rows=args.rows, cache=not args.no_cache,
+            seed=args.seed, rows=args.rows, variants=args.variants, cache=not args.no_cache,
         )  # fmt: skip
         for r in task_rows:
             _progress(f"  {r.method:<42} {r.metric} {r.mean():.3f} +- {r.sd():.3f}")

@@ -120,6 +120,10 @@ def test_task_spec_quick_rows_and_seed():
     assert some.seed == 3 and some.variants == [] and some.decoder.fuse_with == []
     assert decoding.task_spec(loso, rows=("stacked",)).peers == []
     assert decoding.task_spec(loso) == loso.spec
+    ssdp = decoding.task_spec(loso, variants=["ssdp"])  # a label's words, any case
+    assert [v.label for v in ssdp.variants] == ["S2Decoder + SSDP"]
+    assert ssdp.peers == loso.spec.peers
+    assert decoding.task_spec(loso, rows=("s2",), variants=["ssdp"]).variants == []
 
 
 def _scores(subjects, methods, n_folds=2):
@@ -181,6 +185,21 @@ def test_a_task_runs_on_the_pipeline_engine(tmp_path):
         mine = scores[scores["method"] == label]["accuracy"].to_numpy()
         np.testing.assert_array_equal(r.fold_scores(), mine)
         assert r.n_trials == 24 and r.view == "4 channels x 125 samples"
+    # S2-Net's energy per test trial: in scores.csv for the S2 rows, read into the results
+    s2, peer = results[1], results[0]
+    s2_rows = scores[scores["method"] == s2.method]
+    assert (
+        np.all(s2_rows["energy_pj"] > 0)
+        and scores.loc[scores.family == "peer", "energy_pj"].isna().all()
+    )
+    expected = np.average(s2_rows["energy_pj"], weights=s2_rows["n_test"])
+    assert s2.energy_pj == pytest.approx(expected, rel=1e-12)
+    assert s2.score_per_pj() == pytest.approx(s2.mean() / expected, rel=1e-12)
+    assert np.isnan(peer.energy_pj) and np.isnan(peer.score_per_pj())
+    frame = decoding.results_frame(results, [task])
+    back = decoding.results_from_csv(frame)
+    assert back[1].energy_pj == pytest.approx(s2.energy_pj, rel=1e-12)
+    assert np.isnan(back[0].energy_pj)
     again = decoding.run_task(task, tmp_path / "b", n_jobs=0, quick=True, rows=("peer", "s2"))
     assert [r.family for r in again] == ["peer", "s2"]
     np.testing.assert_array_equal(again[1].fold_scores(), results[1].fold_scores())

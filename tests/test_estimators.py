@@ -251,6 +251,22 @@ def test_transform_xarray_is_labelled(trials8):
     assert np.all(out.sel(feature=out.metric == "energy_ratio") < 1)
 
 
+def test_transform_xarray_prices_each_trial(trials8):
+    feat = S2Featurizer(bands=None, features=("rates",), random_state=0).fit(trials8)
+    out = feat.transform_xarray(trials8[:3])
+    spikes = feat.simulate(trials8[:3])
+    # by hand: each spike costs one accumulate per outgoing connection, 0.9 pJ each
+    fan_out = (feat.scaffold_.weights > 0).sum(axis=0)
+    counts = np.array([[len(t) for t in spikes.trial(i)] for i in range(3)])
+    np.testing.assert_allclose(out.energy_pj.values, 0.9 * counts @ fan_out, rtol=1e-12)
+    assert out.energy_pj.values.sum() > 0
+    # the dense network: n^2 multiply-accumulates (4.6 pJ) per input sample of the trial
+    n, samples = len(feat.node_names_), trials8.sizes["time"]
+    np.testing.assert_allclose(out.dense_pj.values, 4.6 * n**2 * samples, rtol=1e-6)
+    table = feat.energy_table(spikes, windows=[[0.0, feat.duration_ / 2]])
+    assert table.shape[0] == 3 and np.all(table["snn_pj"] <= out.energy_pj.values)
+
+
 def test_simulate_returns_the_spikes_behind_the_features(trials8):
     feat = S2Featurizer(bands=None, features=("rates",), random_state=0).fit(trials8)
     spikes = feat.simulate(trials8[:3])

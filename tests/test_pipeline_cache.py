@@ -178,7 +178,8 @@ def test_put_then_get_gives_the_unit_back(tmp_path):
     assert _files(tmp_path / "features") == [f"ab/{KEY}.nc"]  # no temporary file left
     got = cache.get(KEY)
     assert got is not None
-    assert set(got) == {"X_train", "X_test", "names", "columns", "seconds"}
+    assert set(got) == {"X_train", "X_test", "names", "columns", "energy_pj", "seconds"}
+    assert got["energy_pj"] is None  # the unit had no energy
     np.testing.assert_array_equal(got["X_train"], unit["X_train"])
     np.testing.assert_array_equal(got["X_test"], unit["X_test"])
     assert got["names"] == unit["names"]
@@ -191,6 +192,22 @@ def test_put_then_get_gives_the_unit_back(tmp_path):
     assert cache.get(other) is None  # another key misses
     with xr.open_dataset(cache.path(KEY), engine="h5netcdf") as ds:
         assert ds.attrs["key"] == KEY
+
+
+def test_the_energy_of_the_test_trials_is_kept_and_checksummed(tmp_path):
+    cache = FeatureCache(tmp_path)
+    unit = _unit(n_test=2)
+    unit["energy_pj"] = np.array([1.5e6, 2.25e6])
+    cache.put(KEY, unit)
+    np.testing.assert_array_equal(cache.get(KEY)["energy_pj"], unit["energy_pj"])
+    # an altered energy is a damaged entry, not a silently wrong figure
+    fname = cache.path(KEY)
+    with xr.open_dataset(fname, engine="h5netcdf") as ds:
+        altered = ds.load()
+    altered["energy_pj"].values[0] = 0.0
+    altered.to_netcdf(fname, engine="h5netcdf")
+    with pytest.warns(RuntimeWarning, match="checksum does not match"):
+        assert cache.get(KEY) is None
 
 
 def test_put_replaces_an_entry_and_seconds_default_to_zero(tmp_path):

@@ -203,13 +203,18 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             Dims ``("trial", "feature")``; on ``feature`` the coordinates ``metric``,
             ``element`` (the parcel, network, pair ``"A~B"`` or ``"global"``), ``window``
             (its index), ``window_start`` and ``window_stop`` (network seconds from the trial
-            start); on ``trial`` the ``y`` and ``group`` of a trials DataArray input.
+            start); on ``trial`` the ``y`` and ``group`` of a trials DataArray input, and
+            ``energy_pj`` and ``dense_pj``: the arithmetic energy of the trial's whole
+            simulation (synaptic events at 0.9 pJ) and of a dense network of as many units
+            (:meth:`energy_table`, memory access not counted).
         """
         import xarray as xr
 
         check_is_fitted(self)
         inputs = check_input(self, X, reset=False, sfreq=self.sfreq, info=self.info)
-        blocks = self._transform_inputs(inputs)
+        spikes = self._simulate(self._prepare(self._ready(inputs)), self.config_)
+        blocks = self._spike_blocks(spikes)
+        energy = self.energy_table(spikes)
         values = _features.stack_blocks(blocks)
         index = _features.column_index(blocks, len(self.windows_))
         coords: dict[str, Any] = {
@@ -220,6 +225,8 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             "window_start": ("feature", self.windows_[index["window"], 0]),
             "window_stop": ("feature", self.windows_[index["window"], 1]),
             "trial": np.arange(values.shape[0]),
+            "energy_pj": ("trial", energy["snn_pj"].to_numpy()),
+            "dense_pj": ("trial", energy["dense_pj"].to_numpy()),
         }
         if inputs.source == "dataarray":
             for name in ("y", "group"):
@@ -285,6 +292,41 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
                 f"{self.duration_:g} s (network time); give the spikes of simulate()."
             )
         return _features.stack_blocks(self._spike_blocks(spikes))
+
+    def energy_table(self, spikes: SpikeTrains, windows=None):
+        """Arithmetic energy of the fitted network's spikes against a dense network.
+
+        :func:`s2decode.energy.energy_table` with this network's fan-out (its scaffold's
+        connections) and the dense network's updates of this input (:meth:`dense_updates`).
+
+        Parameters
+        ----------
+        spikes : SpikeTrains
+            Spikes of this network (:meth:`simulate`).
+        windows : ndarray, shape (n_windows, 2) | None
+            Windows (network seconds from the trials' start); ``None``: the whole trial.
+
+        Returns
+        -------
+        table : pandas.DataFrame
+            One row per trial and window: ``n_spikes``, ``synaptic_ops``, ``snn_pj``,
+            ``dense_macs``, ``dense_pj`` and their ``ratio``.
+        """
+        from ..energy import energy_table
+
+        check_is_fitted(self)
+        win = np.array([[0.0, spikes.duration]]) if windows is None else np.asarray(windows)
+        win = np.asarray(win, dtype=float) + spikes.t_start
+        return energy_table(
+            spikes,
+            out_degree=self._out_degree(),
+            dense_updates=self.dense_updates(win[:, 1] - win[:, 0]),
+            windows=win,
+        )
+
+    def _out_degree(self) -> np.ndarray:
+        """Outgoing connections of each node in the (fitted, possibly adapted) scaffold."""
+        return (self.scaffold_.weights > 0).sum(axis=0)
 
     def dense_updates(self, lengths) -> np.ndarray:
         """Updates of the dense network S2-Net's energy is compared with, in windows of
@@ -811,7 +853,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
 
     def _spike_blocks(self, spikes: SpikeTrains) -> list[_features.FeatureBlock]:
         windows = self.windows_ + spikes.t_start
-        out_degree = (self.scaffold_.weights > 0).sum(axis=0)
+        out_degree = self._out_degree()
         lengths = self.windows_[:, 1] - self.windows_[:, 0]
         dense = self.dense_updates(lengths)
         return _features.compute_features(

@@ -120,6 +120,9 @@ def entry_checksum(key: str, unit: dict) -> str:
     for column in COLUMNS:
         h.update(f"\0{column}\0".encode())
         h.update("\0".join(map(str, np.asarray(unit["columns"][column]).tolist())).encode())
+    if unit.get("energy_pj") is not None:  # entries written before energy was kept have none
+        h.update(b"\0energy_pj")
+        h.update(np.ascontiguousarray(unit["energy_pj"], dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -172,7 +175,8 @@ class FeatureCache:
         -------
         unit : dict | None
             ``X_train``, ``X_test`` (arrays ``(n_trials, n_features)``), ``names`` (list of
-            str) and ``columns`` (``metric``, ``element``, ``window`` of each feature).
+            str), ``columns`` (``metric``, ``element``, ``window`` of each feature) and
+            ``energy_pj`` (S2-Net's energy per test trial; ``None`` in older entries).
             A damaged entry -- unreadable (truncated, or written by an incompatible library
             version), or holding other values than its checksum says (altered, or written
             before entries had checksums) -- counts as a miss, with a ``RuntimeWarning``
@@ -191,6 +195,7 @@ class FeatureCache:
                 "X_test": ds["X_test"].values,
                 "names": [str(n) for n in ds["feature"].values],
                 "columns": {c: ds[c].values for c in COLUMNS},
+                "energy_pj": ds["energy_pj"].values if "energy_pj" in ds else None,
                 "seconds": float(ds.attrs.get("seconds", 0.0)),  # of the run that computed it
             }
             stored = ds.attrs.get("sha256")
@@ -232,6 +237,11 @@ class FeatureCache:
             {
                 "X_train": (("train_trial", "feature"), np.asarray(unit["X_train"], float)),
                 "X_test": (("test_trial", "feature"), np.asarray(unit["X_test"], float)),
+                **(
+                    {"energy_pj": ("test_trial", np.asarray(unit["energy_pj"], float))}
+                    if unit.get("energy_pj") is not None
+                    else {}
+                ),
             },
             coords={
                 "feature": np.asarray(unit["names"], dtype=str),
@@ -247,6 +257,7 @@ class FeatureCache:
                 "X_test": ds["X_test"].values,
                 "names": ds["feature"].values,
                 "columns": {c: ds[c].values for c in COLUMNS},
+                "energy_pj": ds["energy_pj"].values if "energy_pj" in ds else None,
             },
         )
         fname = self.path(key)
