@@ -23,6 +23,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -335,6 +336,29 @@ def _energy_text(pj: float) -> str:
     return f"{pj:.3g} pJ"
 
 
+# the example trial's figures: the words that do not depend on the run
+_RASTER_CAPTION = (
+    "Spikes of every S2-Net neuron (one row per node, grouped and coloured by network) while "
+    "the trial drives the network; right: each node's firing rate."
+)
+_ORDER_ALT = "Kuramoto order parameter R(t) over time, globally and per network"
+_ORDER_CAPTION = (
+    "Kuramoto order parameter R(t) of the neurons' spike-history phases "
+    "(1: all in phase, 0: no common phase), of all nodes (black; dotted: its mean) "
+    "and within each network. Its time mean and standard deviation are the "
+    "<code>kuramoto_mean</code> and <code>kuramoto_metastability</code> features. "
+    "Undefined until a group's first spike."
+)
+_PLV_ALT = "Heatmap of the phase-locking value of every node pair"
+_PLV_CAPTION = (
+    "Phase-locking value "
+    "|⟨exp(i(φ<sub>i</sub> &minus; φ<sub>j</sub>))⟩<sub>t</sub>| of every pair of nodes "
+    "over the example trial, nodes grouped by network (grey: "
+    "undefined, a node that did not fire). The <code>plv</code> features average "
+    "these blocks per network pair."
+)
+
+
 def _connectome_caption(n_edges: int, threshold: float) -> str:
     return (
         f"The {n_edges} most phase-locked node pairs (PLV ≥ {threshold:.2f}) of the "
@@ -377,53 +401,32 @@ def _example_sections(inp: _Inputs, make) -> list[str]:
             f"once per input sample (4.6 pJ per multiply-accumulate): ratio {ratio}. Memory "
             "access is not counted (see <code>s2decode.energy</code>)."
         )
-    out = ['<h2 id="example">Example trial</h2>', f"<p>{lead}</p>"]
-    out.append(
-        make(
+
+    def figure(name: str, plot: Callable[[xr.Dataset], Any], alt: str, caption) -> str:
+        return make(name, partial(plot, ex), alt=alt, caption=caption)
+
+    # in page order, which is also the order the figures are drawn in
+    return [
+        '<h2 id="example">Example trial</h2>',
+        f"<p>{lead}</p>",
+        figure(
             "raster",
-            lambda: viz.plot_raster(ex),
-            alt=f"Spike raster of S2-Net for {viz.example_title(ex)}",
-            caption="Spikes of every S2-Net neuron (one row per node, grouped and coloured by "
-            "network) while the trial drives the network; right: each node's firing rate."
-            + time_note,
-        )
-    )
-    out.append(
-        make(
-            "order",
-            lambda: viz.plot_order_parameter(ex),
-            alt="Kuramoto order parameter R(t) over time, globally and per network",
-            caption="Kuramoto order parameter R(t) of the neurons' spike-history phases "
-            "(1: all in phase, 0: no common phase), of all nodes (black; dotted: its mean) "
-            "and within each network. Its time mean and standard deviation are the "
-            "<code>kuramoto_mean</code> and <code>kuramoto_metastability</code> features. "
-            "Undefined until a group's first spike.",
-        )
-    )
-    out.append('<h2 id="connectome">Phase locking</h2>')
-    if viz.has_positions(ex):
-        fig_conn = make(
+            viz.plot_raster,
+            f"Spike raster of S2-Net for {viz.example_title(ex)}",
+            _RASTER_CAPTION + time_note,
+        ),
+        figure("order", viz.plot_order_parameter, _ORDER_ALT, _ORDER_CAPTION),
+        '<h2 id="connectome">Phase locking</h2>',
+        figure(
             "connectome",
-            lambda: viz.plot_connectome(ex),
-            alt="Phase-locking connectome of the example trial on a glass brain",
-            caption=lambda: _connectome_caption(*viz.connectome_edges(ex)),
+            viz.plot_connectome,
+            "Phase-locking connectome of the example trial on a glass brain",
+            lambda: _connectome_caption(*viz.connectome_edges(ex)),
         )
-        out.append(fig_conn)
-    else:
-        out.append(_note("The nodes have no MNI coordinates: the phase locking is a matrix only."))
-    out.append(
-        make(
-            "plv",
-            lambda: viz.plot_plv(ex),
-            alt="Heatmap of the phase-locking value of every node pair",
-            caption="Phase-locking value "
-            "|⟨exp(i(φ<sub>i</sub> &minus; φ<sub>j</sub>))⟩<sub>t</sub>| of every pair of nodes "
-            "over the example trial, nodes grouped by network (grey: "
-            "undefined, a node that did not fire). The <code>plv</code> features average "
-            "these blocks per network pair.",
-        )
-    )
-    return out
+        if viz.has_positions(ex)
+        else _note("The nodes have no MNI coordinates: the phase locking is a matrix only."),
+        figure("plv", viz.plot_plv, _PLV_ALT, _PLV_CAPTION),
+    ]
 
 
 def check_run_output(out_dir: str | os.PathLike) -> None:
