@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from filelock import FileLock
 
 from .._io_utils import atomic_write_netcdf, atomic_write_text, check_creatable, current_umask
 from .._version import __version__
@@ -772,12 +773,20 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
         yield stage
         os.chmod(stage, 0o777 & ~current_umask())  # mkdtemp makes it 0700
-        _swap(stage, out_dir)
+        # two runs into one folder at once: their swaps would interleave (one renaming away
+        # the folder the other just moved in), so they take turns; the last one's stays
+        with FileLock(swap_lock(out_dir)):
+            _swap(stage, out_dir)
     except OSError as err:  # a full disk, a folder that became read-only: say what is left
         raise _output_error(out_dir, err, earlier) from err
     finally:
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def swap_lock(out_dir: Path) -> Path:
+    """The lock file that runs writing to ``out_dir`` take turns on, beside it (it stays)."""
+    return out_dir.parent / f".{out_dir.name}.lock"
 
 
 def _swap(stage: Path, out_dir: Path) -> None:
