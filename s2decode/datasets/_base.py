@@ -1,11 +1,13 @@
-"""What every dataset module shares: finding its folder, downloading with checksums, and the
-docstring entries of the parameters their functions have in common (:data:`fill_doc`)."""
+"""What every dataset module shares: finding its folder, downloading with checksums, the
+docstring entries of the parameters their functions have in common (:data:`fill_doc`), and
+joining the epochs of several EEG recordings (:func:`concatenate_epochs`)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -242,3 +244,34 @@ def download(
     return Path(
         pooch.retrieve(url, known_hash=known_hash, fname=fname, path=dest_dir, progressbar=True)
     )
+
+
+def concatenate_epochs(parts: list, *, on_mismatch: str = "raise", verbose=False):
+    """The epochs of several recordings (runs, subjects) as one ``mne.Epochs``.
+
+    Parameters
+    ----------
+    parts : list of mne.Epochs
+        Preloaded epochs, at least one.
+    on_mismatch : {"raise", "warn", "ignore"}
+        What :func:`mne.concatenate_epochs` does where their infos differ (``"ignore"``:
+        the first one's info, its sensor positions, stands for all).
+    verbose : bool | str | None
+        MNE's verbosity.
+
+    Returns
+    -------
+    epochs : mne.Epochs
+        ``parts[0]`` itself where there is one; else their concatenation, event samples
+        offset so that the recordings do not overlap.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    import mne
+
+    with warnings.catch_warnings():
+        # the recordings' annotations are not needed once they are epochs
+        warnings.filterwarnings("ignore", "Concatenation of Annotations", RuntimeWarning)
+        return mne.concatenate_epochs(
+            parts, add_offset=True, on_mismatch=on_mismatch, verbose=verbose
+        )

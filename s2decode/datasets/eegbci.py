@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,7 +30,13 @@ import xarray as xr
 
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, fill_doc, staged_download
+from ._base import (
+    DatasetNotFoundError,
+    concatenate_epochs,
+    dataset_path,
+    fill_doc,
+    staged_download,
+)
 from ._describe import describe_doc, options_check
 
 NAME = "eegbci"
@@ -242,15 +247,8 @@ def load(
         epochs.events[:, 2] = [recode[code] for code in epochs.events[:, 2]]
         epochs.event_id = {name: EVENT_CODES[name] for name in epochs.event_id}
         parts.append(epochs)
-    if len(parts) > 1:
-        with warnings.catch_warnings():
-            # the runs' annotations are not needed once they are epochs
-            warnings.filterwarnings("ignore", "Concatenation of Annotations", RuntimeWarning)
-            epochs = mne.concatenate_epochs(parts, add_offset=True, verbose=verbose)
-    else:
-        epochs = parts[0]
     return epochs_to_trials(
-        epochs,
+        concatenate_epochs(parts, verbose=verbose),
         method=method,
         atlas=atlas,
         projector=projector,

@@ -34,7 +34,14 @@ import xarray as xr
 
 from ..atlas.atlases import Atlas
 from ..paths import get_data_dir
-from ._base import DatasetNotFoundError, dataset_path, download, fill_doc, staged_download
+from ._base import (
+    DatasetNotFoundError,
+    concatenate_epochs,
+    dataset_path,
+    download,
+    fill_doc,
+    staged_download,
+)
 from ._describe import describe_doc, options_check
 
 NAME = "eegmat"
@@ -179,8 +186,6 @@ def load(
     DatasetNotFoundError
         If the folder or a subject's files are missing (the message says how to fetch).
     """
-    import mne
-
     from ..io.eeg import epochs_to_trials, read_raw, set_montage, windows_from_raw
 
     path = dataset_path(NAME, FOLDER, data_dir)
@@ -221,11 +226,8 @@ def load(
             epochs.metadata["subject"] = subject
             epochs.metadata["count_quality"] = quality
             parts.append(epochs)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Concatenation of Annotations", RuntimeWarning)
-        epochs = mne.concatenate_epochs(parts, add_offset=True, verbose=verbose)
     return epochs_to_trials(
-        epochs,
+        concatenate_epochs(parts, verbose=verbose),
         method=method,
         atlas=atlas,
         projector=projector,
