@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +244,24 @@ def download(
     return Path(
         pooch.retrieve(url, known_hash=known_hash, fname=fname, path=dest_dir, progressbar=True)
     )
+
+
+def recode_events(epochs, codes: Mapping[str, int]) -> None:
+    """Give each class of ``epochs`` its code in ``codes``, in place.
+
+    Recordings number their events each their own way; recoded, the classes keep one code
+    across the recordings that :func:`concatenate_epochs` joins.
+
+    Parameters
+    ----------
+    epochs : mne.Epochs
+        Preloaded epochs; every name of their ``event_id`` is a key of ``codes``.
+    codes : mapping of str to int
+        The event code of each class name.
+    """
+    recode = {code: codes[name] for name, code in epochs.event_id.items()}
+    epochs.events[:, 2] = [recode[code] for code in epochs.events[:, 2]]
+    epochs.event_id = {name: codes[name] for name in epochs.event_id}
 
 
 def concatenate_epochs(parts: list, *, on_mismatch: str = "raise", verbose=False):

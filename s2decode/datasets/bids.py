@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from ..atlas.atlases import Atlas
-from ._base import DatasetNotFoundError, concatenate_epochs
+from ._base import DatasetNotFoundError, concatenate_epochs, recode_events
 
 #: The BIDS datatypes read (the folder and the file suffix of a recording).
 DATATYPES = ("eeg", "meg", "ieeg")
@@ -391,7 +391,6 @@ def _class_order(events: Any, labels: Sequence[str]) -> list[str]:
 
 def _concatenate(parts: list, classes: list[str], verbose) -> Any:
     """The recordings' epochs as one, each class one event code, on the channels all share."""
-
     codes = {name: i + 1 for i, name in enumerate(classes)}
     common = [ch for ch in parts[0].ch_names if all(ch in p.ch_names for p in parts[1:])]
     if not common:
@@ -414,9 +413,7 @@ def _concatenate(parts: list, classes: list[str], verbose) -> Any:
     out = []
     for epochs in parts:
         epochs = epochs.copy().pick(common) if epochs.ch_names != common else epochs
-        recode = {code: codes[name] for name, code in epochs.event_id.items()}
-        epochs.events[:, 2] = [recode[c] for c in epochs.events[:, 2]]
-        epochs.event_id = {name: codes[name] for name in epochs.event_id}
+        recode_events(epochs, codes)
         out.append(epochs)
     # the first recording's info (its sensor positions) stands for all
     return concatenate_epochs(out, on_mismatch="ignore", verbose=verbose)

@@ -35,6 +35,7 @@ from ._base import (
     concatenate_epochs,
     dataset_path,
     fill_doc,
+    recode_events,
     staged_download,
 )
 from ._describe import describe_doc, options_check
@@ -243,9 +244,7 @@ def load(
             verbose=verbose,
         )
         epochs.metadata["run"] = run
-        recode = {epochs.event_id[name]: EVENT_CODES[name] for name in epochs.event_id}
-        epochs.events[:, 2] = [recode[code] for code in epochs.events[:, 2]]
-        epochs.event_id = {name: EVENT_CODES[name] for name in epochs.event_id}
+        recode_events(epochs, EVENT_CODES)
         parts.append(epochs)
     return epochs_to_trials(
         concatenate_epochs(parts, verbose=verbose),
