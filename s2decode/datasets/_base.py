@@ -8,13 +8,13 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._docs import doc_filler
-from ..errors import DatasetNotFoundError
+from ..errors import DataFileError, DatasetNotFoundError
 from ..paths import DATA_ENV, get_data_dir
 
 #: Decorator of the dataset modules' functions (:mod:`s2decode._docs`): the Parameters entries
@@ -244,6 +244,48 @@ def download(
     return Path(
         pooch.retrieve(url, known_hash=known_hash, fname=fname, path=dest_dir, progressbar=True)
     )
+
+
+def read_mat_file(fname: Path, variables: Sequence[str], dataset: str) -> dict:
+    """The variables of a dataset's MATLAB file, read with pymatreader.
+
+    Parameters
+    ----------
+    fname : pathlib.Path
+        The file.
+    variables : sequence of str
+        The variables it must hold.
+    dataset : str
+        The dataset's name, for the fix (``s2decode fetch <dataset>``).
+
+    Returns
+    -------
+    mat : dict
+        Every variable of the file by name.
+
+    Raises
+    ------
+    s2decode.errors.DataFileError
+        Where the file cannot be read as a MATLAB file (truncated, say).
+    ValueError
+        Where it lacks one of ``variables``.
+    """
+    from pymatreader import read_mat
+
+    try:
+        mat = read_mat(str(fname))
+    except Exception as err:
+        raise DataFileError(
+            f"Could not read {fname} as a MATLAB file: {err}. Is it complete? Delete it and "
+            f"download it again with `s2decode fetch {dataset}`."
+        ) from None
+    missing = set(variables) - set(mat)
+    if missing:
+        raise ValueError(
+            f"{fname} lacks the variables {sorted(missing)} of {fname.name} "
+            f"({', '.join(variables)})."
+        )
+    return mat
 
 
 def recode_events(epochs, codes: Mapping[str, int]) -> None:

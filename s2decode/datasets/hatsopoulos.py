@@ -19,7 +19,7 @@ import xarray as xr
 
 from .._checks import check_option
 from ..trials import make_trials
-from ._base import OneFile, dataset_path, fill_doc
+from ._base import OneFile, dataset_path, fill_doc, read_mat_file
 from ._describe import describe_by_loading, options_check
 
 NAME = "hatsopoulos2004"
@@ -65,17 +65,10 @@ def load(data_dir: str | os.PathLike | None = None, *, label: str = "degrees") -
         ``group`` = 0 (one session). The single time sample sits at 0 s; ``sfreq`` (1 Hz)
         is nominal.
     """
-    from pymatreader import read_mat
-
     check_option(label, LABELS, "label")
     path = dataset_path(NAME, FOLDER, data_dir, must_have=FNAME)
     fname = path / FNAME
-    try:
-        mat = read_mat(str(fname))
-    except Exception as err:
-        raise ValueError(f"Could not read {fname} as a MATLAB file: {err}") from None
-    if not {"R", "direction"} <= set(mat):
-        raise ValueError(f"{fname} lacks the variables R and direction of {FNAME}.")
+    mat = read_mat_file(fname, ("R", "direction"), NAME)
     rates = np.asarray(mat["R"], dtype=float)  # (neurons, trials)
     direction = np.asarray(mat["direction"]).ravel().astype(int)
     if rates.ndim != 2 or rates.shape[1] != direction.size:

@@ -12,14 +12,12 @@ sanity-check data rather than a population benchmark. Licence: MIT (Mark Kramer)
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from ..errors import DataFileError
 from ..spiketrains import SpikeTrains
-from ._base import OneFile, dataset_path, fill_doc
+from ._base import OneFile, dataset_path, fill_doc, read_mat_file
 from ._describe import describe_by_loading, options_check
 
 NAME = "kramer_stn"
@@ -42,24 +40,6 @@ _SHA256 = "785262e6607596c375f515f100ea290527f68432cf187ff92ba51a593b2057d4"
 _FILE = OneFile(NAME, FOLDER, FNAME, _URL, _SHA256)
 present = _FILE.present
 fetch = _FILE.fetch
-
-
-def _read_mat(fname: Path) -> dict:
-    from pymatreader import read_mat
-
-    try:
-        mat = read_mat(str(fname))
-    except Exception as err:
-        raise DataFileError(
-            f"Could not read {fname} as a MATLAB file: {err}. Is it complete? Delete it and "
-            f"download it again with `s2decode fetch {NAME}`."
-        ) from None
-    missing = {"train", "t", "direction"} - set(mat)
-    if missing:
-        raise ValueError(
-            f"{fname} lacks the variables {sorted(missing)} of {FNAME} (train, t, direction)."
-        )
-    return mat
 
 
 @fill_doc
@@ -95,7 +75,7 @@ def load(
     from ..io.spikes import spikes_to_trials
 
     path = dataset_path(NAME, FOLDER, data_dir, must_have=FNAME)
-    mat = _read_mat(path / FNAME)
+    mat = read_mat_file(path / FNAME, ("train", "t", "direction"), NAME)
     train = np.asarray(mat["train"])
     t_ms = np.asarray(mat["t"], dtype=float).ravel()
     direction = np.asarray(mat["direction"]).ravel().astype(int)
