@@ -21,7 +21,7 @@ from .errors import (
     PipelineError,
     S2DecodeError,
 )
-from .paths import get_cache_dir, get_data_dir
+from .paths import get_cache_dir, get_data_dir, get_memory_budget
 from .spiketrains import SpikeTrains
 from .trials import check_trials, make_trials
 
@@ -50,6 +50,7 @@ __all__ = [
     "check_trials",
     "get_cache_dir",
     "get_data_dir",
+    "get_memory_budget",
     "load_model",
     "make_trials",
     "save_model",

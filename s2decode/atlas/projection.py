@@ -53,6 +53,8 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_number, check_option
+from .._memory import require_memory
+from ..paths import get_memory_budget
 from .atlases import Atlas
 
 #: FreeSurfer's affine from MNI305 (fsaverage) to MNI152 RAS in mm
@@ -538,7 +540,16 @@ class _BaseProjector:
                 f"`data` has {data.shape[-2]} channels but the projector was fitted on "
                 f"{len(self.ch_names_)}; pass `ch_names` to pick them."
             )
-        filters = self.filters_.astype(np.result_type(data.dtype, np.float32), copy=False)
+        dtype = np.result_type(data.dtype, np.float32)
+        n_out = self.filters_.shape[0] * (data.size // max(data.shape[-2], 1))
+        # the product and its contiguous copy in (..., n_parcels, n_times) order
+        require_memory(
+            2 * n_out * dtype.itemsize,
+            get_memory_budget(),
+            f"Projecting data of shape {data.shape} onto {self.filters_.shape[0]} parcels",
+            "Project fewer trials at a time (and concatenate), or use a smaller atlas",
+        )
+        filters = self.filters_.astype(dtype, copy=False)
         # one BLAS call over all trials (a broadcast matmul loops over them)
         out = np.tensordot(filters, data, axes=([1], [data.ndim - 2]))
         return np.ascontiguousarray(np.moveaxis(out, 0, -2))

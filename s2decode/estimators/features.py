@@ -45,7 +45,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_option
+from .._memory import require_memory
 from ..energy import EnergyModel, dense_operations, synaptic_operations
+from ..paths import get_memory_budget
 from ..spiketrains import SpikeTrains
 
 #: Feature sets, in the order their columns come out.
@@ -252,6 +254,36 @@ def phase_times(windows: np.ndarray, step: float) -> np.ndarray:
     return start + step * (np.arange(n) + 0.5)
 
 
+def _pair_chunk_size(n: int, n_win: int, n_trials: int, times, features: set[str]) -> int:
+    """Trials per chunk of the phase and pair computations: at most :data:`_TRIAL_CHUNK`,
+    fewer where the memory budget (:func:`s2decode.get_memory_budget`) asks for it; a
+    :class:`~s2decode.errors.MemoryBudgetError` where not even one trial fits.
+
+    The values do not depend on the chunking (each trial is computed on its own).
+    """
+    import numba
+
+    n_times = 0 if times is None else len(times)
+    n_pair = len(set(_PAIR_METRICS) & features)
+    # per trial: its n x n matrices in each window (and the kernels' values per pair) of
+    # each pair metric, and its phases (with a copy); once: the sweeps' and PLV's
+    # per-thread matrices, one trial's complex phasors
+    per_trial = max(8 * (1.5 * n_win * n * n * n_pair + 2 * n * n_times), 1.0)
+    fixed = 8 * n * n * (5 * numba.get_num_threads() + 2) + 16 * n * n_times
+    budget = get_memory_budget()
+    fits = int((budget - fixed) // per_trial) if budget > fixed else 0
+    if fits < 1:
+        require_memory(
+            per_trial + fixed,
+            budget,
+            f"The pair features ({', '.join(sorted(set(_PAIR_METRICS) & features))}) of one "
+            f"trial of {n} nodes x {n_win} window(s)",
+            "Use fewer nodes (a coarser atlas, or spatial reduction), fewer windows, or "
+            "leave these pair metrics out of `features`",
+        )
+    return max(1, min(_TRIAL_CHUNK, fits, n_trials))
+
+
 def _trial_chunk(spikes: SpikeTrains, start: int, stop: int) -> SpikeTrains:
     """Trials ``start:stop`` as a SpikeTrains sharing nothing mutable (no Python loop)."""
     n = spikes.n_neurons
@@ -415,8 +447,9 @@ def compute_features(
         pair_vals = {m: np.zeros((n_trials, n_win, len(plan.elements))) for m in _PAIR_METRICS}
         omega = 2 * np.pi * np.broadcast_to(np.asarray(f_omega, dtype=float), (n,))
         times = phase_times(windows, phase_step) if needs_phase else None
-        for start in range(0, n_trials, _TRIAL_CHUNK):
-            stop = min(start + _TRIAL_CHUNK, n_trials)
+        chunk_size = _pair_chunk_size(n, n_win, n_trials, times, set(features))
+        for start in range(0, n_trials, chunk_size):
+            stop = min(start + chunk_size, n_trials)
             chunk = _trial_chunk(spikes, start, stop)
             if needs_phase:
                 phases = sync.spike_phases(

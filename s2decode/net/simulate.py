@@ -42,7 +42,9 @@ import numpy as np
 import xarray as xr
 
 from .._checks import check_option
-from ..paths import get_cache_dir
+from .._memory import require_memory
+from ..errors import InvalidInputError
+from ..paths import MEMORY_ENV, available_memory, get_cache_dir, get_memory_budget
 from ..spiketrains import SpikeTrains
 from ..trials import check_trials, measure_of, node_dim_of
 from . import model
@@ -116,8 +118,10 @@ def simulate(
         Number of batches run concurrently, each in its own process. ``None`` means 1 (the
         runtime backends then run in this process), ``-1`` all CPU cores.
     max_memory : float | str | None
-        Memory budget in bytes (or a string such as ``"2GB"``) for all batches in flight;
-        ``None`` uses half of the available memory, at most 4 GB.
+        Memory budget in bytes (or a string such as ``"2GB"``, or ``"25%"`` of the available
+        memory) for all batches in flight; ``None`` uses the ``S2DECODE_MEMORY_BUDGET``
+        environment variable where it is set (:func:`s2decode.get_memory_budget`), else half
+        of the available memory, at most 4 GB.
     record : bool
         Also record the phase ``phi = arg z``, ``rho = |z|`` and the modulation ``m`` of
         every neuron every ``config.record_dt``.
@@ -138,8 +142,10 @@ def simulate(
 
     Raises
     ------
-    MemoryError
-        When one trial, or the requested ``batch_size``, does not fit ``max_memory``.
+    s2decode.errors.MemoryBudgetError
+        When one trial, or the requested ``batch_size``, does not fit the budget (before
+        anything is allocated; the message gives the bytes needed and the budget). It is a
+        ``MemoryError``.
     """
     config = S2NetConfig() if config is None else config
     if not isinstance(config, S2NetConfig):
@@ -288,30 +294,16 @@ def _check_n_jobs(n_jobs) -> int:
 
 
 # ---------------------------------------------------------------------------- memory planning
-def _parse_bytes(value) -> float:
-    if isinstance(value, str):
-        units = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "B": 1.0}
-        text = value.strip().upper().replace("IB", "B")
-        for unit, factor in units.items():
-            if text.endswith(unit):
-                return float(text[: -len(unit)]) * factor
-        return float(text)
-    return float(value)
-
-
 def _memory_budget(max_memory) -> float:
     if max_memory is not None:
-        budget = _parse_bytes(max_memory)
-        if not budget > 0:
-            raise ValueError(f"`max_memory` must be positive, got {max_memory!r}.")
-        return budget
-    try:
-        import psutil
-
-        available = psutil.virtual_memory().available
-    except ImportError:  # pragma: no cover - psutil is a dependency of distributed
-        available = 8e9
-    return min(0.5 * available, 4e9)
+        try:
+            return float(get_memory_budget(max_memory))
+        except InvalidInputError as err:
+            raise InvalidInputError(str(err).replace("memory_budget=", "max_memory=")) from None
+    if os.environ.get(MEMORY_ENV, "").strip():
+        return float(get_memory_budget())
+    # no budget set: batches of at most 4 GB in all (larger ones simulate no faster)
+    return min(0.5 * available_memory(), 4e9)
 
 
 def _bytes_per_trial(drive: Drive, edges, config: S2NetConfig, record: bool, n: int) -> float:
@@ -338,18 +330,22 @@ def _plan_batch(n_trials, batch_size, n_jobs, budget, per_trial) -> int:
             raise ValueError(f"`batch_size` must be a positive integer, got {batch_size}.")
         batch_size = min(batch_size, n_trials)
         if batch_size > fits:
-            need = batch_size * per_trial * in_flight / 1e9
-            raise MemoryError(
-                f"A batch of {batch_size} trials ({in_flight} in flight) needs about "
-                f"{need:.2f} GB, over the budget max_memory={budget / 1e9:.2f} GB. Lower "
-                "batch_size (or n_jobs), or raise max_memory."
+            require_memory(
+                batch_size * per_trial * in_flight,
+                int(budget),
+                f"A simulation batch of {batch_size} trials ({in_flight} in flight)",
+                "Lower batch_size (or n_jobs), or leave batch_size=None to batch as the "
+                "budget allows",
+                argument="max_memory",
             )
         return batch_size
     if fits < 1:
-        raise MemoryError(
-            f"One trial needs about {per_trial / 1e9:.2f} GB, over the budget "
-            f"max_memory={budget / 1e9:.2f} GB (for {in_flight} batches in flight). Shorten "
-            "the trials (or `duration`), record less (record=False or a larger record_dt), "
-            "use fewer parcels, or raise max_memory."
+        require_memory(
+            per_trial * in_flight,
+            int(budget),
+            f"Simulating one trial ({in_flight} batches in flight)",
+            "Shorten the trials (or `duration`), record less (record=False or a larger "
+            "record_dt), use fewer parcels or n_jobs",
+            argument="max_memory",
         )
     return max(1, min(fits, math.ceil(n_trials / in_flight)))

@@ -366,3 +366,28 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {bound}, got {value}.")
     return value
+
+
+def check_pair_memory(batch: SpikeBatch, what: str, per_matrix: int = 1) -> None:
+    """Refuse a pair metric whose matrices would not fit the memory budget, before the
+    kernel allocates them (:func:`s2decode.get_memory_budget`).
+
+    The result holds one ``n x n`` matrix per batch (and the kernel one value per pair per
+    batch before it); each thread's batch in flight needs ``per_matrix`` more ``n x n``
+    matrices while it is swept.
+    """
+    import numba
+
+    from .._memory import require_memory
+    from ..paths import get_memory_budget
+
+    n, nb = batch.n_neurons, batch.n_batches
+    nbytes = 8 * (nb * n * n + nb * n * (n - 1) // 2 + numba.get_num_threads() * per_matrix * n * n)
+    shape = f"{batch.n_trials} trial(s) x " if batch.batched else ""
+    windows = f" x {batch.n_windows} window(s)" if batch.n_windows is not None else ""
+    require_memory(
+        nbytes,
+        get_memory_budget(),
+        f"{what} of {shape}{n} trains{windows}",
+        "Give fewer trials (or windows) per call and concatenate the results, or fewer trains",
+    )

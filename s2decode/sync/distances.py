@@ -57,6 +57,7 @@ from ._utils import (
     Layout,
     Pairs,
     _as_seconds,
+    check_pair_memory,
     check_spike_trains,
     kernel,
     pair_slices,
@@ -543,6 +544,7 @@ def isi_distance_matrix(
     treated as spikes at ``t_start`` and ``t_stop``.
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
+    check_pair_memory(batch, "The ISI-distance matrices")
     padded, nu, starts = _prepare_isi(batch.layout)
     n_inner, group = _sweep_plan(batch)
     values = _isi_sweep_kernel(
@@ -590,6 +592,7 @@ def spike_distance_matrix(
         Symmetric, non-negative, zero diagonal.
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
+    check_pair_memory(batch, "The SPIKE-distance matrices", per_matrix=5)
     knots, _, isi, starts = _prepare_spike(batch.layout)
     with np.errstate(divide="ignore"):
         inv_isi = 1.0 / isi
@@ -714,5 +717,6 @@ def van_rossum_distance_matrix(
     if not tau >= 0:
         raise ValueError(f"tau must be >= 0 seconds (np.inf allowed), got {tau}.")
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows)
+    check_pair_memory(batch, "The van Rossum distance matrices")
     values = _van_rossum_pairs_kernel(batch.pairs, batch.times, batch.offsets, batch.n_batches, tau)
     return batch.pair_matrices(values)

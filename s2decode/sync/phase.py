@@ -28,6 +28,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
+from .._memory import require_memory
+from ..paths import get_memory_budget
 from ..spiketrains import SpikeTrains
 from ._utils import check_positive, check_spike_trains, check_windows, kernel, parallel_kernel
 
@@ -383,6 +385,14 @@ def phase_locking_matrix(
     n_neurons, n_times = phases.shape[-2:]
     masks = _window_masks(times, windows, n_times)
     flat = phases.reshape((-1, n_neurons, n_times))
+    n_mats = flat.shape[0] * (1 if masks is None else masks.shape[0])
+    # the matrices, and one trial's complex phasors and their product (in flight)
+    require_memory(
+        8 * n_mats * n_neurons**2 + 16 * (n_neurons * n_times + n_neurons**2),
+        get_memory_budget(),
+        f"The phase-locking matrices of {n_mats} x {n_neurons} neurons",
+        "Give fewer trials (or windows) per call and concatenate the results, or fewer neurons",
+    )
     # One BLAS thread: the products are small (neurons x samples), and a threaded BLAS on
     # cores other processes use spins at its barriers (100 parcels x 500 samples: 3 ms a
     # trial on one thread, 97 ms on two with the 2 shared cores busy).

@@ -31,7 +31,7 @@ from numba import prange
 from ..spiketrains import SpikeTrains
 from ._pyspike_common import resolve_mrts
 from ._sweep import group_events, inner_threads
-from ._utils import Layout, check_spike_trains, kernel, parallel_kernel
+from ._utils import Layout, check_pair_memory, check_spike_trains, kernel, parallel_kernel
 
 
 # --------------------------------------------------------------------------- kernels
@@ -311,6 +311,7 @@ def spike_sync_matrix(
            [0.66666667, 1.        ]])
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows).with_unique_spikes()
+    check_pair_memory(batch, "The SPIKE-synchronization matrices")
     max_tau = _check_max_tau(max_tau)
     padded, fwd, back, starts = _prepare(batch.layout, max_tau, resolve_mrts(batch, mrts))
     n_inner = inner_threads(batch.n_batches, batch.n_neurons)

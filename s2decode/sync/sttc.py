@@ -27,7 +27,15 @@ import numpy as np
 from numba import prange
 
 from ..spiketrains import SpikeTrains
-from ._utils import Pairs, check_positive, check_spike_trains, kernel, pair_trains, parallel_kernel
+from ._utils import (
+    Pairs,
+    check_pair_memory,
+    check_positive,
+    check_spike_trains,
+    kernel,
+    pair_trains,
+    parallel_kernel,
+)
 
 
 @kernel
@@ -142,6 +150,7 @@ def sttc_matrix(
     """
     dt = check_positive(dt, "dt")
     batch = check_spike_trains(spike_trains, t_start, t_stop, windows)
+    check_pair_memory(batch, "The STTC matrices")
     values = _sttc_pairs_kernel(
         batch.pairs, batch.times, batch.offsets, batch.t_start, batch.t_stop, dt
     )
