@@ -5,6 +5,7 @@ peer library the synchrony measures are compared with, and a scale-aware toleran
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,13 @@ def assert_close_to_scale(actual, expected, rtol: float = 1e-10) -> None:
     """
     expected = np.asarray(expected)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The number of bad inputs of the catalogue (issue 16), where its tests were collected."""
+    catalogue = sys.modules.get("tests.test_errors_catalogue")
+    if catalogue is not None:
+        terminalreporter.write_line(
+            f"bad-input catalogue: {len(catalogue.CATALOGUE)} bad inputs, one test each "
+            "(tests/test_errors_catalogue.py; python -m tests.test_errors_catalogue lists them)"
+        )
