@@ -10,6 +10,7 @@ write the same entries) and then again on the full cache (both read them).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -143,3 +144,23 @@ def test_swaps_into_one_folder_at_once_take_turns(tmp_path):
     texts = {(out / name).read_text() for name in ("scores.csv", "summary.json")}
     assert len(texts) == 1  # both files of the same swap
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
+
+
+def test_the_next_run_removes_a_dead_runs_staging_folder(tmp_path):
+    """A run killed while it wrote its results leaves its staging folder; the next run into
+    that folder deletes it, and keeps those of live runs and of other machines."""
+    out = tmp_path / "out"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that no longer exists
+    dead = tmp_path / (runner._stage_prefix(out, pid=gone.pid) + "k1ll3d_x")
+    live = tmp_path / (runner._stage_prefix(out) + "w0rk1ng_")
+    other = tmp_path / (runner._stage_prefix(out, pid=gone.pid, host="node-7.cluster") + "r3m0t3__")
+    for stage in (dead, live, other):
+        stage.mkdir()
+        (stage / "scores.csv").write_text("half")
+    with runner._staging(out) as stage:
+        assert stage.name.startswith(f".out.staging-{os.getpid()}@")
+        for name in ("scores.csv", "summary.json"):
+            (stage / name).write_text("new")
+    assert not dead.exists() and live.is_dir() and other.is_dir()
+    assert (out / "scores.csv").read_text() == "new"

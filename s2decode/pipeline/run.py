@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -31,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -770,7 +773,8 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     stage = None
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+        remove_dead_stages(out_dir)
+        stage = Path(tempfile.mkdtemp(prefix=_stage_prefix(out_dir), dir=out_dir.parent))
         yield stage
         os.chmod(stage, 0o777 & ~current_umask())  # mkdtemp makes it 0700
         # two runs into one folder at once: their swaps would interleave (one renaming away
@@ -782,6 +786,33 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     finally:
         if stage is not None:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _stage_prefix(out_dir: Path, pid: int | None = None, host: str | None = None) -> str:
+    """Name of a run's staging folder (before mkdtemp's random part): it says which process
+    on which machine builds it, so that a later run can tell a dead run's folder."""
+    pid = os.getpid() if pid is None else pid
+    host = socket.gethostname() if host is None else host
+    return f".{out_dir.name}.staging-{pid}@{host}-"
+
+
+def remove_dead_stages(out_dir: Path) -> list[Path]:
+    """Delete the staging folders beside ``out_dir`` of runs that died (a SIGKILL, a power
+    cut) before they could: those of processes of this machine that no longer exist.
+
+    A live run's folder, another machine's (on a shared file system) and one whose name
+    says no process are kept. Returns the folders deleted.
+    """
+    import psutil
+
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.staging-(\d+)@(.+)-[^-]+")
+    here, removed = socket.gethostname(), []
+    for stage in out_dir.parent.glob(f".{glob_escape(out_dir.name)}.staging-*"):
+        found = pattern.fullmatch(stage.name)
+        if found and found[2] == here and not psutil.pid_exists(int(found[1])):
+            shutil.rmtree(stage, ignore_errors=True)
+            removed.append(stage)
+    return removed
 
 
 def swap_lock(out_dir: Path) -> Path:
