@@ -209,7 +209,7 @@ def test_memory_errors_are_clear(trials, scaffold):
     drive = encode(trials.values, SFREQ, cfg, np.random.default_rng(0))
     edges = prepare_edges(scaffold, cfg, np.random.default_rng(0))
     per_trial = _bytes_per_trial(drive, edges, cfg, False, N)
-    with pytest.raises(MemoryError, match="Simulating one trial .* would need about"):
+    with pytest.raises(MemoryError, match=r"Simulating one trial .* would need about"):
         simulate(trials, scaffold, max_memory=0.5 * per_trial)
     with pytest.raises(MemoryError, match="batch_size"):
         simulate(trials, scaffold, batch_size=5, max_memory=2.5 * per_trial)
