@@ -3,8 +3,8 @@
 A room is a subpackage of ``s2decode`` (``atlas``, ``estimators``, ...) or a top-level
 module. Modules of one room may share underscore names among themselves; another room uses
 its public names only. The package root's private helpers (``s2decode._checks``,
-``s2decode._docs``, ``s2decode._io_utils``, ``s2decode._version``), shared by every room as
-nilearn's ``_utils``, are the exception.
+``s2decode._docs``, ``s2decode._io_utils``, ``s2decode._memory``, ``s2decode._version``),
+shared by every room as nilearn's ``_utils``, are the exception.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "s2decode"
-SHARED = {"s2decode._checks", "s2decode._docs", "s2decode._io_utils", "s2decode._version"}
+SHARED = {
+    "s2decode._checks",
+    "s2decode._docs",
+    "s2decode._io_utils",
+    "s2decode._memory",
+    "s2decode._version",
+}
 
 
 def _module_name(path: Path) -> str:
