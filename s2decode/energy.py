@@ -69,7 +69,7 @@ def out_degree(weights: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     weights : ndarray, shape (n, n)
-        A scaffold's weights (:attr:`s2decode.atlas.Scaffold.weights`).
+        A scaffold's weights (``weights`` of :class:`s2decode.atlas.Scaffold`).
 
     Returns
     -------
