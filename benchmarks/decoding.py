@@ -507,7 +507,8 @@ def markdown(
         for r in res:
             vs = f"{100 * (r.mean() - best.mean()):+.1f} pts" if best else ""
             uj = f"{r.energy_pj / 1e6:.3g}" if np.isfinite(r.energy_pj) else ""
-            per_pj = f"{r.score_per_pj():.2e}" if np.isfinite(r.energy_pj) else ""
+            # a network without connections (one neuron) makes no synaptic events: 0 pJ
+            per_pj = f"{r.score_per_pj():.2e}" if r.energy_pj > 0 else ("-" if uj else "")
             lines.append(
                 f"| {r.method} | {r.family} | {r.view} | {_fmt(r.mean(), r.sd())} | "
                 f"{r.mean(other):.3f} | {vs} | {r.seconds:.1f} | {uj} | {per_pj} |"
