@@ -41,6 +41,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +70,9 @@ def _warm_up(spec, data_dir) -> None:
     subject = dataset_subjects(spec, data_dir)[0]
     trials = load_subject(spec, subject, data_dir)
     featurizer, X = _featurizer(spec, trials)
-    featurizer.fit(X[:8]).transform(X[:8])
+    y = np.asarray(trials["y"].values).astype(str)
+    few = np.concatenate([np.flatnonzero(y == c)[:4] for c in np.unique(y)])  # both classes
+    featurizer.fit(X[few], y[few]).transform(X[few])
 
 
 class PhaseTimer:
