@@ -145,6 +145,9 @@ def load_bids(
 
     Examples
     --------
+    A BIDS folder of your own, here OpenNeuro's ds003061 (not on this machine, hence skipped
+    by the docstring tests; ``tests/test_datasets_bids.py`` writes and reads BIDS folders):
+
     >>> from s2decode.datasets import load_bids
     >>> trials = load_bids("ds003061", subject="001", task="P300",              # doctest: +SKIP
     ...                    events={"standard": "standard", "oddball": "oddball"},

@@ -357,6 +357,9 @@ def link_mne_layout(
 
     Examples
     --------
+    With the eegbci recordings in the data directory (not there in a fresh install, hence
+    skipped by the docstring tests; ``benchmarks/moabb_physionet.py`` uses it):
+
     >>> import os, tempfile
     >>> from s2decode.datasets.eegbci import link_mne_layout
     >>> path = link_mne_layout(tempfile.mkdtemp())                      # doctest: +SKIP
