@@ -90,6 +90,33 @@ def assert_close_to_scale(actual, expected, rtol: float = 1e-10) -> None:
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
 
 
+def write_bids_recording(
+    root: Path,
+    data: np.ndarray,
+    sfreq: float,
+    channels: list[str],
+    *,
+    subject: str,
+    task: str,
+    run: int,
+    onsets,
+    descriptions,
+    ch_types: str = "eeg",
+    datatype: str = "eeg",
+) -> None:
+    """Write one in-memory recording (``data`` in V, events as annotations 0.5 s long) into
+    a BIDS folder with MNE-BIDS, as BrainVision (the BIDS tests' datasets)."""
+    import mne
+    import mne_bids
+
+    raw = mne.io.RawArray(data, mne.create_info(channels, sfreq, ch_types), verbose=False)
+    raw.set_annotations(mne.Annotations(onsets, 0.5, descriptions))
+    path = mne_bids.BIDSPath(subject=subject, task=task, run=run, datatype=datatype, root=root)
+    mne_bids.write_raw_bids(
+        raw, path, allow_preload=True, format="BrainVision", overwrite=True, verbose=False
+    )
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """The number of bad inputs of the catalogue (issue 16), where its tests were collected."""
     catalogue = sys.modules.get("tests.test_errors_catalogue")

@@ -17,6 +17,8 @@ import pytest
 from s2decode.datasets import DatasetNotFoundError, load_bids
 from s2decode.trials import MEASURES, NODE_DIMS
 
+from .conftest import write_bids_recording
+
 mne_bids = pytest.importorskip("mne_bids")
 
 SFREQ = 100.0
@@ -34,17 +36,8 @@ def _signals(subject: int, run: int) -> np.ndarray:
     return (ramp + 0.1 * rng.standard_normal((len(CHANNELS), n))) * 1e-5
 
 
-def _write(root, data, *, subject, task, run, onsets, descriptions, ch_types="eeg",
-           datatype="eeg"):  # fmt: skip
-    info = mne.create_info(CHANNELS, SFREQ, ch_types)
-    raw = mne.io.RawArray(data, info, verbose=False)
-    raw.set_annotations(mne.Annotations(onsets, 0.5, descriptions))
-    path = mne_bids.BIDSPath(
-        subject=subject, task=task, run=run, datatype=datatype, root=root
-    )  # fmt: skip
-    mne_bids.write_raw_bids(
-        raw, path, allow_preload=True, format="BrainVision", overwrite=True, verbose=False
-    )
+def _write(root, data, **options):
+    write_bids_recording(root, data, SFREQ, CHANNELS, **options)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ cross-validated across runs, and a model of one subject applied to another."""
 
 from __future__ import annotations
 
-import mne
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +13,8 @@ from s2decode.datasets import DatasetNotFoundError, load_bids
 from s2decode.pipeline import PipelineError, fit_model, run_pipeline
 from s2decode.pipeline.data import bids_root, check_against_data, dataset_subjects, load_subject
 from s2decode.pipeline.spec import BIDS, PipelineSpec
+
+from .conftest import write_bids_recording
 
 mne_bids = pytest.importorskip("mne_bids")
 
@@ -42,15 +43,9 @@ def root(tmp_path_factory):
     root = tmp_path_factory.mktemp("bids") / "motor_bids"
     for subject in (1, 2):
         for run in (1, 2):
-            raw = mne.io.RawArray(
-                _signals(subject, run), mne.create_info(CHANNELS, SFREQ, "eeg"), verbose=False
-            )
-            raw.set_annotations(mne.Annotations(ONSETS, 0.5, CLASSES))
-            path = mne_bids.BIDSPath(
-                subject=f"0{subject}", task="motor", run=run, datatype="eeg", root=root
-            )
-            mne_bids.write_raw_bids(raw, path, allow_preload=True, format="BrainVision",
-                                    overwrite=True, verbose=False)  # fmt: skip
+            write_bids_recording(root, _signals(subject, run), SFREQ, CHANNELS,
+                                 subject=f"0{subject}", task="motor", run=run, onsets=ONSETS,
+                                 descriptions=CLASSES)  # fmt: skip
     return root
 
 
