@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -24,6 +24,9 @@ from .params import (
     fill_doc,
     make_init,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Values of ``omega``.
 OMEGA_MODES = ("rates", "spectral", "config")
@@ -293,7 +296,7 @@ class S2Featurizer(TransformerMixin, BaseEstimator):
             )
         return _features.stack_blocks(self._spike_blocks(spikes))
 
-    def energy_table(self, spikes: SpikeTrains, windows=None):
+    def energy_table(self, spikes: SpikeTrains, windows: np.ndarray | None = None) -> pd.DataFrame:
         """Arithmetic energy of the fitted network's spikes against a dense network.
 
         :func:`s2decode.energy.energy_table` with this network's fan-out (its scaffold's
