@@ -466,7 +466,7 @@ def markdown(
         "alone (the rule was checked against others on development tasks outside these: "
         "benchmarks/results/fusion_rules.md). The SSDP row adapts the scaffold's weights to "
         "each training fold with synchrony-dependent plasticity (the design note's rule and "
-        "rates). uJ per trial: S2-Net's arithmetic energy for one test trial, synaptic "
+        "rates). nJ per trial: S2-Net's arithmetic energy for one test trial, synaptic "
         "events at 0.9 pJ (s2decode.energy; memory access is not counted, and the peers' "
         "arithmetic is not estimated); per pJ: the score divided by it.",
         "",
@@ -501,17 +501,17 @@ def markdown(
             f"chance {res[0].chance:.3f}. {task.notes}",
             "",
             f"| method | family | input | {task.metric} | {other} (mean) | vs best peer | "
-            f"time (s) | uJ per trial | {task.metric} per pJ |",
+            f"time (s) | nJ per trial | {task.metric} per pJ |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in res:
             vs = f"{100 * (r.mean() - best.mean()):+.1f} pts" if best else ""
-            uj = f"{r.energy_pj / 1e6:.3g}" if np.isfinite(r.energy_pj) else ""
+            nj = f"{r.energy_pj / 1e3:.3g}" if np.isfinite(r.energy_pj) else ""
             # a network without connections (one neuron) makes no synaptic events: 0 pJ
-            per_pj = f"{r.score_per_pj():.2e}" if r.energy_pj > 0 else ("-" if uj else "")
+            per_pj = f"{r.score_per_pj():.2e}" if r.energy_pj > 0 else ("-" if nj else "")
             lines.append(
                 f"| {r.method} | {r.family} | {r.view} | {_fmt(r.mean(), r.sd())} | "
-                f"{r.mean(other):.3f} | {vs} | {r.seconds:.1f} | {uj} | {per_pj} |"
+                f"{r.mean(other):.3f} | {vs} | {r.seconds:.1f} | {nj} | {per_pj} |"
             )
         lines.append("")
     lines += ["## Goals (issue 11)", ""]
