@@ -25,6 +25,7 @@ import platform
 import re
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 import time
@@ -743,18 +744,39 @@ def versions() -> dict[str, str]:
 
 def check_out_dir(out_dir: Path) -> None:
     """Refuse an output folder that holds something other than an earlier run's results."""
-    if out_dir.exists() and not out_dir.is_dir():
+    if _not_a_folder(out_dir):
         raise OutputError(f"--out {out_dir} is a file; give a folder for the results.")
     check_creatable(
         out_dir, f"--out {out_dir} cannot be made", "give another folder for the results."
     )
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not is_run_output(out_dir):
-            raise FileExistsError(
-                f"--out {out_dir} is not empty and holds no earlier s2decode results "
-                f"({' / '.join(OUTPUT_MARKERS)}); a run replaces its output folder as a whole, "
-                "so give a new or empty folder, e.g. results/<pipeline name>."
-            )
+    if _foreign_folder(out_dir):
+        # Another run may be swapping this folder right now (its results renamed away
+        # between the two looks above): look again while no swap runs.
+        with FileLock(swap_lock(out_dir)):
+            if _foreign_folder(out_dir):
+                raise FileExistsError(
+                    f"--out {out_dir} is not empty and holds no earlier s2decode results "
+                    f"({' / '.join(OUTPUT_MARKERS)}); a run replaces its output folder as a "
+                    "whole, so give a new or empty folder, e.g. results/<pipeline name>."
+                )
+
+
+def _not_a_folder(path: Path) -> bool:
+    """Whether ``path`` exists and is not a folder, in one look (``exists()`` then
+    ``is_dir()`` could see a concurrent run's swap rename the folder away in between)."""
+    try:
+        return not stat.S_ISDIR(path.stat().st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _foreign_folder(out_dir: Path) -> bool:
+    """Whether ``out_dir`` is a non-empty folder that is not a run's output (one that a
+    concurrent swap renames away while we look is not)."""
+    try:
+        return out_dir.is_dir() and any(out_dir.iterdir()) and not is_run_output(out_dir)
+    except FileNotFoundError:
+        return False
 
 
 @contextmanager
