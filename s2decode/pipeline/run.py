@@ -766,7 +766,7 @@ def _not_a_folder(path: Path) -> bool:
     ``is_dir()`` could see a concurrent run's swap rename the folder away in between)."""
     try:
         return not stat.S_ISDIR(path.stat().st_mode)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # absent, or under a file: not there
         return False
 
 
