@@ -90,6 +90,24 @@ def assert_close_to_scale(actual, expected, rtol: float = 1e-10) -> None:
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
 
 
+def small_pipeline(name: str) -> dict:
+    """A pipeline of 12 generated trials x 160 parcels x 0.25 s, 2 folds, real S2-Net, no
+    peers (a few seconds): the reliability tests' runs (faults, determinism, concurrency)."""
+    return {
+        "name": name,
+        "seed": 0,
+        "dataset": {
+            "name": "synthetic",
+            "options": {"atlas": "dosenbach160", "n_trials": 12, "duration": 0.25, "seed": 0},
+        },
+        "atlas": "dosenbach160",
+        "features": {"bands": None, "spatial": "none"},
+        "cv": {"scheme": "kfold", "n_splits": 2},
+        "scoring": "accuracy",
+        "peers": [],
+    }
+
+
 def write_bids_recording(
     root: Path,
     data: np.ndarray,

@@ -22,19 +22,9 @@ import s2decode.net  # noqa: F401  (loads s2decode.net.simulate)
 from s2decode.pipeline.run import run_pipeline
 from s2decode.pipeline.spec import PipelineSpec
 
-SPEC = {
-    "name": "determinism",
-    "seed": 0,
-    "dataset": {
-        "name": "synthetic",
-        "options": {"atlas": "dosenbach160", "n_trials": 12, "duration": 0.25, "seed": 0},
-    },
-    "atlas": "dosenbach160",
-    "features": {"bands": None, "spatial": "none"},
-    "cv": {"scheme": "kfold", "n_splits": 2},
-    "scoring": "accuracy",
-    "peers": [],
-}
+from .conftest import small_pipeline
+
+SPEC = small_pipeline("determinism")
 
 
 def _run(out: Path, workers: int, batch_size: int | None = None) -> Path:

@@ -25,19 +25,9 @@ from s2decode.pipeline import run as runner
 from s2decode.pipeline.cache import COLUMNS, FeatureCache, entry_checksum
 from s2decode.pipeline.spec import PipelineSpec
 
-SPEC = {
-    "name": "faults",
-    "seed": 0,
-    "dataset": {
-        "name": "synthetic",
-        "options": {"atlas": "dosenbach160", "n_trials": 12, "duration": 0.25, "seed": 0},
-    },
-    "atlas": "dosenbach160",
-    "features": {"bands": None, "spatial": "none"},
-    "cv": {"scheme": "kfold", "n_splits": 2},
-    "scoring": "accuracy",
-    "peers": [],
-}
+from .conftest import small_pipeline
+
+SPEC = small_pipeline("faults")
 
 
 class Units:
