@@ -54,6 +54,50 @@ def test_history_phases_equal_the_summed_trace(trains, times, omega):
         np.testing.assert_allclose(_wrapped_diff(ours[i, ok], expected[ok]), 0, atol=1e-9)
 
 
+@pytest.mark.parametrize("omega", [2 * np.pi * 10.0, np.arange(7) * 20.0])
+def test_phasors_are_the_history_phases_on_the_unit_circle(trains, times, omega):
+    kwargs = dict(omega=omega, memory=0.05)
+    phasors = sync.spike_phasors(trains, times, 0.0, 2.0, **kwargs)
+    phases = sync.spike_phases(trains, times, 0.0, 2.0, method="history", **kwargs)
+    assert phasors.dtype == np.complex128 and phasors.shape == phases.shape
+    np.testing.assert_array_equal(np.isnan(phasors), np.isnan(phases) + 0j)
+    ok = np.isfinite(phases)
+    np.testing.assert_allclose(np.abs(phasors[ok]), 1.0, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(_wrapped_diff(np.angle(phasors[ok]), phases[ok]), 0, atol=1e-9)
+    # batched like every other function of the module
+    st = SpikeTrains.from_lists([trains, trains[::-1]], 0.0, 2.0)
+    both = sync.spike_phasors(st, times, **kwargs)
+    np.testing.assert_array_equal(both[0], phasors)
+
+
+def test_phasors_of_a_trace_too_small_to_square():
+    # 30 s after its only spike the trace is ~1e-261: its square underflows, its phase does not
+    t = np.array([30.0])
+    u = sync.spike_phasors([np.array([0.0])], t, 0.0, 31.0, omega=2 * np.pi * 3.0, memory=0.05)
+    expected = ref.history_phases([np.array([0.0])], t, 2 * np.pi * 3.0, 0.05)
+    assert np.isfinite(u).all() and abs(abs(u[0, 0]) - 1) < 1e-14
+    assert abs(_wrapped_diff(np.angle(u[0, 0]), expected[0, 0])) < 1e-9
+    with pytest.raises(ValueError, match="needs omega"):
+        sync.spike_phasors([np.array([0.0])], t, 0.0, 31.0, omega=None)
+
+
+def test_order_and_plv_take_phasors(trains, times):
+    phases = sync.spike_phases(trains, times, 0.0, 2.0, method="history", omega=40.0)
+    phasors = sync.spike_phasors(trains, times, 0.0, 2.0, omega=40.0)
+    groups = np.array(["b", "a", "b", "a", "c", "c", "a"])
+    windows = [[0.0, 1.0], [1.0, 2.0]]
+    of_phases = sync.kuramoto_order(phases, groups, times=times, windows=windows)
+    of_phasors = sync.kuramoto_order(phasors, groups, times=times, windows=windows)
+    for a, b in zip(of_phases[:-1], of_phasors[:-1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=TOL)
+    np.testing.assert_allclose(of_phasors.order, ref.kuramoto(phases), rtol=0, atol=TOL)
+    plv = sync.phase_locking_matrix(phasors, times=times, windows=windows)
+    np.testing.assert_allclose(
+        plv, sync.phase_locking_matrix(phases, times=times, windows=windows), rtol=0, atol=TOL
+    )
+    np.testing.assert_allclose(plv[0], ref.plv(phases[:, times <= 1.0]), rtol=0, atol=TOL)
+
+
 def test_phase_ranges_hold_where_rounding_would_leave_them():
     # One ulp before a spike, 2 pi (t - t_k) / (t_{k+1} - t_k) rounds to 2 pi itself.
     a, b = 0.06717115061092871, 1.7148085531751387

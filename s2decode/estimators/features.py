@@ -31,8 +31,9 @@ Feature sets (the names accepted by ``S2Featurizer(features=...)``):
     4.6 pJ each (45 nm figures, Horowitz 2014, as in the S2-Net design note).
 
 Phases are those of S2-Net's own spike-history trace (``method="history"`` of
-:func:`s2decode.sync.spike_phases`, with the network's ``omega`` and memory ``T_w``),
-sampled every ``phase_step`` seconds. Undefined values (no spike yet, an empty train) are
+:func:`s2decode.sync.spike_phases`, with the network's ``omega`` and memory ``T_w``,
+computed as unit phasors by :func:`s2decode.sync.spike_phasors`), sampled every
+``phase_step`` seconds. Undefined values (no spike yet, an empty train) are
 left out of every mean; an element with no defined value at all gets 0 ("no evidence of
 synchrony"), so the features are always finite.
 """
@@ -266,10 +267,10 @@ def _pair_chunk_size(n: int, n_win: int, n_trials: int, times, features: set[str
     n_times = 0 if times is None else len(times)
     n_pair = len(set(_PAIR_METRICS) & features)
     # per trial: its n x n matrices in each window (and the kernels' values per pair) of
-    # each pair metric, and its phases (with a copy); once: the sweeps' and PLV's
-    # per-thread matrices, one trial's complex phasors
+    # each pair metric, and its complex phasors; once: the sweeps' and PLV's per-thread
+    # matrices, one trial's phasors with NaN set to 0 and their mask (PLV)
     per_trial = max(8 * (1.5 * n_win * n * n * n_pair + 2 * n * n_times), 1.0)
-    fixed = 8 * n * n * (5 * numba.get_num_threads() + 2) + 16 * n * n_times
+    fixed = 8 * n * n * (5 * numba.get_num_threads() + 2) + 25 * n * n_times
     budget = get_memory_budget()
     fits = int((budget - fixed) // per_trial) if budget > fixed else 0
     if fits < 1:
@@ -452,9 +453,8 @@ def compute_features(
             stop = min(start + chunk_size, n_trials)
             chunk = _trial_chunk(spikes, start, stop)
             if needs_phase:
-                phases = sync.spike_phases(
-                    chunk, times, method="history", omega=omega, memory=memory
-                )
+                # unit phasors: the order and the PLV need no angles (nor cos and sin)
+                phases = sync.spike_phasors(chunk, times, omega=omega, memory=memory)
             if "kuramoto" in features:
                 order = sync.kuramoto_order(phases, k_labels, times=times, windows=windows)
                 k_mean[start:stop, :, 0] = order.mean

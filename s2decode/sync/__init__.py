@@ -10,7 +10,13 @@ per time window (:func:`sliding_windows`).
 
 from .contrast import SpikeContrastTrace, spike_contrast
 from .distances import isi_distance_matrix, spike_distance_matrix, van_rossum_distance_matrix
-from .phase import KuramotoOrder, kuramoto_order, phase_locking_matrix, spike_phases
+from .phase import (
+    KuramotoOrder,
+    kuramoto_order,
+    phase_locking_matrix,
+    spike_phases,
+    spike_phasors,
+)
 from .semantic import fisher_ratio, semantization
 from .spike_sync import SpikeSyncProfile, spike_sync_matrix, spike_sync_profile
 from .sttc import sttc_matrix
@@ -29,6 +35,7 @@ __all__ = [
     "spike_contrast",
     "spike_distance_matrix",
     "spike_phases",
+    "spike_phasors",
     "spike_sync_matrix",
     "spike_sync_profile",
     "sttc_matrix",

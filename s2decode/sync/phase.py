@@ -13,6 +13,9 @@ Two ways to give a spiking neuron a phase:
     undefined (NaN) before the first spike. A recorded trace gives its phases directly as
     ``np.angle(zr + 1j * zi)``.
 
+:func:`spike_phasors` gives the history phases as unit phasors ``exp(i phi)``, which
+the two measures below take as they are (the cheaper way to them).
+
 From phases, :func:`kuramoto_order` gives ``R(t) = |mean_i exp(i phi_i(t))|`` over all
 neurons and per group (e.g. per network), its mean and its standard deviation over time
 (metastability, Shanahan 2010), and :func:`phase_locking_matrix` the phase-locking value
@@ -37,6 +40,8 @@ from ._utils import check_positive, check_spike_trains, check_windows, kernel, p
 # The largest double below 2 pi: a sample an ulp before a spike can round 2 pi (t - t_k) /
 # (t_{k+1} - t_k) up to 2 pi itself, outside the documented [0, 2 pi).
 _BELOW_TWO_PI = float(np.nextafter(2 * np.pi, 0.0))
+# |z|^2 above this is a normal double: 1 / sqrt(|z|^2) is then as exact as 1 / |z|.
+_TINY_POWER = 1e-290
 
 
 @kernel
@@ -57,26 +62,87 @@ def _linear_phase(train: np.ndarray, samples: np.ndarray, out: np.ndarray) -> No
 
 
 @kernel
-def _history_phase(
-    train: np.ndarray, samples: np.ndarray, omega: float, memory: float, out: np.ndarray
+def _history_trace(
+    train: np.ndarray, samples: np.ndarray, rate: complex, steps: np.ndarray, out: np.ndarray
 ) -> None:
+    """The trace ``z`` at every sample; ``steps[s]`` is ``exp(rate (samples[s] -
+    samples[s - 1]))``, so that a sample with no spike since the last one costs one complex
+    product, not a complex exponential."""
     n = train.shape[0]
-    rate = complex(-1.0 / memory, omega)
     z = 0j
     t_z = 0.0  # time at which z is known
     k = 0
     for s in range(samples.shape[0]):
         t = samples[s]
-        while k < n and train[k] <= t:
-            z = z * np.exp(rate * (train[k] - t_z)) + 1.0
-            t_z = train[k]
-            k += 1
-        z *= np.exp(rate * (t - t_z))
+        if k < n and train[k] <= t:
+            while k < n and train[k] <= t:
+                z = z * np.exp(rate * (train[k] - t_z)) + 1.0
+                t_z = train[k]
+                k += 1
+            z *= np.exp(rate * (t - t_z))
+        else:
+            z *= steps[s]  # from the previous sample (z is still 0 before the first spike)
         t_z = t
+        out[s] = z
+
+
+@kernel
+def _trace_steps(samples: np.ndarray, rate: complex) -> np.ndarray:
+    steps = np.ones(samples.shape[0], dtype=np.complex128)
+    for s in range(1, samples.shape[0]):
+        steps[s] = np.exp(rate * (samples[s] - samples[s - 1]))
+    return steps
+
+
+@kernel
+def _history_phase(
+    train: np.ndarray, samples: np.ndarray, rate: complex, steps: np.ndarray, out: np.ndarray
+) -> None:
+    z = np.empty(samples.shape[0], dtype=np.complex128)
+    _history_trace(train, samples, rate, steps, z)
+    for s in range(samples.shape[0]):
         # NaN before the first spike (and where the trace has decayed to exactly 0). atan2
         # gives -pi for a tiny negative imaginary part; -pi is pi in the documented (-pi, pi].
-        phi = np.angle(z) if z != 0 else np.nan
+        phi = np.angle(z[s]) if z[s] != 0 else np.nan
         out[s] = np.pi if phi == -np.pi else phi
+
+
+@parallel_kernel
+def _phasors_kernel(
+    times: np.ndarray,
+    offsets: np.ndarray,
+    n_neurons: int,
+    samples: np.ndarray,
+    omega: np.ndarray,
+    memory: float,
+) -> np.ndarray:
+    """``z / |z|`` of the history trace of every train at every sample (NaN where 0)."""
+    n_trains = offsets.shape[0] - 1
+    n_times = samples.shape[0]
+    steps = np.empty((n_neurons, n_times), dtype=np.complex128)
+    for i in range(n_neurons):
+        steps[i] = _trace_steps(samples, complex(-1.0 / memory, omega[i]))
+    out = np.empty((n_trains, n_times), dtype=np.complex128)
+    for k in prange(n_trains):
+        i = k % n_neurons
+        row = out[k]
+        _history_trace(
+            times[offsets[k] : offsets[k + 1]],
+            samples,
+            complex(-1.0 / memory, omega[i]),
+            steps[i],
+            row,
+        )
+        for s in range(n_times):
+            re, im = row[s].real, row[s].imag
+            power = re * re + im * im
+            if power > _TINY_POWER:  # a reciprocal square root, not hypot and two divisions
+                scale = 1.0 / np.sqrt(power)
+                row[s] = complex(re * scale, im * scale)
+            else:  # 0 (no spike yet) or so small that its square underflows
+                size = np.abs(row[s])
+                row[s] = row[s] / size if size > 0 else complex(np.nan, np.nan)
+    return out
 
 
 @parallel_kernel
@@ -91,10 +157,14 @@ def _phases_kernel(
 ) -> np.ndarray:
     n_trains = offsets.shape[0] - 1
     out = np.empty((n_trains, samples.shape[0]))
+    steps = np.empty((n_neurons if history else 0, samples.shape[0]), dtype=np.complex128)
+    for i in range(steps.shape[0]):
+        steps[i] = _trace_steps(samples, complex(-1.0 / memory, omega[i]))
     for k in prange(n_trains):
         train = times[offsets[k] : offsets[k + 1]]
         if history:
-            _history_phase(train, samples, omega[k % n_neurons], memory, out[k])
+            i = k % n_neurons
+            _history_phase(train, samples, complex(-1.0 / memory, omega[i]), steps[i], out[k])
         else:
             _linear_phase(train, samples, out[k])
     return out
@@ -136,32 +206,94 @@ def spike_phases(
         NaN where undefined.
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop)
-    samples = np.ascontiguousarray(times, dtype=np.float64)
-    if samples.ndim != 1 or not np.all(np.isfinite(samples)):
-        raise ValueError("times must be a 1-D array of finite sample times in seconds.")
-    if samples.size > 1 and np.any(np.diff(samples) < 0):
-        raise ValueError("times must be sorted (increasing sample times).")
+    samples = _check_samples(times)
     if method == "linear":
         history = False
         omegas = np.zeros(batch.n_neurons)
     elif method == "history":
-        if omega is None:
-            raise ValueError(
-                "method='history' needs omega, the angular frequency in rad/s of the trace "
-                "(e.g. 2 * np.pi * 40 for a 40 Hz rhythm), one value or one per neuron."
-            )
-        omegas = np.broadcast_to(np.asarray(omega, dtype=np.float64), (batch.n_neurons,))
-        omegas = np.ascontiguousarray(omegas)
-        if not np.all(np.isfinite(omegas)):
-            raise ValueError("omega must be finite.")
-        memory = check_positive(memory, "memory")
         history = True
+        omegas, memory = _check_trace(omega, memory, batch.n_neurons, "method='history'")
     else:
         raise ValueError(f"method must be 'linear' or 'history', got {method!r}.")
     out = _phases_kernel(
         batch.times, batch.offsets, batch.n_neurons, samples, history, omegas, float(memory)
     )
     return batch.finish(out.reshape(batch.n_batches, batch.n_neurons, samples.size))
+
+
+def spike_phasors(
+    spike_trains: SpikeTrains | Sequence[np.ndarray],
+    times: np.ndarray,
+    t_start: float | None = None,
+    t_stop: float | None = None,
+    *,
+    omega: float | np.ndarray,
+    memory: float = 0.05,
+) -> np.ndarray:
+    """Unit phasors ``exp(i phi)`` of the spike-history phase of every neuron.
+
+    The phases of :func:`spike_phases` with ``method="history"`` as complex numbers of
+    modulus 1, ``z(t) / |z(t)|``, without going through the angle: :func:`kuramoto_order`
+    and :func:`phase_locking_matrix` take them as they are, and need no cosine or sine
+    (which costs more than the rest of their work).
+
+    Parameters
+    ----------
+    spike_trains : list of array-like | SpikeTrains
+        A list of 1-D arrays of sorted spike times in seconds, or a batched ``SpikeTrains``.
+    times : array-like, shape (n_times,)
+        Sorted sample times in seconds (the same for every trial).
+    t_start, t_stop : float | None
+        Recording window in seconds (required with a list).
+    omega : float | array-like, shape (n_neurons,)
+        Angular frequency (rad/s) of the history trace, one value or one per neuron.
+    memory : float
+        Memory window ``T_w`` of the history trace in seconds (S2-Net default 50 ms).
+
+    Returns
+    -------
+    phasors : ndarray of complex, shape ([n_trials,] n_neurons, n_times)
+        ``exp(i phi)``; ``nan + nan j`` where the phase is undefined (before the first spike).
+
+    Examples
+    --------
+    >>> u = spike_phasors([np.array([0.1])], np.array([0.05, 0.1, 0.1125]), 0.0, 1.0,
+    ...                   omega=2 * np.pi * 20)
+    >>> u[0, 0]  # no spike yet
+    np.complex128(nan+nanj)
+    >>> np.round(np.angle(u[0, 1:]) / np.pi, 12)  # on the spike, a quarter turn of 20 Hz later
+    array([0. , 0.5])
+    >>> np.abs(u[0, 1:])
+    array([1., 1.])
+    """
+    batch = check_spike_trains(spike_trains, t_start, t_stop)
+    samples = _check_samples(times)
+    omegas, memory = _check_trace(omega, memory, batch.n_neurons, "spike_phasors")
+    out = _phasors_kernel(batch.times, batch.offsets, batch.n_neurons, samples, omegas, memory)
+    return batch.finish(out.reshape(batch.n_batches, batch.n_neurons, samples.size))
+
+
+def _check_samples(times) -> np.ndarray:
+    samples = np.ascontiguousarray(times, dtype=np.float64)
+    if samples.ndim != 1 or not np.all(np.isfinite(samples)):
+        raise ValueError("times must be a 1-D array of finite sample times in seconds.")
+    if samples.size > 1 and np.any(np.diff(samples) < 0):
+        raise ValueError("times must be sorted (increasing sample times).")
+    return samples
+
+
+def _check_trace(omega, memory, n_neurons: int, what: str) -> tuple[np.ndarray, float]:
+    """One omega per neuron (rad/s) and the memory window of the history trace."""
+    if omega is None:
+        raise ValueError(
+            f"{what} needs omega, the angular frequency in rad/s of the trace "
+            "(e.g. 2 * np.pi * 40 for a 40 Hz rhythm), one value or one per neuron."
+        )
+    omegas = np.broadcast_to(np.asarray(omega, dtype=np.float64), (n_neurons,))
+    omegas = np.ascontiguousarray(omegas)
+    if not np.all(np.isfinite(omegas)):
+        raise ValueError("omega must be finite.")
+    return omegas, float(check_positive(memory, "memory"))
 
 
 # --------------------------------------------------------------------------- Kuramoto
@@ -194,9 +326,10 @@ class KuramotoOrder(NamedTuple):
 
 
 @parallel_kernel
-def _kuramoto_kernel(phases: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
-    """|sum exp(i phi)| / count per (batch, group, time); group ``n_groups`` is everyone."""
-    n_batches, n_neurons, n_times = phases.shape
+def _kuramoto_kernel(phasors: np.ndarray, labels: np.ndarray, n_groups: int) -> np.ndarray:
+    """|sum u| / count per (batch, group, time) of unit phasors ``u`` (NaN: undefined);
+    group ``n_groups`` is everyone."""
+    n_batches, n_neurons, n_times = phasors.shape
     out = np.empty((n_batches, n_groups + 1, n_times))
     for b in prange(n_batches):
         re = np.zeros((n_groups + 1, n_times))
@@ -205,16 +338,14 @@ def _kuramoto_kernel(phases: np.ndarray, labels: np.ndarray, n_groups: int) -> n
         for i in range(n_neurons):
             g = labels[i]
             for t in range(n_times):
-                phi = phases[b, i, t]
-                if np.isfinite(phi):
-                    c = np.cos(phi)
-                    s = np.sin(phi)
-                    re[n_groups, t] += c
-                    im[n_groups, t] += s
+                u = phasors[b, i, t]
+                if np.isfinite(u.real):
+                    re[n_groups, t] += u.real
+                    im[n_groups, t] += u.imag
                     count[n_groups, t] += 1.0
                     if g >= 0:
-                        re[g, t] += c
-                        im[g, t] += s
+                        re[g, t] += u.real
+                        im[g, t] += u.imag
                         count[g, t] += 1.0
         for g in range(n_groups + 1):
             for t in range(n_times):
@@ -254,12 +385,19 @@ def _window_masks(times: np.ndarray | None, windows, n_times: int) -> np.ndarray
 
 
 def _check_phases(phases: np.ndarray) -> np.ndarray:
-    phases = np.asarray(phases, dtype=np.float64)
+    """Phases in radians (real) or unit phasors (complex), as float64 or complex128."""
+    phases = np.asarray(phases)
+    phases = phases.astype(np.complex128 if np.iscomplexobj(phases) else np.float64, copy=False)
     if phases.ndim < 2:
         raise ValueError(
             f"phases must have shape (..., n_neurons, n_times), got shape {phases.shape}."
         )
     return phases
+
+
+def _as_phasors(phases: np.ndarray) -> np.ndarray:
+    """``exp(i phi)`` of real phases (NaN stays NaN); complex phasors as they are."""
+    return phases if np.iscomplexobj(phases) else np.exp(1j * phases)
 
 
 def _mean_std(r: np.ndarray, masks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -281,7 +419,9 @@ def kuramoto_order(
     Parameters
     ----------
     phases : array-like, shape (..., n_neurons, n_times)
-        Phases in radians (e.g. from :func:`spike_phases`); NaN where undefined.
+        Phases in radians (e.g. from :func:`spike_phases`), or complex unit phasors
+        ``exp(i phi)`` (from :func:`spike_phasors`: no cosine and sine to compute); NaN
+        where undefined.
     groups : array-like, shape (n_neurons,) | None
         A label per neuron (e.g. its network); ``R(t)`` is also computed within each group.
     times : array-like, shape (n_times,) | None
@@ -316,7 +456,7 @@ def kuramoto_order(
         names, labels = np.unique(groups, return_inverse=True)
         labels = labels.astype(np.int64)
     n_groups = 0 if names is None else names.size
-    flat = np.ascontiguousarray(phases.reshape((-1, n_neurons, n_times)))
+    flat = np.ascontiguousarray(_as_phasors(phases).reshape((-1, n_neurons, n_times)))
     r = _kuramoto_kernel(flat, labels, n_groups).reshape((*lead, n_groups + 1, n_times))
     order = r[..., n_groups, :]
     mean, std = _mean_std(order, masks)
@@ -328,24 +468,21 @@ def kuramoto_order(
 
 
 # --------------------------------------------------------------------------- PLV
-def _plv_one(phases: np.ndarray) -> np.ndarray:
-    """PLV matrix of one (n_neurons, n_times) block by matrix products (BLAS).
+def _plv_one(phasors: np.ndarray) -> np.ndarray:
+    """PLV matrix of one (n_neurons, n_times) block of unit phasors by one matrix product.
 
     Symmetric, 1 on the diagonal and at most 1 by construction: BLAS sums entry ``(i, j)``
     and ``(j, i)`` in orders that depend on the CPU's kernels, so the upper triangle is
     mirrored rather than trusted to come out equal.
     """
-    valid = np.isfinite(phases)
-    filled = np.where(valid, phases, 0.0)
-    c = np.where(valid, np.cos(filled), 0.0)
-    s = np.where(valid, np.sin(filled), 0.0)
+    valid = np.isfinite(phasors.real)
+    filled = np.where(valid, phasors, 0.0)
     m = valid.astype(np.float64)
-    # sum_t exp(i (phi_i - phi_j)) = (C C^T + S S^T) + i (S C^T - C S^T)
-    re = c @ c.T + s @ s.T
-    im = s @ c.T - c @ s.T
+    # sum_t exp(i (phi_i - phi_j)) = sum_t u_i conj(u_j)
+    total = filled @ filled.conj().T
     count = m @ m.T
     with np.errstate(invalid="ignore", divide="ignore"):
-        plv = np.minimum(np.hypot(re, im) / count, 1.0)
+        plv = np.minimum(np.abs(total) / count, 1.0)
     plv[count == 0] = np.nan
     lower = np.tril_indices(plv.shape[0], -1)
     plv[lower] = plv.T[lower]
@@ -365,8 +502,9 @@ def phase_locking_matrix(
     Parameters
     ----------
     phases : array-like, shape (..., n_neurons, n_times)
-        Phases in radians; NaN where undefined (each pair uses the samples where both are
-        defined).
+        Phases in radians, or complex unit phasors ``exp(i phi)`` (from
+        :func:`spike_phasors`); NaN where undefined (each pair uses the samples where both
+        are defined).
     times : array-like, shape (n_times,) | None
         Sample times in seconds; needed with ``windows``.
     windows : array-like, shape (n_windows, 2) | None
@@ -400,10 +538,11 @@ def phase_locking_matrix(
         if masks is None:
             out = np.empty((flat.shape[0], n_neurons, n_neurons))
             for b, block in enumerate(flat):
-                out[b] = _plv_one(block)
+                out[b] = _plv_one(_as_phasors(block))
             return out.reshape((*lead, n_neurons, n_neurons))
         out = np.empty((flat.shape[0], masks.shape[0], n_neurons, n_neurons))
         for b, block in enumerate(flat):
+            phasors = _as_phasors(block)
             for w, mask in enumerate(masks):
-                out[b, w] = _plv_one(block[:, mask])
+                out[b, w] = _plv_one(phasors[:, mask])
     return out.reshape((*lead, masks.shape[0], n_neurons, n_neurons))
