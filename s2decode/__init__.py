@@ -12,7 +12,7 @@ attribute access, so ``import s2decode`` stays fast and Brian2/MNE/nilearn load 
 import importlib
 
 from ._version import __version__
-from .errors import (
+from .errors import (  # noqa: F401 (re-exported; __all__ takes their names from errors)
     DataFileError,
     DatasetNotFoundError,
     InvalidInputError,
@@ -21,6 +21,7 @@ from .errors import (
     PipelineError,
     S2DecodeError,
 )
+from .errors import __all__ as _ERRORS
 from .paths import get_cache_dir, get_data_dir, get_memory_budget
 from .spiketrains import SpikeTrains
 from .trials import check_trials, make_trials
@@ -34,13 +35,7 @@ _ESTIMATORS = frozenset({"S2Decoder", "S2Featurizer", "S2Regressor", "S2Stacking
 _MODELS = frozenset({"load_model", "save_model"})
 
 __all__ = [
-    "DataFileError",
-    "DatasetNotFoundError",
-    "InvalidInputError",
-    "MemoryBudgetError",
-    "OutputError",
-    "PipelineError",
-    "S2DecodeError",
+    *_ERRORS,  # the error classes, named once in s2decode.errors
     "S2Decoder",
     "S2Featurizer",
     "S2Regressor",

@@ -5,18 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_number, check_option
+from .._docs import doc_filler
 
 #: How :func:`cluster_phases` groups pixels.
 CLUSTER_METHODS = ("kmeans", "spectral", "synchrony")
 
+#: Decorator of the pairwise phase measures (:mod:`s2decode._docs`): their one input, the
+#: ``%(parameters)s`` of :func:`phase_locking` and :func:`phase_synchrony`, written once.
+fill_doc = doc_filler(
+    {
+        "parameters": """
+            Parameters
+            ----------
+            phases : ndarray, shape (n_nodes, n_times)
+                Phases in radians.
+            """
+    }
+)
 
+
+@fill_doc
 def phase_locking(phases: np.ndarray) -> np.ndarray:
     """Phase-locking value of every pair of nodes over time.
 
-    Parameters
-    ----------
-    phases : ndarray, shape (n_nodes, n_times)
-        Phases in radians.
+    %(parameters)s
 
     Returns
     -------
@@ -26,16 +38,14 @@ def phase_locking(phases: np.ndarray) -> np.ndarray:
     return np.clip(np.abs(_phase_products(phases)), 0.0, 1.0)
 
 
+@fill_doc
 def phase_synchrony(phases: np.ndarray) -> np.ndarray:
     """In-phase synchrony of every pair of nodes: ``(1 + mean_t cos(phi_a - phi_b)) / 2``.
 
     Unlike the phase-locking value, a constant lag lowers it: 1 for nodes that keep the same
     phase, 0.5 for a quarter-cycle lag or for unrelated phases, 0 in anti-phase.
 
-    Parameters
-    ----------
-    phases : ndarray, shape (n_nodes, n_times)
-        Phases in radians.
+    %(parameters)s
 
     Returns
     -------
