@@ -55,6 +55,22 @@ def test_band_pass_is_mnes_filter(band, n_times):
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10 * np.abs(theirs).max())
 
 
+@pytest.mark.parametrize("n_times", [60, 200, 641])
+def test_filter_bank_is_band_pass_of_each_band(n_times):
+    # one FFT of the data for all bands (the longest filter's padding); filters longer than
+    # the series (1-4 Hz at 60 or 200 samples) go alone, with MNE's shorter padding
+    from mne.filter import filter_data
+
+    x = np.random.default_rng(2).standard_normal((2, 3, n_times))
+    bank = fe.filter_bank(x, 160.0, fe.STANDARD_BANDS)
+    assert len(bank) == len(fe.STANDARD_BANDS)
+    for band, ours in zip(fe.STANDARD_BANDS, bank, strict=True):
+        with pytest.warns(RuntimeWarning) if n_times < 300 and band[0] < 2 else _nothing():
+            theirs = filter_data(x, 160.0, *band, verbose=False)
+        assert ours.shape == x.shape and ours.flags.c_contiguous
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10 * np.abs(theirs).max())
+
+
 class _nothing:
     def __enter__(self):
         return self

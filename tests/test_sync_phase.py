@@ -189,3 +189,12 @@ def test_plv_known_values():
     plv = sync.phase_locking_matrix(phases)
     assert plv[0, 1] == pytest.approx(1.0)  # constant lag: locked
     assert plv[0, 2] < 0.3  # random phases: not
+
+
+def test_plv_of_a_window_without_samples_is_nan(capfd):
+    times = np.linspace(0.0, 1.0, 11)
+    phases = np.tile(2 * np.pi * times, (3, 1))
+    plv = sync.phase_locking_matrix(phases, times=times, windows=[[0.0, 0.5], [2.0, 3.0]])
+    np.testing.assert_allclose(plv[0], 1.0, rtol=0, atol=TOL)
+    assert np.isnan(plv[1]).all()
+    assert capfd.readouterr().err == ""  # no complaint from BLAS about an empty product

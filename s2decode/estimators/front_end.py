@@ -14,9 +14,10 @@ trials afterwards. It has three steps, each one parameter of
    rate follows the band's power) or the band-limited signal itself (the neuron follows
    the rhythm's phase).
 
-The maths are plain functions (:func:`band_pass`, :func:`analytic_amplitude`,
-:func:`csp_filters`, :func:`xdawn_filters`, :func:`anova_screen`,
-:func:`pattern_centroids`); :class:`FrontEnd` is the fitted record the featurizer keeps.
+The maths are plain functions (:func:`band_pass`, :func:`filter_bank`,
+:func:`analytic_amplitude`, :func:`csp_filters`, :func:`xdawn_filters`,
+:func:`anova_screen`, :func:`pattern_centroids`); :class:`FrontEnd` is the fitted record the
+featurizer keeps.
 """
 
 from __future__ import annotations
@@ -122,13 +123,54 @@ def band_pass(data: np.ndarray, sfreq: float, band: tuple[float, float]) -> np.n
     series at once by FFT convolution, with MNE's padding (odd reflection at both ends);
     MNE filters one series at a time, which would dominate the cost of a filter bank.
     """
+    return filter_bank(data, sfreq, [band])[0]
+
+
+def filter_bank(
+    data: np.ndarray, sfreq: float, bands: Sequence[tuple[float, float]]
+) -> list[np.ndarray]:
+    """:func:`band_pass` of the same series in several bands, the series transformed once.
+
+    One padding and one forward FFT of the data serve every band (a band costs one product
+    and one inverse FFT): the padding is the longest filter's, and the samples a shorter
+    filter would not have reached only meet its zero taps. A filter longer than the series
+    (MNE pads it by the series' length only) is applied on its own.
+
+    Returns
+    -------
+    filtered : list of ndarray
+        One array shaped as ``data`` per band.
+    """
     from mne.filter import create_filter
-    from scipy.signal import fftconvolve
+    from scipy import fft
 
     data = np.asarray(data, dtype=np.float64)
-    kernel = create_filter(None, float(sfreq), band[0], band[1], verbose=False)
     n_times = data.shape[-1]
-    pad = max(min(len(kernel), n_times) - 1, 0)
+    kernels = [create_filter(None, float(sfreq), lo, hi, verbose=False) for lo, hi in bands]
+    shared = [len(k) <= n_times for k in kernels]
+    pad = max([len(k) - 1 for k, ok in zip(kernels, shared, strict=True) if ok], default=0)
+    if any(shared):
+        padded = _reflect_limited(data, pad)
+        longest = max(len(k) for k, ok in zip(kernels, shared, strict=True) if ok)
+        n_fft = fft.next_fast_len(padded.shape[-1] + longest - 1, real=True)
+        spectrum = fft.rfft(padded, n_fft, axis=-1)
+    out = []
+    for kernel, ok in zip(kernels, shared, strict=True):
+        if ok:
+            full = fft.irfft(spectrum * fft.rfft(kernel, n_fft), n_fft, axis=-1)
+            start = pad + (len(kernel) - 1) // 2  # "same" alignment of the linear convolution
+            out.append(np.ascontiguousarray(full[..., start : start + n_times]))
+        else:
+            out.append(_long_band_pass(data, kernel))
+    return out
+
+
+def _long_band_pass(data: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """A filter longer than the series: MNE's padding by ``n_times - 1``, FFT convolution."""
+    from scipy.signal import fftconvolve
+
+    n_times = data.shape[-1]
+    pad = max(n_times - 1, 0)
     padded = _reflect_limited(data, pad)
     out = fftconvolve(padded, kernel.reshape((1,) * (data.ndim - 1) + (-1,)), mode="same", axes=-1)
     return np.ascontiguousarray(out[..., pad : pad + n_times])
@@ -276,9 +318,9 @@ class FrontEnd:
         if self.selected is not None:
             data = data[:, self.selected]
         bands = self.bands or (None,)
+        filtered = [data] if self.bands is None else filter_bank(data, self.sfreq, self.bands)
         out = []
-        for b, band in enumerate(bands):
-            x = data if band is None else band_pass(data, self.sfreq, band)
+        for b, (band, x) in enumerate(zip(bands, filtered, strict=True)):
             if self.filters is not None:
                 x = np.einsum("cn,tns->tcs", self.filters[b], x)
             if band is not None and self.coding == "amplitude":
@@ -310,7 +352,7 @@ def power_proxy(data: np.ndarray, sfreq: float, bands) -> np.ndarray:
     """Log power of each node in each band, ``(n_trials, n_nodes * n_bands)``."""
     tiny = np.finfo(float).tiny
     return np.concatenate(
-        [np.log(np.mean(band_pass(data, sfreq, b) ** 2, axis=-1) + tiny) for b in bands], axis=1
+        [np.log(np.mean(x**2, axis=-1) + tiny) for x in filter_bank(data, sfreq, bands)], axis=1
     )
 
 
@@ -433,8 +475,8 @@ def fit_front_end(
         learn = csp_filters if method == "csp" else xdawn_filters
         n = n_components or DEFAULT_COMPONENTS[method]
         filters, patterns = [], []
-        for band in band_list:
-            x = data if band is None else band_pass(data, sfreq, band)
+        filtered = [data] if resolved is None else filter_bank(data, sfreq, resolved)
+        for x in filtered:
             f, p = learn(x, np.asarray(y), n)
             filters.append(f)
             patterns.append(p)

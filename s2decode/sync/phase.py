@@ -471,24 +471,38 @@ def kuramoto_order(
 def _plv_one(phasors: np.ndarray) -> np.ndarray:
     """PLV matrix of one (n_neurons, n_times) block of unit phasors by one matrix product.
 
-    Symmetric, 1 on the diagonal and at most 1 by construction: BLAS sums entry ``(i, j)``
-    and ``(j, i)`` in orders that depend on the CPU's kernels, so the upper triangle is
-    mirrored rather than trusted to come out equal.
+    Symmetric, 1 on the diagonal and at most 1 by construction: BLAS computes one triangle,
+    which is mirrored.
     """
+    from scipy.linalg.blas import zherk
+
     valid = np.isfinite(phasors.real)
     filled = np.where(valid, phasors, 0.0)
     m = valid.astype(np.float64)
-    # sum_t exp(i (phi_i - phi_j)) = sum_t u_i conj(u_j)
-    total = filled @ filled.conj().T
+    # |sum_t exp(i (phi_i - phi_j))| = |sum_t conj(u_i) u_j|: the Hermitian product of the
+    # (n_times, n_neurons) view, upper triangle only (half the work of a full product)
+    n_neurons, n_times = phasors.shape
+    total = zherk(1.0, filled.T, trans=2) if n_times else np.zeros((n_neurons, n_neurons))
     count = m @ m.T
     with np.errstate(invalid="ignore", divide="ignore"):
         plv = np.minimum(np.abs(total) / count, 1.0)
-    plv[count == 0] = np.nan
     lower = np.tril_indices(plv.shape[0], -1)
     plv[lower] = plv.T[lower]
+    plv[count == 0] = np.nan
     # |mean_t exp(0)| = 1 for a neuron with a defined phase (its count is its own diagonal).
     np.fill_diagonal(plv, np.where(np.diag(count) > 0, 1.0, np.nan))
     return plv
+
+
+def _window_slices(masks: np.ndarray) -> list:
+    """Each window's samples as a slice where they are contiguous (sorted times: a view,
+    not a copy of the phasors), else the mask itself."""
+    out = []
+    for mask in masks:
+        index = np.flatnonzero(mask)
+        contiguous = index.size and index[-1] - index[0] + 1 == index.size
+        out.append(slice(index[0], index[-1] + 1) if contiguous else mask)
+    return out
 
 
 def phase_locking_matrix(
@@ -541,8 +555,9 @@ def phase_locking_matrix(
                 out[b] = _plv_one(_as_phasors(block))
             return out.reshape((*lead, n_neurons, n_neurons))
         out = np.empty((flat.shape[0], masks.shape[0], n_neurons, n_neurons))
+        samples = _window_slices(masks)
         for b, block in enumerate(flat):
             phasors = _as_phasors(block)
-            for w, mask in enumerate(masks):
-                out[b, w] = _plv_one(phasors[:, mask])
+            for w, window in enumerate(samples):
+                out[b, w] = _plv_one(phasors[:, window])
     return out.reshape((*lead, masks.shape[0], n_neurons, n_neurons))
