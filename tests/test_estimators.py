@@ -300,6 +300,23 @@ def test_features_of_a_trial_do_not_depend_on_the_others(trials8):
     np.testing.assert_allclose(feat.transform(trials8[3:5]), full[3:5], rtol=1e-7, atol=atol)
 
 
+def test_fit_transform_is_fit_then_transform(trials8, static_xy, fast_static):
+    # the training trials go through the front end once: the same values, bit for bit
+    y = trials8["y"].values
+    for params, X, labels in [
+        (dict(bands=[(8.0, 13.0), (13.0, 30.0)], windows=[[0.0, 0.15], [0.15, 0.3]]), trials8, y),
+        (dict(bands=None, spatial="none"), trials8, None),
+        (dict(**fast_static), *static_xy),
+    ]:
+        once = S2Featurizer(random_state=0, **params)
+        twice = S2Featurizer(random_state=0, **params)
+        np.testing.assert_array_equal(
+            once.fit_transform(X, labels), twice.fit(X, labels).transform(X)
+        )
+        np.testing.assert_array_equal(once.transform(X), twice.transform(X))
+        assert once.f_omega_.tolist() == twice.f_omega_.tolist()
+
+
 def test_random_state_drives_the_random_parts(trials8):
     kwargs = dict(initial_state="random", features=("rates", "spike_sync"))
     a = S2Featurizer(bands=None, random_state=0, **kwargs).fit_transform(trials8)

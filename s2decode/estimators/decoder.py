@@ -280,12 +280,12 @@ class _S2Supervised(BaseEstimator):
         # class labels drive a supervised front end (spatial="auto": CSP, ANOVA screen); a
         # continuous target, 1-D or 2-D, never reaches it
         labels = y if self._classification else None
-        featurizer = self._featurizer()._fit_inputs(inputs, labels)
+        featurizer = self._featurizer()
+        features = _features.stack_blocks(featurizer._fit_transform_inputs(inputs, labels))
         # the fitted featurizer can be used on its own on the same kind of X
         featurizer.n_features_in_ = self.n_features_in_
         if hasattr(self, "feature_names_in_"):
             featurizer.feature_names_in_ = self.feature_names_in_
-        features = _features.stack_blocks(featurizer._transform_inputs(inputs))
         self.featurizer_ = featurizer
         columns = feature_set_columns(featurizer)
         if not isinstance(self.select_features, bool | np.bool_):

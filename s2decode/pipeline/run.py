@@ -280,7 +280,7 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
 
     start = time.perf_counter()
     feat, X = _featurizer(spec, trials)
-    feat.fit(X[train], _labels(trials)[train])
+    X_train = feat.fit_transform(X[train], _labels(trials)[train])
     X_test = feat.transform_xarray(X[test])
     columns = {c: np.asarray(X_test[c].values) for c in COLUMNS if c in X_test.coords}
     columns["feature_set"] = np.empty(X_test.sizes["feature"], dtype=object)
@@ -288,7 +288,7 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
         columns["feature_set"][cols] = name
     columns["feature_set"] = columns["feature_set"].astype(str)
     return {
-        "X_train": feat.transform(X[train]),
+        "X_train": X_train,
         "X_test": X_test.values,
         "names": [str(n) for n in X_test["feature"].values],
         "columns": columns,
