@@ -14,7 +14,8 @@ that no timing includes a one-off compilation):
 It prints the wall time of each run and checks that all three give the same scores. Before them, a
 **profile**: the pipeline on its first ``--profile-subjects`` subjects, in this process (one
 in-process worker, no cache, with the report), with timers around the functions of each
-phase: load (reading and preprocessing a subject), pilot (the simulation of training trials
+phase: load (reading and preprocessing a subject), front end (fitting it, with its inner
+choice of coding, and the filter bank of the trials), pilot (the simulation of training trials
 that learns omega), SSDP (plasticity, where the pipeline has it), simulate (S2-Net on the
 fold's trials), features (spikes to synchrony features), final estimator (the S2 rows'
 final fits and predictions), peers, late fusion, example trial and report; "other" is the
@@ -113,6 +114,8 @@ def instrumented(timer: PhaseTimer):
 
     targets = [
         (data_module, "load_subject", "load"),
+        (S2Featurizer, "_fit_front_end", "front end"),
+        (S2Featurizer, "_through_front_end", "front end"),
         (S2Featurizer, "_learn_omega", "pilot"),
         (S2Featurizer, "_adapt_scaffold", "SSDP"),
         (S2Featurizer, "_simulate", "simulate"),
