@@ -11,7 +11,9 @@ that no timing includes a one-off compilation):
 2. a local cluster of 1 worker process, no cache;
 3. 2 workers again, reading the cache of run 1.
 
-It prints the wall time of each run and checks that all three give the same scores. Before them, a
+It prints the wall time of each run, the CPU time of this process (the client and Dask's
+scheduler, the outputs) and of the worker processes with their simulations, and checks that all
+three give the same scores. Before them, a
 **profile**: the pipeline on its first ``--profile-subjects`` subjects, in this process (one
 in-process worker, no cache, with the report), with timers around the functions of each
 phase: load (reading and preprocessing a subject), front end (fitting it, with its inner
@@ -51,16 +53,29 @@ ROOT = Path(__file__).resolve().parents[1]
 def _timed(label: str, **kwargs) -> tuple[float, pd.DataFrame, dict]:
     from s2decode.pipeline import run_pipeline
 
+    own, children = _cpu_seconds()
     start = time.perf_counter()
     result = run_pipeline(report=False, progress=False, log=lambda _: None, **kwargs)
     seconds = time.perf_counter() - start
+    own_after, children_after = _cpu_seconds()
     print(
         f"{label:<28} {seconds:8.1f} s   units computed {result.summary['computed_units']:>4}, "
-        f"cached {result.summary['cached_units']:>4}",
+        f"cached {result.summary['cached_units']:>4}; CPU: this process "
+        f"{own_after - own:.1f} s, workers and simulations {children_after - children:.1f} s",
         flush=True,
     )
     scores = result.scores.drop(columns="seconds").sort_values(["subject", "fold", "method"])
     return seconds, scores.reset_index(drop=True), result.summary
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process and of its finished children (the worker
+    processes of a local cluster count once it has stopped, with their simulations)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _warm_up(spec, data_dir) -> None:
