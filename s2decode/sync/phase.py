@@ -31,12 +31,27 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
+from .._docs import doc_filler
 from .._memory import require_memory
 from ..paths import get_memory_budget
 from ..spiketrains import SpikeTrains
 from ._utils import check_positive, check_spike_trains, check_windows, kernel, parallel_kernel
 
 # --------------------------------------------------------------------------- spike phases
+# The parameters the two phase functions share, written once (see s2decode._docs).
+fill_doc = doc_filler(
+    {
+        "trains_at_times": """
+            spike_trains : list of array-like | SpikeTrains
+                A list of 1-D arrays of sorted spike times in seconds, or a batched
+                ``SpikeTrains``.
+            times : array-like, shape (n_times,)
+                Sorted sample times in seconds (the same for every trial).
+            t_start, t_stop : float | None
+                Recording window in seconds (required with a list).
+            """
+    }
+)
 # The largest double below 2 pi: a sample an ulp before a spike can round 2 pi (t - t_k) /
 # (t_{k+1} - t_k) up to 2 pi itself, outside the documented [0, 2 pi).
 _BELOW_TWO_PI = float(np.nextafter(2 * np.pi, 0.0))
@@ -170,6 +185,7 @@ def _phases_kernel(
     return out
 
 
+@fill_doc
 def spike_phases(
     spike_trains: SpikeTrains | Sequence[np.ndarray],
     times: np.ndarray,
@@ -184,12 +200,7 @@ def spike_phases(
 
     Parameters
     ----------
-    spike_trains : list of array-like | SpikeTrains
-        A list of 1-D arrays of sorted spike times in seconds, or a batched ``SpikeTrains``.
-    times : array-like, shape (n_times,)
-        Sorted sample times in seconds (the same for every trial).
-    t_start, t_stop : float | None
-        Recording window in seconds (required with a list).
+    %(trains_at_times)s
     method : {"linear", "history"}
         Linear phase between consecutive spikes, or the argument of the spike-history trace
         of S2-Net (see the module docstring).
@@ -221,6 +232,7 @@ def spike_phases(
     return batch.finish(out.reshape(batch.n_batches, batch.n_neurons, samples.size))
 
 
+@fill_doc
 def spike_phasors(
     spike_trains: SpikeTrains | Sequence[np.ndarray],
     times: np.ndarray,
@@ -239,12 +251,7 @@ def spike_phasors(
 
     Parameters
     ----------
-    spike_trains : list of array-like | SpikeTrains
-        A list of 1-D arrays of sorted spike times in seconds, or a batched ``SpikeTrains``.
-    times : array-like, shape (n_times,)
-        Sorted sample times in seconds (the same for every trial).
-    t_start, t_stop : float | None
-        Recording window in seconds (required with a list).
+    %(trains_at_times)s
     omega : float | array-like, shape (n_neurons,)
         Angular frequency (rad/s) of the history trace, one value or one per neuron.
     memory : float
