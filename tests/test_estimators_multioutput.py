@@ -45,13 +45,13 @@ def params(tmp_path_factory) -> dict:
 def test_two_targets_give_two_columns_each_predicted(data, params, monkeypatch):
     X, Y, X_test, Y_test = data
     seen = []
-    fit_inputs = S2Featurizer._fit_inputs
+    fit_prepared = S2Featurizer._fit_prepared  # what every fit of the featurizer goes through
 
     def spy(self, inputs, labels):
         seen.append(labels)
-        return fit_inputs(self, inputs, labels)
+        return fit_prepared(self, inputs, labels)
 
-    monkeypatch.setattr(S2Featurizer, "_fit_inputs", spy)
+    monkeypatch.setattr(S2Featurizer, "_fit_prepared", spy)
     reg = S2Regressor(**params).fit(X, Y)
     assert seen == [None]  # the 2-D target never reaches a supervised front end
     assert reg.selection_scores_  # the inner KFold choice of feature sets ran on 2-D y
