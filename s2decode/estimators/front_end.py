@@ -147,16 +147,15 @@ def filter_bank(
     data = np.asarray(data, dtype=np.float64)
     n_times = data.shape[-1]
     kernels = [create_filter(None, float(sfreq), lo, hi, verbose=False) for lo, hi in bands]
-    shared = [len(k) <= n_times for k in kernels]
-    pad = max([len(k) - 1 for k, ok in zip(kernels, shared, strict=True) if ok], default=0)
-    if any(shared):
+    longest = max((len(k) for k in kernels if len(k) <= n_times), default=0)
+    if longest:  # the filters that fit in the series share its padding and spectrum
+        pad = longest - 1
         padded = _reflect_limited(data, pad)
-        longest = max(len(k) for k, ok in zip(kernels, shared, strict=True) if ok)
-        n_fft = fft.next_fast_len(padded.shape[-1] + longest - 1, real=True)
+        n_fft = fft.next_fast_len(padded.shape[-1] + pad, real=True)
         spectrum = fft.rfft(padded, n_fft, axis=-1)
     out = []
-    for kernel, ok in zip(kernels, shared, strict=True):
-        if ok:
+    for kernel in kernels:
+        if len(kernel) <= n_times:
             full = fft.irfft(spectrum * fft.rfft(kernel, n_fft), n_fft, axis=-1)
             start = pad + (len(kernel) - 1) // 2  # "same" alignment of the linear convolution
             out.append(np.ascontiguousarray(full[..., start : start + n_times]))
@@ -317,13 +316,12 @@ class FrontEnd:
         """The neurons' input signals, ``(n_trials, n_neurons, n_times)``."""
         if self.selected is not None:
             data = data[:, self.selected]
-        bands = self.bands or (None,)
         filtered = [data] if self.bands is None else filter_bank(data, self.sfreq, self.bands)
         out = []
-        for b, (band, x) in enumerate(zip(bands, filtered, strict=True)):
+        for b, x in enumerate(filtered):
             if self.filters is not None:
                 x = np.einsum("cn,tns->tcs", self.filters[b], x)
-            if band is not None and self.coding == "amplitude":
+            if self.bands is not None and self.coding == "amplitude":
                 x = analytic_amplitude(x)
             out.append(x)
         return np.ascontiguousarray(np.concatenate(out, axis=1), dtype=np.float64)

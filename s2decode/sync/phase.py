@@ -102,10 +102,12 @@ def _history_trace(
 
 
 @kernel
-def _trace_steps(samples: np.ndarray, rate: complex) -> np.ndarray:
-    steps = np.ones(samples.shape[0], dtype=np.complex128)
-    for s in range(1, samples.shape[0]):
-        steps[s] = np.exp(rate * (samples[s] - samples[s - 1]))
+def _trace_steps(samples: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """``exp(rate (samples[s] - samples[s - 1]))`` for each neuron's rate (1 at ``s = 0``)."""
+    steps = np.ones((rates.shape[0], samples.shape[0]), dtype=np.complex128)
+    for i in range(rates.shape[0]):
+        for s in range(1, samples.shape[0]):
+            steps[i, s] = np.exp(rates[i] * (samples[s] - samples[s - 1]))
     return steps
 
 
@@ -128,26 +130,17 @@ def _phasors_kernel(
     offsets: np.ndarray,
     n_neurons: int,
     samples: np.ndarray,
-    omega: np.ndarray,
-    memory: float,
+    rates: np.ndarray,
 ) -> np.ndarray:
     """``z / |z|`` of the history trace of every train at every sample (NaN where 0)."""
     n_trains = offsets.shape[0] - 1
     n_times = samples.shape[0]
-    steps = np.empty((n_neurons, n_times), dtype=np.complex128)
-    for i in range(n_neurons):
-        steps[i] = _trace_steps(samples, complex(-1.0 / memory, omega[i]))
+    steps = _trace_steps(samples, rates)
     out = np.empty((n_trains, n_times), dtype=np.complex128)
     for k in prange(n_trains):
         i = k % n_neurons
         row = out[k]
-        _history_trace(
-            times[offsets[k] : offsets[k + 1]],
-            samples,
-            complex(-1.0 / memory, omega[i]),
-            steps[i],
-            row,
-        )
+        _history_trace(times[offsets[k] : offsets[k + 1]], samples, rates[i], steps[i], row)
         for s in range(n_times):
             re, im = row[s].real, row[s].imag
             power = re * re + im * im
@@ -167,19 +160,16 @@ def _phases_kernel(
     n_neurons: int,
     samples: np.ndarray,
     history: bool,
-    omega: np.ndarray,
-    memory: float,
+    rates: np.ndarray,
 ) -> np.ndarray:
     n_trains = offsets.shape[0] - 1
     out = np.empty((n_trains, samples.shape[0]))
-    steps = np.empty((n_neurons if history else 0, samples.shape[0]), dtype=np.complex128)
-    for i in range(steps.shape[0]):
-        steps[i] = _trace_steps(samples, complex(-1.0 / memory, omega[i]))
+    steps = _trace_steps(samples, rates)  # no rates (linear phases): an empty table
     for k in prange(n_trains):
         train = times[offsets[k] : offsets[k + 1]]
         if history:
             i = k % n_neurons
-            _history_phase(train, samples, complex(-1.0 / memory, omega[i]), steps[i], out[k])
+            _history_phase(train, samples, rates[i], steps[i], out[k])
         else:
             _linear_phase(train, samples, out[k])
     return out
@@ -220,15 +210,13 @@ def spike_phases(
     samples = _check_samples(times)
     if method == "linear":
         history = False
-        omegas = np.zeros(batch.n_neurons)
+        rates = np.empty(0, dtype=np.complex128)
     elif method == "history":
         history = True
-        omegas, memory = _check_trace(omega, memory, batch.n_neurons, "method='history'")
+        rates = _trace_rates(omega, memory, batch.n_neurons, "method='history'")
     else:
         raise ValueError(f"method must be 'linear' or 'history', got {method!r}.")
-    out = _phases_kernel(
-        batch.times, batch.offsets, batch.n_neurons, samples, history, omegas, float(memory)
-    )
+    out = _phases_kernel(batch.times, batch.offsets, batch.n_neurons, samples, history, rates)
     return batch.finish(out.reshape(batch.n_batches, batch.n_neurons, samples.size))
 
 
@@ -275,8 +263,8 @@ def spike_phasors(
     """
     batch = check_spike_trains(spike_trains, t_start, t_stop)
     samples = _check_samples(times)
-    omegas, memory = _check_trace(omega, memory, batch.n_neurons, "spike_phasors")
-    out = _phasors_kernel(batch.times, batch.offsets, batch.n_neurons, samples, omegas, memory)
+    rates = _trace_rates(omega, memory, batch.n_neurons, "spike_phasors")
+    out = _phasors_kernel(batch.times, batch.offsets, batch.n_neurons, samples, rates)
     return batch.finish(out.reshape(batch.n_batches, batch.n_neurons, samples.size))
 
 
@@ -289,18 +277,20 @@ def _check_samples(times) -> np.ndarray:
     return samples
 
 
-def _check_trace(omega, memory, n_neurons: int, what: str) -> tuple[np.ndarray, float]:
-    """One omega per neuron (rad/s) and the memory window of the history trace."""
+def _trace_rates(omega, memory, n_neurons: int, what: str) -> np.ndarray:
+    """The history trace's ``-1 / T_w + i omega`` of each neuron, from checked inputs."""
     if omega is None:
         raise ValueError(
             f"{what} needs omega, the angular frequency in rad/s of the trace "
             "(e.g. 2 * np.pi * 40 for a 40 Hz rhythm), one value or one per neuron."
         )
     omegas = np.broadcast_to(np.asarray(omega, dtype=np.float64), (n_neurons,))
-    omegas = np.ascontiguousarray(omegas)
     if not np.all(np.isfinite(omegas)):
         raise ValueError("omega must be finite.")
-    return omegas, float(check_positive(memory, "memory"))
+    rates = np.empty(n_neurons, dtype=np.complex128)
+    rates.real = -1.0 / float(check_positive(memory, "memory"))
+    rates.imag = omegas
+    return rates
 
 
 # --------------------------------------------------------------------------- Kuramoto
