@@ -1,4 +1,5 @@
-"""What machine this is, in words: for the records of runs and benchmarks."""
+"""What machine this is: its CPU in words, for the records of runs and benchmarks, and its
+caches, for sizing work."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["SIMD_FLAGS", "cpu_flags", "cpu_name"]
+__all__ = ["SIMD_FLAGS", "cpu_cache_size", "cpu_flags", "cpu_name"]
 
 #: The instruction-set flags that change how fast (and, in the last bits, what) the
 #: kernels compute, in the order :func:`cpu_flags` reports them.
@@ -91,3 +92,55 @@ def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo", wanted=SIMD_FLAGS) -> tuple
             have = set(value.split())
             return tuple(flag for flag in wanted if flag in have)
     return ()
+
+
+def _size_bytes(text: str) -> int:
+    """``"1024K"``, ``"32M"`` or ``"49152"`` (sysfs cache sizes) in bytes; 0 if unreadable."""
+    text = text.strip().upper()
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    digits = text[:-1] if text[-1:] in "KMG" else text
+    return int(digits) * scale if digits.isdigit() else 0
+
+
+def cpu_cache_size(level: int = 2, root: str | Path = "/sys/devices/system/cpu/cpu0/cache") -> int:
+    """Bytes of one core's data cache of ``level`` (0 where the system does not say).
+
+    Read from Linux's ``/sys/devices/system/cpu/cpu0/cache/index*/`` (the data or unified
+    cache of that level), from ``sysctl hw.l<level>cachesize`` on macOS; 0 elsewhere.
+
+    Parameters
+    ----------
+    level : int
+        Cache level: 1, 2 or 3.
+    root : str | pathlib.Path
+        The Linux cache description to read (a parameter for tests).
+
+    Returns
+    -------
+    size : int
+        Bytes; 0 when unknown.
+    """
+    if sys.platform.startswith("linux"):
+        for index in sorted(Path(root).glob("index*")):
+            try:
+                if int((index / "level").read_text()) != level:
+                    continue
+                if (index / "type").read_text().strip() not in ("Data", "Unified"):
+                    continue
+                return _size_bytes((index / "size").read_text())
+            except (OSError, ValueError):
+                continue
+        return 0
+    if sys.platform == "darwin":
+        try:
+            done = subprocess.run(
+                ["sysctl", "-n", f"hw.l{level}cachesize"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            )
+            return int(done.stdout.strip()) if done.returncode == 0 else 0
+        except (OSError, subprocess.SubprocessError, ValueError):
+            return 0
+    return 0

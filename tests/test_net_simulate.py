@@ -350,3 +350,19 @@ def test_without_a_compiler_auto_and_cython_fall_back_to_numpy(scaffold, monkeyp
         with pytest.warns(RuntimeWarning, match="Install a compiler"):
             got = simulate(x, scaffold, sfreq=SFREQ, seed=0, backend=backend)
         assert got == expected
+
+
+@pytest.mark.parametrize("n_trials", [1, 7, 100, 1000])
+@pytest.mark.parametrize("n_jobs", [1, 2, 3])
+def test_cache_batch_size_fits_the_cache_in_balanced_batches(n_trials, n_jobs):
+    from s2decode.net.backends import HOT_BYTES_PER_NEURON, cache_batch_size
+
+    n_parcels, cache = 300, 1 << 20
+    size = cache_batch_size(n_trials, n_parcels, n_jobs, cache_bytes=cache)
+    n_batches = -(-n_trials // size)
+    assert size * n_parcels * HOT_BYTES_PER_NEURON <= cache
+    in_flight = min(n_jobs, n_trials)
+    assert n_batches % in_flight == 0 or n_batches == n_trials
+    assert (size - 1) * n_batches < n_trials  # as even as the count allows
+    # unknown cache: one batch per job
+    assert cache_batch_size(n_trials, n_parcels, n_jobs, cache_bytes=0) == -(-n_trials // in_flight)

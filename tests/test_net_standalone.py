@@ -118,3 +118,30 @@ def test_auto_backend_runs_cached_builds_and_every_backend_gives_the_same_spikes
     short = simulate(x[:, :, :40], scaffold, cfg, sfreq=SFREQ, seed=1)
     assert ran == [] and _binaries() == built
     assert short == simulate(x[:, :, :40], scaffold, cfg, sfreq=SFREQ, seed=1, backend="cython")
+
+
+def test_standalone_batches_fit_the_cache_with_the_same_spikes(scaffold, monkeypatch):
+    """Without batch_size, a standalone batch holds no more neurons than one core's L2 cache
+    (here a made-up cache of two trials' state): 4 trials run as 2 batches of 2, not 1 of 4,
+    and give the spikes of the runtime target."""
+    import importlib
+
+    from s2decode import machine
+    from s2decode.net.backends import HOT_BYTES_PER_NEURON
+
+    sim = importlib.import_module("s2decode.net.simulate")
+    ran = []
+    standalone = sim._run_standalone
+
+    def spy(run, n_jobs):
+        ran.append(run.batch_size)
+        return standalone(run, n_jobs)
+
+    monkeypatch.setattr(sim, "_run_standalone", spy)
+    monkeypatch.setattr(machine, "cpu_cache_size", lambda level=2: 2 * N * HOT_BYTES_PER_NEURON)
+    x = np.random.default_rng(0).normal(size=(4, N, 60))
+    cfg = S2NetConfig(record_dt=1e-3)
+    kw = {"sfreq": SFREQ, "record": True, "seed": 1}
+    spikes, _ = simulate(x, scaffold, cfg, backend="cpp_standalone", **kw)
+    assert ran == [2]  # the build of the first test's shape
+    assert spikes == simulate(x, scaffold, cfg, backend="cython", batch_size=4, **kw)[0]

@@ -530,6 +530,30 @@ def test_cpu_flags_reads_the_simd_flags(tmp_path):
     assert cpu_flags(arm, wanted=("asimd", "sve")) == ("asimd",)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's sysfs")
+def test_cpu_cache_size_reads_the_data_cache_of_a_level(tmp_path):
+    from s2decode.machine import cpu_cache_size
+
+    for index, (level, kind, size) in enumerate(
+        [
+            (1, "Data", "48K"),
+            (1, "Instruction", "32K"),
+            (2, "Unified", "1024K"),
+            (3, "Unified", "32M"),
+        ]
+    ):
+        folder = tmp_path / f"index{index}"
+        folder.mkdir()
+        for name, value in (("level", level), ("type", kind), ("size", size)):
+            (folder / name).write_text(f"{value}\n")
+    assert cpu_cache_size(1, tmp_path) == 48 << 10  # the data cache, not the instructions'
+    assert cpu_cache_size(2, tmp_path) == 1 << 20
+    assert cpu_cache_size(3, tmp_path) == 32 << 20
+    assert cpu_cache_size(4, tmp_path) == 0
+    assert cpu_cache_size(2, tmp_path / "missing") == 0
+    assert cpu_cache_size(2) >= 0  # this machine's
+
+
 def test_machine_line_names_the_cpu_on_linux():
     machine = versions()["machine"]
     _, cpus, cpu = machine.split("; ")

@@ -21,7 +21,11 @@ Standalone builds are compiled per network shape, the number of trials per batch
 Without an explicit ``batch_size`` a standalone batch is rounded up to a canonical size
 (:func:`canonical_batch_size`: exact up to 16 trials, then 8 sizes per octave, so that at
 most 1/8 of a batch is padding), which lets calls with nearby trial counts (the folds of a
-cross-validation, the subjects of a pipeline) share one build.
+cross-validation, the subjects of a pipeline) share one build. Standalone batches are also
+kept small enough for one core's L2 cache to hold their neurons' state
+(:func:`cache_batch_size`): a step of the update sweeps all of it, and once it spills to the
+shared L3 the concurrent jobs wait on memory (100 trials x 300 parcels on 2 cores: 4 batches
+of 26 ran 12 % faster than 2 of 52).
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ AUTO_STANDALONE_MIN_STEPS = 5e8
 
 # Trials per batch below which every size is its own build (and padding would not pay).
 _EXACT_UP_TO = 16
+
+#: Bytes of a neuron that one simulation step reads or writes: ten float64 state variables
+#: and parameters, its input sample, the spike space and the queue's share, rounded up.
+HOT_BYTES_PER_NEURON = 128
 
 
 def canonical_batch_size(n: int) -> int:
@@ -68,6 +76,47 @@ def canonical_batch_size(n: int) -> int:
         return n
     step = 1 << (n.bit_length() - 1 - 3)
     return -(-n // step) * step
+
+
+def cache_batch_size(
+    n_trials: int, n_parcels: int, n_jobs: int, cache_bytes: int | None = None
+) -> int:
+    """Trials per standalone batch whose neurons' state fits one core's L2 cache.
+
+    The batches are made as equal as possible and their number a multiple of the batches in
+    flight (``min(n_jobs, n_trials)``), so that no job is left alone with a last batch.
+
+    Parameters
+    ----------
+    n_trials, n_parcels : int
+        The call's trials and neurons per trial.
+    n_jobs : int
+        Batches run at once.
+    cache_bytes : int | None
+        One core's L2 cache; ``None`` reads it (:func:`s2decode.machine.cpu_cache_size`).
+        Where it is unknown (0), the trials are split evenly over the jobs only.
+
+    Returns
+    -------
+    size : int
+        Trials per batch, ``>= 1``.
+
+    Examples
+    --------
+    >>> cache_batch_size(100, 300, n_jobs=2, cache_bytes=1 << 20)  # 27 fit: 4 batches
+    25
+    >>> cache_batch_size(60, 48, n_jobs=2, cache_bytes=1 << 20)  # all fit: one per job
+    30
+    """
+    from ..machine import cpu_cache_size
+
+    n_trials = max(1, int(n_trials))
+    in_flight = max(1, min(int(n_jobs), n_trials))
+    cache_bytes = cpu_cache_size(2) if cache_bytes is None else int(cache_bytes)
+    fit = cache_bytes // (max(1, int(n_parcels)) * HOT_BYTES_PER_NEURON) if cache_bytes else 0
+    n_batches = -(-n_trials // max(1, fit)) if fit else 1
+    n_batches = min(n_trials, -(-n_batches // in_flight) * in_flight)
+    return -(-n_trials // n_batches)
 
 
 def standalone_available(cache: Path) -> bool:

@@ -168,8 +168,17 @@ class S2NetConfig:
                 raise ValueError(f"S2NetConfig.{name} must be >= {minimum}, got {value!r}.")
             return float(value)
 
-        for name in ("dt", "tau_m", "T_w", "eps", "tau_0", "delta", "time_scale", "record_dt",
-                     "tau_inh"):
+        for name in (
+            "dt",
+            "tau_m",
+            "T_w",
+            "eps",
+            "tau_0",
+            "delta",
+            "time_scale",
+            "record_dt",
+            "tau_inh",
+        ):
             positive(name)
         for name in ("I_bias", "g_in", "kappa", "rate_offset", "rate_gain"):
             finite(name)

@@ -24,9 +24,9 @@ Backends
     connections, input rows, duration) in ``<cache>/brian2/standalone/<key>``; every batch
     is a run of that binary with its inputs, parameters and initial state passed through
     ``run_args`` files, so new inputs and parameter values need no recompilation. Batches run
-    as ``n_jobs`` concurrent processes. Without ``batch_size``, batches are rounded up to a
-    canonical size (at most 1/8 padding) so that calls with nearby trial counts share a
-    build.
+    as ``n_jobs`` concurrent processes. Without ``batch_size``, batches are small enough for
+    one core's L2 cache to hold their neurons' state, and rounded up to a canonical size (at
+    most 1/8 padding) so that calls with nearby trial counts share a build.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from . import model
 from .backends import (
     AUTO_STANDALONE_MIN_STEPS,
     BACKENDS,
+    cache_batch_size,
     canonical_batch_size,
     neuron_steps,
     standalone_available,
@@ -113,7 +114,8 @@ def simulate(
         fastest that works here, with the same spikes.
     batch_size : int | None
         Trials per network; ``None`` chooses the largest batch that fits ``max_memory``
-        (and no more than needed to give every job one batch).
+        (and no more than needed to give every job one batch); with the standalone backend,
+        no larger than one core's L2 cache holds (``s2decode.net.backends.cache_batch_size``).
     n_jobs : int | None
         Number of batches run concurrently, each in its own process. ``None`` means 1 (the
         runtime backends then run in this process), ``-1`` all CPU cores.
@@ -181,9 +183,12 @@ def simulate(
     cache = Path(cache_dir) if cache_dir is not None else get_cache_dir() / "brian2"
     run = _Run(drive, edges, config, v0, n_parcels, planned, record, progress, cache)
     standalone = run
-    if batch_size is None:  # a canonical size: nearby trial counts share a standalone build
+    if batch_size is None:
+        # batches whose state stays in a core's cache, rounded up to a canonical size so
+        # that nearby trial counts share a standalone build
+        small = min(planned, cache_batch_size(n_trials, n_parcels, n_jobs))
         fits = int(budget // (per_trial * max(1, min(n_jobs, n_trials))))
-        size = max(planned, min(canonical_batch_size(planned), fits))
+        size = max(small, min(canonical_batch_size(small), fits))
         standalone = dataclasses.replace(run, batch_size=size)
     if backend == "auto":
         backend = _auto_backend(standalone, cache)
