@@ -300,7 +300,10 @@ def s2_unit(spec, trials: xr.DataArray, train: np.ndarray, test: np.ndarray) -> 
 def fit_final(spec, unit: dict[str, Any], y_train: np.ndarray):
     """The S2 row's final estimator fitted on a unit's training features, and the columns
     it reads: every column, or (``decoder.select_features``) the feature sets that
-    :func:`s2decode.estimators.decoder.choose_feature_sets` chooses, as S2Decoder does."""
+    :func:`s2decode.estimators.decoder.choose_feature_sets` chooses, as S2Decoder does.
+
+    A small fit: the caller limits BLAS to one thread, as S2Decoder does (finding the
+    libraries to limit takes a few milliseconds, so once for all units)."""
     from ..estimators.decoder import choose_feature_sets
 
     estimator = spec.final_estimator()
@@ -313,10 +316,14 @@ def fit_final(spec, unit: dict[str, Any], y_train: np.ndarray):
             estimator, X_train, y_train, columns, classification=True, random_state=spec.seed
         )
         cols = np.concatenate([columns[name] for name in chosen])
-    from threadpoolctl import threadpool_limits
+    return estimator.fit(X_train[:, cols], y_train), cols
 
-    with threadpool_limits(limits=1, user_api="blas"):  # a small fit, as S2Decoder's
-        return estimator.fit(X_train[:, cols], y_train), cols
+
+def s2_predictions(spec, unit: dict[str, Any], y_train: np.ndarray) -> np.ndarray:
+    """The labels that the S2 row's final estimator (:func:`fit_final`) predicts for a unit's
+    test trials, as strings."""
+    final, cols = fit_final(spec, unit, y_train)
+    return np.asarray(final.predict(np.asarray(unit["X_test"])[:, cols])).astype(str)
 
 
 def pipeline_peer(peer, trials: xr.DataArray, seed: int):
@@ -972,6 +979,7 @@ def run_pipeline(
         swap failed, and then it says where they are). A feature cache entry that cannot be
         written is a ``RuntimeWarning``: the run goes on.
     """
+    from threadpoolctl import ThreadpoolController
     from tqdm import tqdm
 
     from ..paths import get_cache_dir, get_data_dir
@@ -1078,6 +1086,17 @@ def run_pipeline(
                 client, example_unit, spec, loads[ex_subject], spec.report.example_trial, ex_subject
             )
 
+        # the S2 rows' final estimators are fitted here, on the client, while the workers
+        # compute: those of the cached units now, the others as their units arrive
+        def final_predictions(unit: tuple[int, int]) -> np.ndarray:
+            v, i = unit
+            split = splits[i]
+            y = np.concatenate([info[m]["y"] for m in split.members])
+            return s2_predictions(rows[v][2], results[unit], y[split.train])
+
+        blas = ThreadpoolController()  # one look for the BLAS libraries, not one per unit
+        with blas.limit(limits=1, user_api="blas"):
+            s2_predicted = {unit: final_predictions(unit) for unit in results}
         peer_results: dict[tuple[int, int], dict] = {}
         fused_results: dict[int, dict] = {}
         bar = tqdm(total=len(pending), desc="S2 units and peers", disable=not progress)
@@ -1099,6 +1118,8 @@ def run_pipeline(
                     value.raise_for(f"{unit} of {splits[i].name}")
                 if what[0] == "s2":
                     results[what[1]] = value
+                    with blas.limit(limits=1, user_api="blas"):
+                        s2_predicted[what[1]] = final_predictions(what[1])
                     try:
                         store.put(keys[what[1]], value)
                     except OSError as err:  # a full disk must not cost the run its results
@@ -1126,15 +1147,14 @@ def run_pipeline(
     score_rows, pred_frames = [], []
     for i, split in enumerate(splits):
         y = np.concatenate([info[m]["y"] for m in split.members])
-        for v, (label, family, row_spec) in enumerate(rows):
+        for v, (label, family, _) in enumerate(rows):
             res = results[(v, i)]
-            final, cols = fit_final(row_spec, res, y[split.train])
             row, preds = _score_rows(
                 split,
                 label,
                 family,
                 y[split.test],
-                np.asarray(final.predict(np.asarray(res["X_test"])[:, cols])).astype(str),
+                s2_predicted[(v, i)],
                 len(split.train),
                 res["seconds"],
                 res.get("energy_pj"),
