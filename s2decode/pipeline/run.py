@@ -31,7 +31,8 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from glob import escape as glob_escape
@@ -1006,7 +1007,8 @@ def run_pipeline(
     log(f"{spec.name}: {spec.dataset.name}, {len(subjects)} subject(s), cv {spec.cv.scheme}")
 
     engine = dask_client(workers=workers, scheduler=scheduler, log=log)
-    with engine as client:
+    with ExitStack() as running:
+        client = running.enter_context(engine)
         from distributed import as_completed
 
         token = _token(spec, data_path)
@@ -1142,99 +1144,112 @@ def run_pipeline(
         example_ds = example.result() if example is not None else None
         if isinstance(example_ds, TaskFailure):
             example_ds.raise_for(f"the report's example trial of subject {ex_subject}")
+        # every result is in: the cluster stops (its workers take about a second to exit)
+        # while this process scores and writes the outputs
+        stopper = ThreadPoolExecutor(1, thread_name_prefix="s2decode-stop-cluster")
+        stopped = stopper.submit(running.pop_all().close)
+        stopper.shutdown(wait=False)
+    try:
+        # scoring on the client: cheap, deterministic, the same whatever ran where
+        score_rows, pred_frames = [], []
+        for i, split in enumerate(splits):
+            y = np.concatenate([info[m]["y"] for m in split.members])
+            for v, (label, family, _) in enumerate(rows):
+                res = results[(v, i)]
+                row, preds = _score_rows(
+                    split,
+                    label,
+                    family,
+                    y[split.test],
+                    s2_predicted[(v, i)],
+                    len(split.train),
+                    res["seconds"],
+                    res.get("energy_pj"),
+                )
+                score_rows.append(row)
+                pred_frames.append(preds)
+            for j in range(len(spec.peers)):
+                pres = peer_results[(i, j)]
+                row, preds = _score_rows(
+                    split, pres["label"], "peer", y[split.test], pres["y_pred"], len(split.train),
+                    pres["seconds"],
+                )  # fmt: skip
+                score_rows.append(row)
+                pred_frames.append(preds)
+            if i in fused_results:
+                fres = fused_results[i]
+                row, preds = _score_rows(
+                    split, FUSED_LABEL, "stacked", y[split.test], fres["y_pred"], len(split.train),
+                    fres["seconds"],
+                )  # fmt: skip
+                score_rows.append(row)
+                pred_frames.append(preds)
+        scores = pd.DataFrame(score_rows)
+        predictions = pd.concat(pred_frames, ignore_index=True)
+        all_y = np.concatenate([info[s]["y"] for s in subjects])
+        per_subject = spec.cv.scheme != "leave_one_subject_out" and len(subjects) > 1
+        environment = versions()
+        summary = {
+            "name": spec.name,
+            "description": spec.description,
+            "dataset": spec.dataset.name,
+            "scoring": spec.scoring,
+            "chance": chance_level(all_y, spec.scoring),
+            "cv": _describe_cv(spec),
+            "aggregation": "mean +- sd over subjects of their fold means"
+            if per_subject
+            else "mean +- sd over folds",
+            "n_subjects": len(subjects),
+            "n_trials": len(all_y),
+            # one trial of the first subject: (trial, node dim, time) and the sizes
+            "trial_dims": list(info[subjects[0]]["dims"]),
+            "trial_shape": list(info[subjects[0]]["shape"]),
+            "n_units": len(splits),
+            "s2_rows": len(rows),
+            "cached_units": n_cached,
+            "computed_units": len(keys) - n_cached,
+            "started": started.isoformat(timespec="seconds"),
+            "wall_seconds": round(time.perf_counter() - t0, 2),
+            "machine": environment["machine"],
+            "seed": spec.seed,
+            "methods": summarize_scores(scores, spec.scoring, per_subject),
+        }
+        if fused_results:  # what each fold's inner cross-validation chose
+            summary["fusion"] = [
+                {"unit": splits[i].name, "peer": r["peer"], "s2_weight": r["weight"]}
+                for i, r in sorted(fused_results.items())
+            ]
 
-    # scoring on the client: cheap, deterministic, the same whatever ran where
-    score_rows, pred_frames = [], []
-    for i, split in enumerate(splits):
-        y = np.concatenate([info[m]["y"] for m in split.members])
-        for v, (label, family, _) in enumerate(rows):
-            res = results[(v, i)]
-            row, preds = _score_rows(
-                split,
-                label,
-                family,
-                y[split.test],
-                s2_predicted[(v, i)],
-                len(split.train),
-                res["seconds"],
-                res.get("energy_pj"),
+        with _staging(out) as stage:
+            atomic_write_text(stage / "config.yaml", spec.to_yaml())
+            atomic_write_text(stage / "versions.json", json.dumps(environment, indent=2) + "\n")
+            write_table(scores, stage, "scores")
+            write_table(predictions, stage, "predictions")
+            atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
+            main_row = {i: results[(0, i)] for i in range(len(splits))}
+            features = _features_by_subject(splits, main_row, info)
+            for subject, feats in features.items():
+                name = features_file_name(subject, spec.dataset.name)  # not "-.nc"
+                atomic_write_netcdf(feats, stage / FEATURES_DIR / name)
+            write_table(feature_effect_sizes(features), stage, "effect_sizes")
+            if example_ds is not None:
+                atomic_write_netcdf(example_ds, stage / "example.nc")
+        report_path = None
+        if report:
+            from .report import write_report
+
+            report_path = write_report(out)
+        log(_table(summary))
+        log(f"results in {out}" + (f"; report: {report_path}" if report_path else ""))
+        return PipelineResult(out, scores, summary, report_path, predictions)
+    finally:
+        wait([stopped])  # no worker outlives the run
+        if stopped.exception() is not None:  # the results are written: a warning, not an error
+            warnings.warn(
+                f"The Dask cluster did not stop cleanly: {stopped.exception()!r}",
+                RuntimeWarning,
+                stacklevel=2,
             )
-            score_rows.append(row)
-            pred_frames.append(preds)
-        for j in range(len(spec.peers)):
-            pres = peer_results[(i, j)]
-            row, preds = _score_rows(
-                split, pres["label"], "peer", y[split.test], pres["y_pred"], len(split.train),
-                pres["seconds"],
-            )  # fmt: skip
-            score_rows.append(row)
-            pred_frames.append(preds)
-        if i in fused_results:
-            fres = fused_results[i]
-            row, preds = _score_rows(
-                split, FUSED_LABEL, "stacked", y[split.test], fres["y_pred"], len(split.train),
-                fres["seconds"],
-            )  # fmt: skip
-            score_rows.append(row)
-            pred_frames.append(preds)
-    scores = pd.DataFrame(score_rows)
-    predictions = pd.concat(pred_frames, ignore_index=True)
-    all_y = np.concatenate([info[s]["y"] for s in subjects])
-    per_subject = spec.cv.scheme != "leave_one_subject_out" and len(subjects) > 1
-    environment = versions()
-    summary = {
-        "name": spec.name,
-        "description": spec.description,
-        "dataset": spec.dataset.name,
-        "scoring": spec.scoring,
-        "chance": chance_level(all_y, spec.scoring),
-        "cv": _describe_cv(spec),
-        "aggregation": "mean +- sd over subjects of their fold means"
-        if per_subject
-        else "mean +- sd over folds",
-        "n_subjects": len(subjects),
-        "n_trials": len(all_y),
-        # one trial of the first subject: (trial, node dim, time) and the sizes
-        "trial_dims": list(info[subjects[0]]["dims"]),
-        "trial_shape": list(info[subjects[0]]["shape"]),
-        "n_units": len(splits),
-        "s2_rows": len(rows),
-        "cached_units": n_cached,
-        "computed_units": len(keys) - n_cached,
-        "started": started.isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - t0, 2),
-        "machine": environment["machine"],
-        "seed": spec.seed,
-        "methods": summarize_scores(scores, spec.scoring, per_subject),
-    }
-    if fused_results:  # what each fold's inner cross-validation chose
-        summary["fusion"] = [
-            {"unit": splits[i].name, "peer": r["peer"], "s2_weight": r["weight"]}
-            for i, r in sorted(fused_results.items())
-        ]
-
-    with _staging(out) as stage:
-        atomic_write_text(stage / "config.yaml", spec.to_yaml())
-        atomic_write_text(stage / "versions.json", json.dumps(environment, indent=2) + "\n")
-        write_table(scores, stage, "scores")
-        write_table(predictions, stage, "predictions")
-        atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2) + "\n")
-        main_row = {i: results[(0, i)] for i in range(len(splits))}
-        features = _features_by_subject(splits, main_row, info)
-        for subject, feats in features.items():
-            name = features_file_name(subject, spec.dataset.name)  # not "-.nc"
-            atomic_write_netcdf(feats, stage / FEATURES_DIR / name)
-        write_table(feature_effect_sizes(features), stage, "effect_sizes")
-        if example_ds is not None:
-            atomic_write_netcdf(example_ds, stage / "example.nc")
-    report_path = None
-    if report:
-        from .report import write_report
-
-        report_path = write_report(out)
-    log(_table(summary))
-    log(f"results in {out}" + (f"; report: {report_path}" if report_path else ""))
-    return PipelineResult(out, scores, summary, report_path, predictions)
 
 
 def _warm_up(client, spec, subject: str, trials, progress: bool, log) -> None:
