@@ -174,9 +174,11 @@ def main() -> None:
         # one run() per trial in Brian2's runtime mode (Cython), compiled beforehand
         n_base = min(args.baseline_trials, n_trials)
         subset = trials.isel(trial=slice(0, n_base))
-        simulate(subset.isel(trial=slice(0, 1)), scaffold, config, cache_dir=cache, seed=0)
+        # (backend named: "auto" would take the standalone build made just above)
+        runtime = {"backend": "cython", "cache_dir": cache, "seed": 0}
+        simulate(subset.isel(trial=slice(0, 1)), scaffold, config, **runtime)
         t0 = time.perf_counter()
-        simulate(subset, scaffold, config, cache_dir=cache, seed=0, batch_size=1)
+        simulate(subset, scaffold, config, batch_size=1, **runtime)
         runtime_per_trial = (time.perf_counter() - t0) * n_trials / n_base
 
     rates = spikes.rates()
