@@ -10,7 +10,7 @@ Reported:
 
 * the regime: mean firing rate (goal 5-40 Hz) and its spread over neurons;
 * ``cold``: first call in this process with an empty cache directory (code generation and
-  compilation included); ``warm``: later calls (median and best of ``--repeat``);
+  compilation included); ``warm``: later calls (median and best of ``--repeat``, default 9);
 * trial-seconds simulated per wall-second (warm median);
 * the same trials with one ``run()`` per trial (``batch_size=1``): with the same backend and
   jobs (its build made beforehand), and with Brian2's runtime mode (Cython, one process; the
@@ -23,7 +23,7 @@ The last line is ``trial_seconds_per_second: <value>``.
 Usage::
 
     python benchmarks/bench_simulate.py [--backend cpp_standalone] [--n-jobs 2]
-        [--trials 100] [--repeat 3] [--data-dir /path/to/data] [--k 30]
+        [--trials 100] [--repeat 9] [--data-dir /path/to/data] [--k 30]
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--backend", default="cpp_standalone", choices=["cpp_standalone", "cython"])
     parser.add_argument("--n-jobs", type=int, default=2, help="concurrent batches (standalone)")
     parser.add_argument("--trials", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3, help="warm repetitions")
+    parser.add_argument(
+        "--repeat", type=int, default=9, help="warm repetitions (0.4 s each here; median)"
+    )
     parser.add_argument("--k", type=int, default=30, help="inputs per parcel in the scaffold")
     parser.add_argument(
         "--baseline-trials",
