@@ -199,6 +199,22 @@ def test_method_table_means_over_subjects_and_takes_the_summary():
         viz.method_table(_scores(), "balanced_accuracy")
 
 
+def test_an_ablation_variant_is_an_s2_variant_never_the_best_peer():
+    # a pipeline's S2 variants are written with family "ablation" (pipeline.run.s2_rows); a
+    # variant that beats the peers must not become "the best peer" S2 is compared with
+    scores = _scores()
+    variant = scores[scores["method"] == "S2Decoder"].assign(
+        method="S2 (no delays)", family="ablation", accuracy=1.0
+    )
+    table = viz.method_table(pd.concat([scores, variant], ignore_index=True), "accuracy")
+    assert list(table.index) == ["S2Decoder", "S2 (no delays)", "CSP"]
+    assert table.loc["S2 (no delays)", "family"] == "ablation"
+    assert viz.best_methods(table) == ("S2Decoder", "CSP")
+    fig = viz.plot_scores(pd.concat([scores, variant], ignore_index=True), chance=0.5)
+    labels = {t.get_text(): t.get_color() for t in fig.axes[0].get_yticklabels()}
+    assert labels["S2 (no delays)"] == viz.FAMILY_COLORS["ablation"] != labels["CSP"]
+
+
 def test_score_figure_panels_match_scores_panels():
     scores = _scores()
     panels = viz.scores_panels(scores, chance=0.5)

@@ -213,6 +213,7 @@ th, td { padding: 0.35rem 0.9rem; border-bottom: 1px solid #e5e7eb; text-align: 
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.s2 td:first-child { border-left: 4px solid #d55e00; font-weight: 600; }
+tr.ablation td:first-child { border-left: 4px solid #e69f00; }
 tr.peer td:first-child { border-left: 4px solid #0072b2; }
 figure { margin: 1.2rem 0 1.8rem; }
 figure img { max-width: 100%; height: auto; display: block; }

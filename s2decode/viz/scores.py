@@ -62,9 +62,9 @@ def method_table(
     Returns
     -------
     table : DataFrame
-        Indexed by method, columns ``family`` (``"s2"``, ``"stacked"`` or ``"peer"``),
-        ``mean``, ``sd``, ``n_folds``, ``seconds``; S2 methods first, then the fused ones,
-        then the peers, each by decreasing mean.
+        Indexed by method, columns ``family`` (``"s2"``, ``"ablation"``, ``"stacked"`` or
+        ``"peer"``), ``mean``, ``sd``, ``n_folds``, ``seconds``; S2 methods first, then their
+        variants, the fused ones and the peers, each by decreasing mean.
     """
     scores = _check_table(scores, "scores", ("subject", "fold", "method", scoring), "method_table")
     scores = scores.dropna(subset=[scoring])
@@ -139,7 +139,7 @@ class ScoresPanels:
             + (", each subject's mean over its folds (triangles)" if self.subject_marks else "")
             + f", the mean over {over} ± sd (black)"
             + (", chance (dashed)" if self.chance else "")
-            + ". Orange: S2-Net methods, blue: peer baselines."
+            + ". Orange: S2-Net methods (light: their variants), blue: peer baselines."
         ]
         if self.paired:
             parts.append(
@@ -201,8 +201,9 @@ def plot_scores(
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Left: one row per method (S2 methods orange, fused pink, peers blue): dots per fold,
-        triangles per subject where subjects have several folds, mean ± sd in black. Right,
+        Left: one row per method (S2 methods orange, their variants light orange, fused pink,
+        peers blue): dots per fold, triangles per subject where subjects have several folds,
+        mean ± sd in black. Right,
         where two or more subjects have both: each subject's S2 decoder against the best
         peer. :func:`scores_panels` says which of these are drawn.
 
