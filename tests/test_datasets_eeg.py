@@ -158,6 +158,42 @@ def test_eegbci_fetch_moves_mne_downloads(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
+def test_eegbci_link_mne_layout_links_the_runs_present(tmp_path):
+    data = tmp_path / "data"
+    folder = data / "eeg" / "eegbci_S007"
+    folder.mkdir(parents=True)
+    for run in (4, 8):
+        (folder / eegbci.run_file(7, run)).write_bytes(b"edf %d" % run)
+    target = eegbci.link_mne_layout(tmp_path / "mne", data)
+    linked = sorted(target.rglob("*.edf"))
+    assert [p.relative_to(target).as_posix() for p in linked] == [
+        eegbci.MNE_LAYOUT.format(subject=7, run=run) for run in (4, 8)
+    ]
+    assert [p.read_bytes() for p in linked] == [b"edf 4", b"edf 8"]  # the data's files
+    # a second call keeps what is there; a subject without a folder says how to fetch it
+    assert eegbci.link_mne_layout(target, data) == target
+    with pytest.raises(DatasetNotFoundError, match="eegbci_S002"):
+        eegbci.link_mne_layout(target, data, subjects=[2])
+    with pytest.raises(DatasetNotFoundError, match=r"fetch\('eegbci', subject=1\)"):
+        eegbci.link_mne_layout(target, tmp_path / "empty")
+
+
+@pytest.mark.realdata
+def test_eegbci_link_mne_layout_is_where_mne_reads_offline(eegbci_dir, tmp_path, monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("MNE tried to download a run the data directory has")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    target = eegbci.link_mne_layout(tmp_path, eegbci_dir.parent.parent, subjects=[1])
+    paths = mne.datasets.eegbci.load_data(1, [4, 6], path=target, update_path=False)
+    assert [Path(p) for p in paths] == [
+        target / eegbci.MNE_LAYOUT.format(subject=1, run=run) for run in (4, 6)
+    ]
+    assert Path(paths[0]).resolve() == (eegbci_dir / eegbci.run_file(1, 4)).resolve()
+
+
 # --- eegmat: real data -----------------------------------------------------------------
 
 
