@@ -305,3 +305,22 @@ def test_the_runner_recomputes_a_damaged_entry_and_scores_the_same(units, tmp_pa
         warnings.simplefilter("error", RuntimeWarning)
         third = _run(tmp_path / "out3", cache)
     assert units.calls == 4 and third.summary["cached_units"] == 2
+
+
+def test_a_failed_final_fit_keeps_the_units_it_computed_in_the_cache(units, tmp_path, monkeypatch):
+    # the S2 rows' final estimators are fitted as units arrive: a unit is cached before its
+    # fit, so an error there (or Ctrl+C) does not cost the rerun its features
+    def broken(*args, **kwargs):
+        raise RuntimeError("the final estimator failed")
+
+    monkeypatch.setattr(runner, "s2_predictions", broken)
+    with pytest.raises(RuntimeError, match="final estimator failed"):
+        _run(tmp_path / "out", tmp_path / "cache")
+    kept = len(list((tmp_path / "cache").rglob("*.nc")))
+    assert kept >= 1 and not (tmp_path / "out").exists()
+    computed = units.calls
+    monkeypatch.undo()
+    monkeypatch.setattr(runner, "s2_unit", units)
+    monkeypatch.setattr(runner, "warm_up", lambda *a, **k: {"seconds": 0.0, "compiled": False})
+    again = _run(tmp_path / "out", tmp_path / "cache")
+    assert again.summary["cached_units"] == kept and units.calls == computed + 2 - kept

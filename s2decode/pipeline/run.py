@@ -1097,12 +1097,13 @@ def run_pipeline(
             return s2_predictions(rows[v][2], results[unit], y[split.train])
 
         blas = ThreadpoolController()  # one look for the BLAS libraries, not one per unit
-        with blas.limit(limits=1, user_api="blas"):
-            s2_predicted = {unit: final_predictions(unit) for unit in results}
+        s2_predicted: dict[tuple[int, int], np.ndarray] = {}
         peer_results: dict[tuple[int, int], dict] = {}
         fused_results: dict[int, dict] = {}
         bar = tqdm(total=len(pending), desc="S2 units and peers", disable=not progress)
         try:
+            with blas.limit(limits=1, user_api="blas"):
+                s2_predicted.update((unit, final_predictions(unit)) for unit in results)
             for future in as_completed(list(pending)):
                 what = pending[future]
                 value = future.result()
@@ -1120,9 +1121,7 @@ def run_pipeline(
                     value.raise_for(f"{unit} of {splits[i].name}")
                 if what[0] == "s2":
                     results[what[1]] = value
-                    with blas.limit(limits=1, user_api="blas"):
-                        s2_predicted[what[1]] = final_predictions(what[1])
-                    try:
+                    try:  # cached first: a failed final fit or Ctrl+C keeps the features
                         store.put(keys[what[1]], value)
                     except OSError as err:  # a full disk must not cost the run its results
                         warnings.warn(
@@ -1130,6 +1129,8 @@ def run_pipeline(
                             RuntimeWarning,
                             stacklevel=2,
                         )
+                    with blas.limit(limits=1, user_api="blas"):
+                        s2_predicted[what[1]] = final_predictions(what[1])
                 elif what[0] == "fused":
                     fused_results[what[1]] = value
                 else:
@@ -1244,7 +1245,9 @@ def run_pipeline(
         return PipelineResult(out, scores, summary, report_path, predictions)
     finally:
         wait([stopped])  # no worker outlives the run
-        if stopped.exception() is not None:  # the results are written: a warning, not an error
+        # the results are written: a warning, not an error, and never in place of an error
+        # of the run itself
+        if stopped.exception() is not None and sys.exc_info()[1] is None:
             warnings.warn(
                 f"The Dask cluster did not stop cleanly: {stopped.exception()!r}",
                 RuntimeWarning,
