@@ -103,10 +103,12 @@ def _size_bytes(text: str) -> int:
 
 
 def cpu_cache_size(level: int = 2, root: str | Path = "/sys/devices/system/cpu/cpu0/cache") -> int:
-    """Bytes of one core's data cache of ``level`` (0 where the system does not say).
+    """Bytes of one core's share of its data cache of ``level`` (0 where the system does not say).
 
     Read from Linux's ``/sys/devices/system/cpu/cpu0/cache/index*/`` (the data or unified
-    cache of that level), from ``sysctl hw.l<level>cachesize`` on macOS; 0 elsewhere.
+    cache of that level, divided among the CPUs of its ``shared_cpu_list``), from ``sysctl
+    hw.l<level>cachesize`` on macOS (divided by ``hw.perflevel0.cpusperl<level>`` where
+    the system says how many cores share it); 0 elsewhere.
 
     Parameters
     ----------
@@ -127,20 +129,37 @@ def cpu_cache_size(level: int = 2, root: str | Path = "/sys/devices/system/cpu/c
                     continue
                 if (index / "type").read_text().strip() not in ("Data", "Unified"):
                     continue
-                return _size_bytes((index / "size").read_text())
+                size = _size_bytes((index / "size").read_text())
+                try:  # a cache shared by a cluster of cores: one core's share
+                    sharing = _count_cpus((index / "shared_cpu_list").read_text())
+                except OSError:
+                    sharing = 1
+                return size // max(1, sharing)
             except (OSError, ValueError):
                 continue
         return 0
     if sys.platform == "darwin":
-        try:
-            done = subprocess.run(
-                ["sysctl", "-n", f"hw.l{level}cachesize"],
-                capture_output=True,
-                text=True,
-                timeout=5,
-                check=False,
-            )
-            return int(done.stdout.strip()) if done.returncode == 0 else 0
-        except (OSError, subprocess.SubprocessError, ValueError):
-            return 0
+        size = _sysctl_int(f"hw.l{level}cachesize")
+        return size // max(1, _sysctl_int(f"hw.perflevel0.cpusperl{level}"))
     return 0
+
+
+def _count_cpus(cpu_list: str) -> int:
+    """Number of CPUs in a Linux CPU list such as ``"0-3,8-11"`` (0 if unreadable)."""
+    count = 0
+    for part in cpu_list.strip().split(","):
+        first, _, last = part.partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            count += int(last or first) - int(first) + 1
+    return count
+
+
+def _sysctl_int(name: str) -> int:
+    """An integer of macOS's ``sysctl`` (0 where it has none)."""
+    try:
+        done = subprocess.run(
+            ["sysctl", "-n", name], capture_output=True, text=True, timeout=5, check=False
+        )
+        return int(done.stdout.strip()) if done.returncode == 0 else 0
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return 0

@@ -330,6 +330,21 @@ def test_report_without_summary_recomputes_the_same_scores(out_dir, tmp_path):
     assert set(_images(page)) == {"scores", "confusion"}
 
 
+def test_report_shows_an_s2_variant_as_such_never_as_the_best_peer(out_dir, tmp_path):
+    # a pipeline's variants are written with family "ablation"; one that beats every peer
+    # must not become the peer S2 is compared with
+    scores = pd.read_csv(out_dir / "scores.csv", dtype={"subject": str})
+    variant = scores[scores["method"] == S2].assign(
+        method="S2 (no delays)", family="ablation", accuracy=1.0, balanced_accuracy=1.0
+    )
+    pd.concat([scores, variant], ignore_index=True).to_csv(tmp_path / "scores.csv", index=False)
+    page = write_report(tmp_path).read_text()
+    rows = {m[1]: m[0] for m in re.finditer(r"<tr class=\"\w+\"><td>([^<]*)</td>.*?</tr>", page)}
+    assert rows["S2 (no delays)"].startswith('<tr class="ablation">')
+    assert "<td>S2 variant</td>" in rows["S2 (no delays)"]
+    assert "best peer" in rows[_html(PEER)] and "best peer" not in rows["S2 (no delays)"]
+
+
 def test_report_degrades_gracefully(out_dir, tmp_path):
     # an earlier report's figures must not outlive their inputs
     shutil.copytree(out_dir, tmp_path / "run")
@@ -534,21 +549,23 @@ def test_cpu_flags_reads_the_simd_flags(tmp_path):
 def test_cpu_cache_size_reads_the_data_cache_of_a_level(tmp_path):
     from s2decode.machine import cpu_cache_size
 
-    for index, (level, kind, size) in enumerate(
+    for index, (level, kind, size, shared) in enumerate(
         [
-            (1, "Data", "48K"),
-            (1, "Instruction", "32K"),
-            (2, "Unified", "1024K"),
-            (3, "Unified", "32M"),
+            (1, "Data", "48K", "0"),
+            (1, "Instruction", "32K", "0"),
+            (2, "Unified", "1024K", None),  # no shared_cpu_list: its own
+            (3, "Unified", "32M", "0-3,8-11"),
         ]
     ):
         folder = tmp_path / f"index{index}"
         folder.mkdir()
         for name, value in (("level", level), ("type", kind), ("size", size)):
             (folder / name).write_text(f"{value}\n")
+        if shared is not None:
+            (folder / "shared_cpu_list").write_text(f"{shared}\n")
     assert cpu_cache_size(1, tmp_path) == 48 << 10  # the data cache, not the instructions'
     assert cpu_cache_size(2, tmp_path) == 1 << 20
-    assert cpu_cache_size(3, tmp_path) == 32 << 20
+    assert cpu_cache_size(3, tmp_path) == 4 << 20  # one core's share: 32 MiB over 8 CPUs
     assert cpu_cache_size(4, tmp_path) == 0
     assert cpu_cache_size(2, tmp_path / "missing") == 0
     assert cpu_cache_size(2) >= 0  # this machine's

@@ -94,7 +94,9 @@ def cache_batch_size(
         Batches run at once.
     cache_bytes : int | None
         One core's L2 cache; ``None`` reads it (:func:`s2decode.machine.cpu_cache_size`).
-        Where it is unknown (0), the trials are split evenly over the jobs only.
+        Where it is unknown (0), or one trial's neurons alone overflow it (over 8,192
+        parcels in 1 MiB), the trials are split evenly over the jobs only: smaller batches
+        would not fit either, and every batch is one more run of the binary.
 
     Returns
     -------

@@ -115,7 +115,8 @@ def simulate(
     batch_size : int | None
         Trials per network; ``None`` chooses the largest batch that fits ``max_memory``
         (and no more than needed to give every job one batch); with the standalone backend,
-        no larger than one core's L2 cache holds (``s2decode.net.backends.cache_batch_size``).
+        about what one core's L2 cache holds (``s2decode.net.backends.cache_batch_size``;
+        rounded up to a canonical size, at most 1/8 more).
     n_jobs : int | None
         Number of batches run concurrently, each in its own process. ``None`` means 1 (the
         runtime backends then run in this process), ``-1`` all CPU cores.
