@@ -139,7 +139,7 @@ def instrumented(timer: PhaseTimer):
         (S2Featurizer, "_adapt_scaffold", "SSDP"),
         (S2Featurizer, "_simulate", "simulate"),
         (features_module, "compute_features", "features"),
-        (run_module, "fit_final", "final estimator"),
+        (run_module, "s2_predictions", "final estimator"),  # its fit and prediction
         (run_module, "peer_unit", "peers"),
         (run_module, "fused_unit", "late fusion"),
         (run_module, "example_unit", "example trial"),
@@ -207,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         help="rounds of the three runs, alternating; the goals use the medians (default 3)",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, not {args.repeat}")
 
     spec = load_pipeline(args.pipeline)
     data_dir = str(get_data_dir(args.data_dir))

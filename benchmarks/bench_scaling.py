@@ -59,7 +59,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument(
         "--backend", default="cpp_standalone", choices=["cpp_standalone", "cython", "auto"]
     )
-    parser.add_argument("--data-dir", default=os.environ.get("S2DECODE_DATA", "/work/shared/data"))
+    parser.add_argument(
+        "--data-dir", default=None, help="data directory (default: S2DECODE_DATA, as s2decode)"
+    )
     parser.add_argument("--repeat", type=int, default=2, help="timed calls per point (best)")
     parser.add_argument("--quick", action="store_true", help="fewer, smaller points (a check)")
     return parser.parse_args()
@@ -74,7 +76,7 @@ def _schaefer_volume(data_dir: str):
     if not files:
         raise SystemExit(
             f"The Schaefer 2018 100-parcel volume is not in {folder}; give --data-dir "
-            "(the data directory of /work/shared/data/README.md)."
+            "or S2DECODE_DATA (a data directory as the README's Data section describes)."
         )
     img = nib.load(files[0])
     return np.asarray(img.dataobj).astype(np.int64), img.affine, files[0]
@@ -200,7 +202,9 @@ def main() -> None:
     from s2decode.machine import cpu_flags, cpu_name
 
     load0 = os.getloadavg()[0]
-    labels, affine, path = _schaefer_volume(args.data_dir)
+    from s2decode.paths import get_data_dir
+
+    labels, affine, path = _schaefer_volume(get_data_dir(args.data_dir))
     print(
         f"machine: {cpu_name()} ({os.cpu_count()} CPUs, flags {' '.join(cpu_flags())}), "
         f"Python {sys.version.split()[0]}, {platform.platform()}"

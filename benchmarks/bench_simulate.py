@@ -54,8 +54,13 @@ def _parse() -> argparse.Namespace:
         default=10,
         help="trials of the runtime (Cython) one-run-per-trial baseline (extrapolated)",
     )
-    parser.add_argument("--data-dir", default=os.environ.get("S2DECODE_DATA", "/work/shared/data"))
-    return parser.parse_args()
+    parser.add_argument(
+        "--data-dir", default=None, help="data directory (default: S2DECODE_DATA, as s2decode)"
+    )
+    args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, not {args.repeat}")
+    return args
 
 
 class _PeakMemory:

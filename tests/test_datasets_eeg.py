@@ -171,7 +171,11 @@ def test_eegbci_link_mne_layout_links_the_runs_present(tmp_path):
     ]
     assert [p.read_bytes() for p in linked] == [b"edf 4", b"edf 8"]  # the data's files
     # a second call keeps what is there; a subject without a folder says how to fetch it
+    before = {p: p.lstat().st_ino for p in linked}  # the links themselves
+    (folder / eegbci.run_file(7, 12)).write_bytes(b"edf 12")
     assert eegbci.link_mne_layout(target, data) == target
+    assert {p: p.lstat().st_ino for p in linked} == before
+    assert len(list(target.rglob("*.edf"))) == 3
     with pytest.raises(DatasetNotFoundError, match="eegbci_S002"):
         eegbci.link_mne_layout(target, data, subjects=[2])
     with pytest.raises(DatasetNotFoundError, match=r"fetch\('eegbci', subject=1\)"):

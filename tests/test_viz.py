@@ -212,6 +212,9 @@ def test_an_ablation_variant_is_an_s2_variant_never_the_best_peer():
     assert viz.best_methods(table) == ("S2Decoder", "CSP")
     fig = viz.plot_scores(pd.concat([scores, variant], ignore_index=True), chance=0.5)
     labels = {t.get_text(): t.get_color() for t in fig.axes[0].get_yticklabels()}
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
     assert labels["S2 (no delays)"] == viz.FAMILY_COLORS["ablation"] != labels["CSP"]
 
 
