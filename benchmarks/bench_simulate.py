@@ -12,6 +12,7 @@ Reported:
 * ``cold``: first call in this process with an empty cache directory (code generation and
   compilation included); ``warm``: later calls (median and best of ``--repeat``, default 9);
 * trial-seconds simulated per wall-second (warm median);
+* batches sized to one core's L2 cache (the default) against one batch per job, in turn;
 * the same trials with one ``run()`` per trial (``batch_size=1``): with the same backend and
   jobs (its build made beforehand), and with Brian2's runtime mode (Cython, one process; the
   usual way to run Brian2, on ``--baseline-trials`` trials, extrapolated), and the ratios;
@@ -61,6 +62,39 @@ def _parse() -> argparse.Namespace:
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, not {args.repeat}")
     return args
+
+
+def _compare_batches(trials, scaffold, config, cache, kw: dict, repeat: int) -> str | None:
+    """Standalone batches sized to one core's L2 cache (the default) against one batch per
+    job, timed in turn; ``None`` where the two are the same size."""
+    from s2decode.machine import cpu_cache_size
+    from s2decode.net import simulate
+    from s2decode.net.backends import cache_batch_size, canonical_batch_size
+
+    n_trials, n_parcels = trials.sizes["trial"], trials.shape[1]
+    n_jobs = kw["n_jobs"]
+    if kw["backend"] != "cpp_standalone" or n_jobs < 2:
+        return None
+    default = canonical_batch_size(cache_batch_size(n_trials, n_parcels, n_jobs))
+    per_job = canonical_batch_size(-(-n_trials // n_jobs))
+    if default == per_job:
+        return None
+    times: dict[int, list[float]] = {default: [], per_job: []}
+    spikes = {size: simulate(trials, scaffold, config, cache_dir=cache, batch_size=size, **kw)
+              for size in times}  # fmt: skip
+    assert spikes[default] == spikes[per_job], "the batching must not change the spikes"
+    for _ in range(repeat):
+        for size, runs in times.items():
+            t0 = time.perf_counter()
+            simulate(trials, scaffold, config, cache_dir=cache, batch_size=size, **kw)
+            runs.append(time.perf_counter() - t0)
+    fast, slow = (statistics.median(times[size]) for size in (default, per_job))
+    return (
+        f"batches of {default} trials (sized to one core's L2 cache, "
+        f"{cpu_cache_size(2) >> 10} KiB: the default) against {per_job} (one per job), "
+        f"{repeat} runs each in turn: median {fast:.3f} s against {slow:.3f} s, "
+        f"{100 * (slow / fast - 1):.0f} % faster; same spikes"
+    )
 
 
 class _PeakMemory:
@@ -166,6 +200,7 @@ def main() -> None:
                 again = simulate(trials, scaffold, config, cache_dir=cache, **kw)
                 warm.append(time.perf_counter() - t0)
         assert again == spikes, "same inputs, config and seed must give the same spikes"
+        batches = _compare_batches(trials, scaffold, config, cache, kw, args.repeat)
 
         # one run() per trial, same backend and jobs; its own build made before timing
         simulate(
@@ -208,6 +243,8 @@ def main() -> None:
         f"(best {trial_seconds / min(warm):.1f}; issue 14's goal >= 250: "
         f"{'met' if tsps >= 250 else 'not met'})"
     )
+    if batches is not None:
+        print(batches)
     print(
         f"one run() per trial, {args.backend} (n_jobs={args.n_jobs}): {per_trial_time:.2f} s; "
         f"batched is {per_trial_time / median:.1f}x faster"
