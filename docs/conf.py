@@ -154,7 +154,6 @@ _sync(
 )
 
 
-
 # -- links between the site's pages and the repository's files ---------------------------------
 # README.md, pipelines/README.md and docs/*.md link to the repository's files by their paths
 # (docs/sync.md, benchmarks/results/binding.md, ...), which is right on GitHub. Here a link to a
