@@ -343,6 +343,8 @@ def test_report_shows_an_s2_variant_as_such_never_as_the_best_peer(out_dir, tmp_
     assert rows["S2 (no delays)"].startswith('<tr class="ablation">')
     assert "<td>S2 variant</td>" in rows["S2 (no delays)"]
     assert "best peer" in rows[_html(PEER)] and "best peer" not in rows["S2 (no delays)"]
+    for family, color in viz.FAMILY_COLORS.items():  # every family's rows marked in its colour
+        assert f"tr.{family} td:first-child {{ border-left: 4px solid {color}; }}" in page
 
 
 def test_report_degrades_gracefully(out_dir, tmp_path):

@@ -196,6 +196,14 @@ def _scores_html(table: pd.DataFrame, best_peer: str | None, col: str) -> str:
 
 
 # ================================================================================== HTML
+def _family_css() -> str:
+    """The score table's row marks, in the figures' family colours (one source for both)."""
+    return "".join(
+        f"tr.{family} td:first-child {{ border-left: 4px solid {color}; }}\n"
+        for family, color in viz.FAMILY_COLORS.items()
+    )
+
+
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
        sans-serif; color: #1f2328; line-height: 1.5; max-width: 1180px; margin: 0 auto;
@@ -212,9 +220,7 @@ table { border-collapse: collapse; margin: 1rem 0; font-size: 0.95rem; }
 th, td { padding: 0.35rem 0.9rem; border-bottom: 1px solid #e5e7eb; text-align: left; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.s2 td:first-child { border-left: 4px solid #d55e00; font-weight: 600; }
-tr.ablation td:first-child { border-left: 4px solid #e69f00; }
-tr.peer td:first-child { border-left: 4px solid #0072b2; }
+tr.s2 td:first-child { font-weight: 600; }
 figure { margin: 1.2rem 0 1.8rem; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.9rem; color: #57606a; margin-top: 0.4rem; max-width: 60rem; }
@@ -588,7 +594,8 @@ def write_report(out_dir: str | os.PathLike, *, dpi: int = _FIGURE_DPI) -> Path:
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}: s2decode pipeline report</title>\n<style>{_CSS}</style>\n"
+        f"<title>{_esc(title)}: s2decode pipeline report</title>\n"
+        f"<style>{_CSS}{_family_css()}</style>\n"
         f"</head>\n<body>\n<h1>{_esc(title)}</h1>\n"
         f'<section id="summary">{header}</section>\n' + "\n".join(body) + f"\n{footer}\n"
         "</body>\n</html>\n"
