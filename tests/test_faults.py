@@ -324,3 +324,24 @@ def test_a_failed_final_fit_keeps_the_units_it_computed_in_the_cache(units, tmp_
     monkeypatch.setattr(runner, "warm_up", lambda *a, **k: {"seconds": 0.0, "compiled": False})
     again = _run(tmp_path / "out", tmp_path / "cache")
     assert again.summary["cached_units"] == kept and units.calls == computed + 2 - kept
+
+
+def test_half_written_entries_of_killed_runs_are_removed_when_stale(units, tmp_path):
+    import os
+    import time
+
+    store, key, _ = _stored(tmp_path / "cache")
+    folder = store.path(key).parent
+    stale = folder / f".{key}.nc.k1ll3d.part"  # as atomic_write names its temporary file
+    live = folder / f".{'ef' + '2' * 62}.nc.wr1t1n.part"
+    for part in (stale, live):
+        part.write_bytes(b"\x89HDF half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    assert store.remove_stale_parts() == [stale]
+    assert live.exists() and store.get(key) is not None  # a live write and the entries stay
+    # a run sweeps its cache before it starts
+    os.utime(live, (hours_ago, hours_ago))
+    _run(tmp_path / "out", tmp_path / "cache")
+    assert not live.exists() and store.get(key) is not None
+    assert FeatureCache(None).remove_stale_parts() == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -211,6 +212,31 @@ class FeatureCache:
             )
             return None
         return unit
+
+    def remove_stale_parts(self, older_than: float = 3600.0) -> list[Path]:
+        """Delete the half-written entries of runs that were killed while writing one.
+
+        :meth:`put` writes each entry to a hidden ``.<key>.nc.*.part`` file beside it and
+        renames it into place; a run killed in between (SIGKILL, a power cut) leaves that
+        file behind. It is never read, but takes space: those last modified more than
+        ``older_than`` seconds ago are deleted (a live run's write takes milliseconds).
+
+        Returns
+        -------
+        removed : list of pathlib.Path
+            The files deleted.
+        """
+        if self.directory is None or not self.directory.is_dir():
+            return []
+        cutoff, removed = time.time() - older_than, []
+        for part in self.directory.glob("*/.*.nc.*.part"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    removed.append(part)
+            except FileNotFoundError:  # another run removed it first
+                continue
+        return removed
 
     @staticmethod
     def _damaged(fname: Path, why: str) -> None:

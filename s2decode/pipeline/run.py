@@ -998,6 +998,7 @@ def run_pipeline(
         if cache
         else None
     )
+    store.remove_stale_parts()  # what killed runs left half-written
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     subjects = dataset_subjects(spec, data_path)
