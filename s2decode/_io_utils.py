@@ -13,6 +13,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+_TEMPORARY_SUFFIX = ".part"  # of atomic_write's temporary files (see temporary_pattern)
+
+
+def temporary_pattern(name: str = "*") -> str:
+    """Glob pattern of the temporary files :func:`atomic_write` makes for the final file name
+    ``name`` (itself a pattern): a run killed before its rename leaves one behind."""
+    return f".{name}.*{_TEMPORARY_SUFFIX}"
+
 
 def atomic_write(
     fname: str | os.PathLike, write: Callable[[Path], None], overwrite: bool = True
@@ -37,7 +45,7 @@ def atomic_write(
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX, dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

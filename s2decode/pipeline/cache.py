@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .._io_utils import atomic_write_netcdf
+from .._io_utils import atomic_write_netcdf, temporary_pattern
 from ..errors import OutputError
 
 #: Folder of the feature entries inside the s2decode cache directory.
@@ -229,7 +229,7 @@ class FeatureCache:
         if self.directory is None or not self.directory.is_dir():
             return []
         cutoff, removed = time.time() - older_than, []
-        for part in self.directory.glob("*/.*.nc.*.part"):
+        for part in self.directory.glob(f"*/{temporary_pattern('*.nc')}"):
             try:
                 if part.stat().st_mtime < cutoff:
                     part.unlink()
