@@ -65,8 +65,8 @@ def _parse() -> argparse.Namespace:
 
 
 def _compare_batches(trials, scaffold, config, cache, kw: dict, repeat: int) -> str | None:
-    """Standalone batches sized to one core's L2 cache (the default) against one batch per
-    job, timed in turn; ``None`` where the two are the same size."""
+    """Standalone batches sized to one core's L2 cache (the default, ``batch_size=None``)
+    against one batch per job, timed in turn; ``None`` where the two are the same size."""
     from s2decode.machine import cpu_cache_size
     from s2decode.net import simulate
     from s2decode.net.backends import cache_batch_size, canonical_batch_size
@@ -79,16 +79,17 @@ def _compare_batches(trials, scaffold, config, cache, kw: dict, repeat: int) -> 
     per_job = canonical_batch_size(-(-n_trials // n_jobs))
     if default == per_job:
         return None
-    times: dict[int, list[float]] = {default: [], per_job: []}
+    # the default as simulate() chooses it (None), not as computed here
+    times: dict[int | None, list[float]] = {None: [], per_job: []}
     spikes = {size: simulate(trials, scaffold, config, cache_dir=cache, batch_size=size, **kw)
               for size in times}  # fmt: skip
-    assert spikes[default] == spikes[per_job], "the batching must not change the spikes"
+    assert spikes[None] == spikes[per_job], "the batching must not change the spikes"
     for _ in range(repeat):
         for size, runs in times.items():
             t0 = time.perf_counter()
             simulate(trials, scaffold, config, cache_dir=cache, batch_size=size, **kw)
             runs.append(time.perf_counter() - t0)
-    fast, slow = (statistics.median(times[size]) for size in (default, per_job))
+    fast, slow = (statistics.median(times[size]) for size in (None, per_job))
     return (
         f"batches of {default} trials (sized to one core's L2 cache, "
         f"{cpu_cache_size(2) >> 10} KiB: the default) against {per_job} (one per job), "
